@@ -1,0 +1,4 @@
+/** @herald/sip: the SIP core. */
+export * from './clock.js';
+export type * from './message/types.js';
+export * from './transport/types.js';

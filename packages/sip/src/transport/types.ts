@@ -1,0 +1,74 @@
+import type { SipMessage, SipRequest, SipResponse } from '../message/types.js';
+
+/** Transport protocols; TLS and WS(S) arrive in a later milestone. */
+export type TransportProtocol = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss';
+
+export interface HostPort {
+  /** IP address (IPv6 without brackets). */
+  readonly address: string;
+  readonly port: number;
+}
+
+/**
+ * The path a message took or will take (DESIGN.md). Plain data, so stores can
+ * persist it: every subscription and registration keeps the Flow it arrived
+ * on, and a NOTIFY goes back the same way.
+ */
+export interface Flow {
+  readonly transport: TransportProtocol;
+  readonly local: HostPort;
+  readonly remote: HostPort;
+  /** Connection transports: id of the connection the message used (absent for UDP). */
+  readonly connectionId?: string;
+}
+
+/** Where to send a request when no flow exists yet. */
+export interface Destination {
+  readonly transport: TransportProtocol;
+  readonly address: string;
+  readonly port: number;
+}
+
+/** A message received from the network with the flow it came on. */
+export interface IncomingMessage {
+  readonly message: SipMessage;
+  readonly source: Flow;
+}
+
+/** Raised when bytes cannot be delivered (connection refused, reset, ICMP error, buffer cap). */
+export class TransportError extends Error {
+  override readonly name = 'TransportError';
+  constructor(
+    message: string,
+    readonly destination?: Destination | Flow,
+  ) {
+    super(message);
+  }
+}
+
+/** One listening socket set of one protocol (UDP or TCP; later TLS, WS). */
+export interface Transport {
+  readonly protocol: TransportProtocol;
+  /** Whether the transport is reliable (no retransmissions needed: RFC 3261 §17.1.1.2). */
+  readonly reliable: boolean;
+  /** The bound address (after `listen`, with the real port when 0 was asked for). */
+  readonly local: HostPort;
+  listen(): Promise<void>;
+  /** Sends serialized bytes along `to`: an existing flow (reused if still alive) or a destination. Resolves with the flow used. */
+  send(data: Buffer, to: Flow | Destination): Promise<Flow>;
+  /** Handler for every message received (parsed); set once. */
+  onMessage(handler: (incoming: IncomingMessage) => void): void;
+  close(): Promise<void>;
+}
+
+/**
+ * The transport layer seen from above (RFC 3261 §18): picks a transport,
+ * stamps the top Via on requests, stamps `received`/`rport` on incoming
+ * requests, routes responses by Via (§18.2.2).
+ */
+export interface TransportUser {
+  sendRequest(request: SipRequest, to: Flow | Destination): Promise<Flow>;
+  /** Sends a response back per RFC 3261 §18.2.2 (and RFC 3581) using the request's flow when given. */
+  sendResponse(response: SipResponse, requestFlow?: Flow): Promise<Flow>;
+  isReliable(flow: Flow | Destination): boolean;
+}
