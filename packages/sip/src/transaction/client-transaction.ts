@@ -1,0 +1,157 @@
+/** The client transaction shell: runs the ICT or NICT reducer and performs its effects. */
+import type { Clock } from '../clock.js';
+import type { SipRequest, SipResponse } from '../message/types.js';
+import type { Destination, Flow, TransportUser } from '../transport/types.js';
+import { TransportError } from '../transport/types.js';
+import { asTransportError } from './transport-error.js';
+import type { ClientEffect, Transition } from './effects.js';
+import type { IctInput, IctState } from './ict.js';
+import { ictReduce, ictStart } from './ict.js';
+import type { NictInput, NictState } from './nict.js';
+import { nictReduce, nictStart } from './nict.js';
+import { createAck } from './requests.js';
+import { TimerSet } from './timer-set.js';
+import type { MachineContext, TimerName } from './timers.js';
+
+/** What a client transaction reports to its transaction user (RFC 3261 §17.1). */
+export interface ClientTransactionUser {
+  /** Every response the machine passes up (provisionals, the final, and 2xx retransmissions in Accepted). */
+  onResponse(response: SipResponse): void;
+  /** Timer B or F fired (the TU treats it as a 408, RFC 3261 §8.1.3.1). */
+  onTimeout(): void;
+  onTransportError(error: TransportError): void;
+  /** The transaction reached Terminated (after any of the above). */
+  onTerminated?(): void;
+}
+
+type Machine = { kind: 'ict'; state: IctState } | { kind: 'nict'; state: NictState };
+type Input = IctInput | NictInput;
+
+/** One client transaction (ICT for INVITE, NICT otherwise); created by `TransactionLayer.sendRequest`. */
+export class ClientTransaction {
+  /** The flow the request went out on, once the transport said so. */
+  flow: Flow | undefined;
+  private machine: Machine;
+  private readonly timers: TimerSet;
+  private ack: SipRequest | undefined;
+  private lastError: TransportError | undefined;
+  private aborted = false;
+
+  constructor(
+    readonly request: SipRequest,
+    /** The top Via branch of the request. */
+    readonly branch: string,
+    readonly key: string,
+    private readonly destination: Flow | Destination,
+    private readonly user: ClientTransactionUser,
+    private readonly clock: Clock,
+    private readonly transport: TransportUser,
+    ctx: MachineContext,
+    private readonly onTerminate: (tx: ClientTransaction) => void,
+  ) {
+    this.timers = new TimerSet(clock, (name) => this.input({ type: 'timer', name } as Input));
+    let effects: readonly ClientEffect[];
+    if (request.method === 'INVITE') {
+      const start = ictStart(ctx);
+      this.machine = { kind: 'ict', state: start.state };
+      effects = start.effects;
+    } else {
+      const start = nictStart(ctx);
+      this.machine = { kind: 'nict', state: start.state };
+      effects = start.effects;
+    }
+    this.perform(effects, undefined);
+  }
+
+  /** The machine's state name (`calling`, `trying`, `proceeding`, `completed`, `accepted`, `terminated`). */
+  get state(): string {
+    return this.aborted ? 'terminated' : this.machine.state.name;
+  }
+
+  /** Names of the timers now running (for inspection). */
+  get runningTimers(): TimerName[] {
+    return this.timers.names();
+  }
+
+  /** Feeds a response that matched this transaction (§17.1.3). */
+  receiveResponse(response: SipResponse): void {
+    this.input({ type: 'response', status: response.status }, response);
+  }
+
+  /** Stops the transaction silently (layer shutdown). */
+  abort(): void {
+    this.timers.clear();
+    this.aborted = true;
+  }
+
+  private input(input: Input, response?: SipResponse): void {
+    if (this.aborted) return;
+    let t: Transition<IctState | NictState, ClientEffect>;
+    if (this.machine.kind === 'ict') {
+      const next = ictReduce(this.machine.state, input as IctInput);
+      this.machine = { kind: 'ict', state: next.state };
+      t = next;
+    } else {
+      const next = nictReduce(this.machine.state, input as NictInput);
+      this.machine = { kind: 'nict', state: next.state };
+      t = next;
+    }
+    this.perform(t.effects, response);
+  }
+
+  private perform(effects: readonly ClientEffect[], response: SipResponse | undefined): void {
+    for (const effect of effects) {
+      switch (effect.type) {
+        case 'start_timer':
+          this.timers.start(effect.name, effect.ms);
+          break;
+        case 'stop_timer':
+          this.timers.stop(effect.name);
+          break;
+        case 'send_request':
+          this.send(this.request, this.flow === undefined);
+          break;
+        case 'send_ack':
+          if (response) {
+            // RFC 3261 §17.1.1.3: the same ACK for every retransmission of the final response.
+            this.ack ??= createAck(this.request, response);
+            this.send(this.ack, false);
+          }
+          break;
+        case 'pass_response':
+          if (response) this.user.onResponse(response);
+          break;
+        case 'report_timeout':
+          this.user.onTimeout();
+          break;
+        case 'report_transport_error':
+          this.user.onTransportError(this.lastError ?? new TransportError('transport error', this.destination));
+          break;
+        case 'terminate':
+          this.timers.clear();
+          this.onTerminate(this);
+          this.user.onTerminated?.();
+          break;
+      }
+    }
+  }
+
+  private send(message: SipRequest, first: boolean): void {
+    // RFC 3261 §17.1.1.3 / §18.1.1: retransmissions and the ACK follow the flow of the first send.
+    const to = this.flow ?? this.destination;
+    this.transport.sendRequest(message, to).then(
+      (flow) => {
+        if (this.flow !== undefined) return;
+        this.flow = flow;
+        if (first && this.state !== 'terminated' && !this.machine.state.ctx.reliable) {
+          if (this.transport.isReliable(flow)) this.input({ type: 'reliable_flow' });
+        }
+      },
+      (err: unknown) => {
+        if (this.state === 'terminated') return;
+        this.lastError = asTransportError(err, to);
+        this.input({ type: 'transport_error' });
+      },
+    );
+  }
+}

@@ -1,0 +1,79 @@
+/** Transaction matching keys (RFC 3261 §17.1.3, §17.2.3, §8.2.2.2). */
+import type { SipRequest, SipResponse, Via } from '../message/types.js';
+import { isRfc3261Branch } from './branch.js';
+
+const SEP = '\u0000';
+
+/** Client key of a request we send: branch + method (§17.1.3). */
+export function clientKey(branch: string, method: string): string {
+  return branch + SEP + method;
+}
+
+/** Client key a response matches (§17.1.3: top Via branch + CSeq method), or undefined if it has neither. */
+export function responseKey(response: SipResponse): string | undefined {
+  const branch = response.topVia?.branch;
+  const method = response.cseq?.method;
+  if (branch === undefined || method === undefined) return undefined;
+  return clientKey(branch, method);
+}
+
+function sentBy(via: Via): string {
+  return `${via.host.toLowerCase()}:${via.port ?? ''}`;
+}
+
+/** The method a request's transaction was created by: an ACK belongs to its INVITE's transaction (§17.2.3). */
+export function transactionMethod(method: string): string {
+  return method === 'ACK' ? 'INVITE' : method;
+}
+
+/**
+ * Server key for an RFC 3261 branch (§17.2.3: branch + sent-by + method, ACK
+ * as INVITE), or undefined for an RFC 2543 request (no magic cookie).
+ * `method` overrides the request's own (a CANCEL looks up its INVITE).
+ */
+export function serverKey(request: SipRequest, method = transactionMethod(request.method)): string | undefined {
+  const via = request.topVia;
+  if (!via || !isRfc3261Branch(via.branch)) return undefined;
+  return via.branch + SEP + sentBy(via) + SEP + method;
+}
+
+function tag(params: ReadonlyMap<string, string | null> | undefined): string {
+  return params?.get('tag') ?? '';
+}
+
+/**
+ * RFC 2543 fallback key (§17.2.3): Request-URI, From tag, Call-ID, CSeq number
+ * and method (ACK as INVITE), and the top Via. The To tag is compared apart:
+ * an ACK carries the tag of the response, not of the INVITE.
+ */
+export function legacyKey(request: SipRequest, method = transactionMethod(request.method)): string | undefined {
+  const via = request.topVia;
+  const cseq = request.cseq;
+  if (!via || !cseq || request.callId === undefined) return undefined;
+  return [
+    request.requestUri,
+    tag(request.from?.params),
+    request.callId,
+    String(cseq.seq),
+    method,
+    via.transport,
+    sentBy(via),
+    via.branch ?? '',
+  ].join(SEP);
+}
+
+/** The To tag of a message ('' when none). */
+export function toTag(message: SipRequest | SipResponse): string {
+  return tag(message.to?.params);
+}
+
+/**
+ * Merged-request key (§8.2.2.2): From tag, Call-ID and CSeq of a request with
+ * no To tag; undefined for in-dialog requests.
+ */
+export function mergeKey(request: SipRequest): string | undefined {
+  if (toTag(request) !== '') return undefined;
+  const cseq = request.cseq;
+  if (!cseq || request.callId === undefined) return undefined;
+  return [tag(request.from?.params), request.callId, String(cseq.seq), cseq.method].join(SEP);
+}

@@ -1,0 +1,229 @@
+/**
+ * The transaction layer (RFC 3261 §17): matches every incoming message to a
+ * client or server transaction, creates server transactions for new requests,
+ * answers CANCEL, detects merged requests, and hands the rest to the TU.
+ */
+import type { Clock } from '../clock.js';
+import { createResponse } from '../message/index.js';
+import type { SipMessage, SipRequest, SipResponse } from '../message/types.js';
+import type { Destination, Flow, TransportUser } from '../transport/types.js';
+import { generateBranch, randomHex } from './branch.js';
+import type { ClientTransactionUser } from './client-transaction.js';
+import { ClientTransaction } from './client-transaction.js';
+import { clientKey, legacyKey, mergeKey, responseKey, serverKey, toTag } from './keys.js';
+import { ServerTransaction } from './server-transaction.js';
+import type { MachineContext, TimerConfig } from './timers.js';
+import { resolveTimers } from './timers.js';
+
+/** Construction options of {@link TransactionLayer}. */
+export interface TransactionLayerOptions {
+  readonly clock: Clock;
+  readonly transport: TransportUser;
+  /** T1, T2, T4 overrides (RFC 3261 Table 4). */
+  readonly timers?: Partial<TimerConfig>;
+  /** A new request (not a retransmission, ACK or CANCEL) with the server transaction to answer through. */
+  onRequest(request: SipRequest, flow: Flow, tx: ServerTransaction): void;
+  /** A response matching no client transaction, e.g. a 2xx retransmission after Timer M (RFC 6026 §8.4). */
+  onStrayResponse(response: SipResponse, flow: Flow): void;
+  /** An ACK matching no transaction (the ACK for a 2xx, RFC 3261 §17.1.1.3), or one passed up by an Accepted IST. */
+  onStrayAck?(ack: SipRequest, flow: Flow): void;
+}
+
+/** Matches, creates and runs the client and server transactions of one endpoint. */
+export class TransactionLayer {
+  private readonly clients = new Map<string, ClientTransaction>();
+  private readonly servers = new Map<string, ServerTransaction>();
+  /** RFC 2543 requests (no magic cookie) by fallback key; the To tag is checked per entry. */
+  private readonly legacy = new Map<string, ServerTransaction[]>();
+  /** Requests without To tag by From tag, Call-ID and CSeq (RFC 3261 §8.2.2.2). */
+  private readonly merged = new Map<string, ServerTransaction>();
+  private readonly timers: TimerConfig;
+  private serverSeq = 0;
+
+  constructor(private readonly opts: TransactionLayerOptions) {
+    this.timers = resolveTimers(opts.timers);
+  }
+
+  /** Number of live client transactions. */
+  get clientCount(): number {
+    return this.clients.size;
+  }
+
+  /** Number of live server transactions. */
+  get serverCount(): number {
+    return new Set([...this.servers.values(), ...[...this.legacy.values()].flat()]).size;
+  }
+
+  /**
+   * Starts a client transaction for `request` (not ACK: RFC 3261 §17.1.1.3 puts
+   * the ACK for a 2xx outside any transaction). Adds a branch to the top Via
+   * when it has none, and a Via when there is none (the transport stamps its
+   * sent-by).
+   */
+  sendRequest(request: SipRequest, to: Destination | Flow, user: ClientTransactionUser): ClientTransaction {
+    if (request.method === 'ACK') throw new TypeError('ACK is sent without a transaction (RFC 3261 §17.1.1.3)');
+    const branch = ensureBranch(request, to.transport);
+    const key = clientKey(branch, request.method);
+    if (this.clients.has(key)) throw new TypeError(`a client transaction with branch ${branch} is already running`);
+    const ctx = this.context(this.opts.transport.isReliable(to));
+    const tx = new ClientTransaction(request, branch, key, to, user, this.opts.clock, this.opts.transport, ctx, (t) => {
+      if (this.clients.get(t.key) === t) this.clients.delete(t.key);
+    });
+    // The constructor sends and may already have terminated on a synchronous failure path.
+    if (tx.state !== 'terminated') this.clients.set(key, tx);
+    return tx;
+  }
+
+  /** Feeds one message from the transport layer. */
+  receive(message: SipMessage, flow: Flow): void {
+    try {
+      if (message.kind === 'response') this.receiveResponse(message, flow);
+      else this.receiveRequest(message, flow);
+    } catch {
+      // A malformed Via or CSeq the transport let through: nothing can be matched, drop it.
+    }
+  }
+
+  /** Stops every transaction without notifying anyone (shutdown). */
+  close(): void {
+    for (const tx of this.clients.values()) tx.abort();
+    for (const tx of this.servers.values()) tx.abort();
+    for (const list of this.legacy.values()) for (const tx of list) tx.abort();
+    this.clients.clear();
+    this.servers.clear();
+    this.legacy.clear();
+    this.merged.clear();
+  }
+
+  private context(reliable: boolean): MachineContext {
+    return { timers: this.timers, reliable };
+  }
+
+  private receiveResponse(response: SipResponse, flow: Flow): void {
+    // RFC 3261 §17.1.3: top Via branch + CSeq method.
+    const key = responseKey(response);
+    const tx = key === undefined ? undefined : this.clients.get(key);
+    if (tx) tx.receiveResponse(response);
+    else this.opts.onStrayResponse(response, flow);
+  }
+
+  private receiveRequest(request: SipRequest, flow: Flow): void {
+    if (!request.topVia || !request.cseq) return;
+    const tx = this.findServer(request);
+    if (tx) {
+      if (request.method === 'ACK') tx.receiveAck(request, flow);
+      else tx.receiveRetransmission();
+      return;
+    }
+    if (request.method === 'ACK') {
+      this.opts.onStrayAck?.(request, flow);
+      return;
+    }
+    if (request.method === 'CANCEL') {
+      this.receiveCancel(request, flow);
+      return;
+    }
+    // RFC 3261 §8.2.2.2: same From tag, Call-ID and CSeq as a pending request but another branch.
+    const mkey = mergeKey(request);
+    const original = mkey === undefined ? undefined : this.merged.get(mkey);
+    if (original && original.state !== 'terminated') {
+      const loop = this.createServer(request, flow);
+      loop.respond(createResponse(request, 482, 'Loop Detected', { toTag: newTag() }));
+      return;
+    }
+    const server = this.createServer(request, flow);
+    if (mkey !== undefined) this.merged.set(mkey, server);
+    this.opts.onRequest(request, flow, server);
+  }
+
+  /** RFC 3261 §9.2: CANCEL matching an INVITE transaction gets 200 and cancels it; otherwise 481. */
+  private receiveCancel(cancel: SipRequest, flow: Flow): void {
+    const invite = this.findServer(cancel, 'INVITE');
+    const tx = this.createServer(cancel, flow);
+    if (!invite) {
+      tx.respond(createResponse(cancel, 481, 'Call/Transaction Does Not Exist', { toTag: newTag() }));
+      return;
+    }
+    // §9.2: the To tag of the 200 to CANCEL SHOULD equal the one of the INVITE's response.
+    const inviteTag = invite.lastResponse ? toTag(invite.lastResponse) : '';
+    tx.respond(createResponse(cancel, 200, 'OK', { toTag: inviteTag || newTag() }));
+    // §9.2: a CANCEL has no effect on a transaction that already sent a final response.
+    if (invite.state !== 'proceeding') return;
+    if (invite.onCancel) invite.onCancel(cancel);
+    else invite.respond(createResponse(invite.request, 487, 'Request Terminated', { toTag: inviteTag || newTag() }));
+  }
+
+  /** RFC 3261 §17.2.3 matching; `method` overrides the request's (a CANCEL looks up its INVITE). */
+  private findServer(request: SipRequest, method?: string): ServerTransaction | undefined {
+    const key = serverKey(request, method);
+    if (key !== undefined) return this.servers.get(key);
+    const lkey = legacyKey(request, method);
+    if (lkey === undefined) return undefined;
+    const tag = toTag(request);
+    return this.legacy.get(lkey)?.find((tx) => {
+      // §17.2.3: an ACK carries the To tag of the response; other requests that of the original.
+      if (request.method === 'ACK') return tx.lastResponse !== undefined && toTag(tx.lastResponse) === tag;
+      return toTag(tx.request) === tag;
+    });
+  }
+
+  private createServer(request: SipRequest, flow: Flow): ServerTransaction {
+    const key = serverKey(request);
+    const lkey = key === undefined ? legacyKey(request) : undefined;
+    const ctx = this.context(this.opts.transport.isReliable(flow));
+    const tx = new ServerTransaction(
+      request,
+      flow,
+      key ?? lkey ?? `anonymous:${this.serverSeq++}`,
+      this.opts.clock,
+      this.opts.transport,
+      ctx,
+      {
+        onTerminate: (t) => this.forgetServer(t),
+        onAck: (ack, ackFlow) => {
+          if (tx.onAck) tx.onAck(ack, ackFlow);
+          else this.opts.onStrayAck?.(ack, ackFlow);
+        },
+      },
+    );
+    if (key !== undefined) this.servers.set(key, tx);
+    else if (lkey !== undefined) {
+      const list = this.legacy.get(lkey);
+      if (list) list.push(tx);
+      else this.legacy.set(lkey, [tx]);
+    }
+    return tx;
+  }
+
+  private forgetServer(tx: ServerTransaction): void {
+    if (this.servers.get(tx.key) === tx) this.servers.delete(tx.key);
+    const list = this.legacy.get(tx.key);
+    if (list) {
+      const rest = list.filter((t) => t !== tx);
+      if (rest.length > 0) this.legacy.set(tx.key, rest);
+      else this.legacy.delete(tx.key);
+    }
+    const mkey = mergeKey(tx.request);
+    if (mkey !== undefined && this.merged.get(mkey) === tx) this.merged.delete(mkey);
+  }
+}
+
+/** A To tag for the responses the layer makes itself (RFC 3261 §8.2.6.2). */
+function newTag(): string {
+  return randomHex(8);
+}
+
+/** Returns the top Via branch, adding one (or a whole Via) when missing (RFC 3261 §8.1.1.7). */
+function ensureBranch(request: SipRequest, transport: string): string {
+  const top = request.topVia;
+  if (top?.branch) return top.branch;
+  const branch = generateBranch();
+  const values = request.headers.getAll('Via');
+  if (values.length === 0) {
+    // Placeholder sent-by: the transport layer stamps the real one (RFC 3261 §18.1.1).
+    request.headers.set('Via', `SIP/2.0/${transport.toUpperCase()} 0.0.0.0;branch=${branch}`);
+  } else {
+    request.headers.set('Via', [`${values[0]};branch=${branch}`, ...values.slice(1)]);
+  }
+  return branch;
+}
