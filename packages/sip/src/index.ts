@@ -2,3 +2,4 @@
 export * from './clock.js';
 export type * from './message/types.js';
 export * from './transport/types.js';
+export * from './auth/index.js';
