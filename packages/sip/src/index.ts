@@ -1,5 +1,6 @@
 /** @herald/sip: the SIP core. */
 export * from './clock.js';
-export type * from './message/types.js';
-export * from './transport/types.js';
+export * from './message/index.js';
+export * from './transport/index.js';
 export * from './auth/index.js';
+export * from './transaction/index.js';
