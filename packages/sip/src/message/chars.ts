@@ -1,0 +1,130 @@
+import { isUtf8 } from 'node:buffer';
+
+/**
+ * Character classes of RFC 3261 §25.1 as lookup tables, indexed by char code
+ * (codes ≥ 128 are never members).
+ */
+
+function table(chars: string, alnum: boolean): Uint8Array {
+  const t = new Uint8Array(128);
+  if (alnum) {
+    for (let c = 48; c <= 57; c++) t[c] = 1;
+    for (let c = 65; c <= 90; c++) t[c] = 1;
+    for (let c = 97; c <= 122; c++) t[c] = 1;
+  }
+  for (let i = 0; i < chars.length; i++) t[chars.charCodeAt(i)] = 1;
+  return t;
+}
+
+/** token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~"). */
+export const TOKEN = table("-.!%*_+`'~", true);
+/** unreserved = alphanum / mark. */
+const MARK = "-_.!~*'()";
+/** Characters of a SIP URI user part besides escapes (user-unreserved included). */
+export const USER = table(MARK + '&=+$,;?/', true);
+/** Characters of a SIP URI password besides escapes. */
+export const PASSWORD = table(MARK + '&=+$,', true);
+/** paramchar = param-unreserved / unreserved (escapes handled apart). */
+export const PARAMCHAR = table(MARK + '[]/:&+$', true);
+/** hnv-unreserved / unreserved, for URI header names and values. */
+export const HCHAR = table(MARK + '[]/?:+$', true);
+/** Host name characters (hostname, IPv4address); IPv6 references are handled apart. */
+export const HOST = table('-.', true);
+/** word = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~" / "(" / ")" / "<" / ">" / ":" / "\" / DQUOTE / "/" / "[" / "]" / "?" / "{" / "}"), used by Call-ID. */
+export const WORD = table('-.!%*_+`\'~()<>:\\"/[]?{}', true);
+
+/** True when every char of `s` from `start` to `end` is in table `t` and the range is non-empty. */
+export function allIn(t: Uint8Array, s: string, start = 0, end = s.length): boolean {
+  if (end <= start) return false;
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || t[c] === 0) return false;
+  }
+  return true;
+}
+
+/** True for SP or HTAB. */
+export function isWs(c: number): boolean {
+  return c === 32 || c === 9;
+}
+
+/** Index of the first non-SP/HTAB char at or after `i` (LWS after unfolding is only SP/HTAB). */
+export function skipWs(s: string, i: number): number {
+  while (i < s.length) {
+    const c = s.charCodeAt(i);
+    if (c !== 32 && c !== 9) break;
+    i++;
+  }
+  return i;
+}
+
+/** `s` with surrounding SP/HTAB removed. */
+export function trimWs(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && isWs(s.charCodeAt(a))) a++;
+  while (b > a && isWs(s.charCodeAt(b - 1))) b--;
+  return a === 0 && b === s.length ? s : s.slice(a, b);
+}
+
+function hexVal(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 65 && c <= 70) return c - 55;
+  if (c >= 97 && c <= 102) return c - 87;
+  return -1;
+}
+
+/**
+ * Decodes `%HH` escapes (RFC 3261 §19.1.2). The octets are read as UTF-8 when
+ * valid, else one char per octet, so nothing is lost. Returns undefined for a
+ * `%` not followed by two hex digits.
+ */
+export function unescape(s: string): string | undefined {
+  if (s.indexOf('%') < 0) return s;
+  const bytes: number[] = [];
+  let ascii = true;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 37) {
+      if (i + 2 >= s.length) return undefined;
+      const h = hexVal(s.charCodeAt(i + 1));
+      const l = hexVal(s.charCodeAt(i + 2));
+      if (h < 0 || l < 0) return undefined;
+      const b = (h << 4) | l;
+      if (b >= 128) ascii = false;
+      bytes.push(b);
+      i += 2;
+    } else if (c < 128) {
+      bytes.push(c);
+    } else {
+      // Already-decoded text beyond ASCII: re-encode as UTF-8 octets.
+      const enc = Buffer.from(s[i] ?? '', 'utf8');
+      for (const b of enc) bytes.push(b);
+      ascii = false;
+    }
+  }
+  const buf = Buffer.from(bytes);
+  if (ascii) return buf.toString('latin1');
+  return isUtf8(buf) ? buf.toString('utf8') : buf.toString('latin1');
+}
+
+const ESCAPE_HEX = '0123456789ABCDEF';
+
+/** `%HH`-escapes every char of `s` outside table `t` (UTF-8 octets for non-ASCII). */
+export function escape(s: string, t: Uint8Array): string {
+  let plain = true;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || t[c] === 0) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) return s;
+  let out = '';
+  for (const b of Buffer.from(s, 'utf8')) {
+    if (b < 128 && t[b] === 1) out += String.fromCharCode(b);
+    else out += '%' + (ESCAPE_HEX[b >> 4] ?? '0') + (ESCAPE_HEX[b & 15] ?? '0');
+  }
+  return out;
+}

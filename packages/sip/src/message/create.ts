@@ -1,0 +1,105 @@
+import { headerDef } from './header-names.js';
+import type { HeaderLine } from './headers.js';
+import { Request, Response } from './message.js';
+import { reasonPhrase } from './reason.js';
+import type { SipRequest, SipResponse } from './types.js';
+
+function toBody(body: Buffer | string | undefined): Buffer {
+  if (body === undefined) return Buffer.alloc(0);
+  return typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+}
+
+function toLines(headers: Array<[string, string]> | undefined): HeaderLine[] {
+  const lines: HeaderLine[] = [];
+  for (const [name, value] of headers ?? []) {
+    if (value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0) throw new TypeError('header value contains CR or LF');
+    lines.push({ def: headerDef(name), value });
+  }
+  return lines;
+}
+
+/** What {@link createRequest} needs. */
+export interface RequestInit {
+  method: string;
+  uri: string;
+  headers?: Array<[string, string]>;
+  body?: Buffer | string;
+}
+
+/** Builds a request from parts; headers are kept in the given order (Content-Length is written by the serializer). */
+export function createRequest(init: RequestInit): SipRequest {
+  return new Request(init.method, init.uri, toLines(init.headers), toBody(init.body));
+}
+
+/** Options of {@link createResponse}. */
+export interface ResponseOptions {
+  /** Added to To when the request's To has no tag (RFC 3261 §8.2.6.2). */
+  toTag?: string;
+  /** Extra headers, after the copied ones. */
+  headers?: Array<[string, string]>;
+  body?: Buffer | string;
+}
+
+const COPIED = new Set(['via', 'from', 'to', 'call-id', 'cseq']);
+
+/** True when a raw To/From value carries a `tag` header parameter (outside quotes and `<>`). */
+export function hasTag(value: string): boolean {
+  let quoted = false;
+  let angle = false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (quoted) {
+      if (c === 92) i++;
+      else if (c === 34) quoted = false;
+    } else if (c === 34) quoted = true;
+    else if (c === 60) angle = true;
+    else if (c === 62) angle = false;
+    else if (c === 59 && !angle) {
+      let j = i + 1;
+      while (value.charCodeAt(j) === 32 || value.charCodeAt(j) === 9) j++;
+      const name = value.slice(j, j + 3).toLowerCase();
+      const k = j + 3;
+      const next = value.charCodeAt(k);
+      if (name === 'tag' && (k === value.length || next === 61 || next === 32 || next === 9 || next === 59)) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Builds a response to `request` (RFC 3261 §8.2.6): copies every Via (in
+ * order), From, To (adding `toTag` when To has none), Call-ID and CSeq, and
+ * Timestamp into a 100 (§8.2.6.1). Record-Route is not copied: a caller that
+ * creates a dialog adds it.
+ */
+export function createResponse(
+  request: SipRequest,
+  status: number,
+  reason?: string,
+  opts?: ResponseOptions,
+): SipResponse {
+  const lines: HeaderLine[] = [];
+  for (const [name, value] of copiedHeaders(request, status)) {
+    const def = headerDef(name);
+    const v =
+      def.key === 'to' && opts?.toTag !== undefined && !hasTag(value) ? value + ';tag=' + opts.toTag : value;
+    lines.push({ def, value: v });
+  }
+  for (const line of toLines(opts?.headers)) lines.push(line);
+  return new Response(status, reason ?? reasonPhrase(status), lines, toBody(opts?.body));
+}
+
+function copiedHeaders(request: SipRequest, status: number): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const [name, value] of rawLines(request)) {
+    const key = headerDef(name).key;
+    if (COPIED.has(key) || (status === 100 && key === 'timestamp')) out.push([name, value]);
+  }
+  return out;
+}
+
+/** Header lines of a message as stored (one per received line when it is ours; else one per value). */
+export function rawLines(msg: SipRequest | SipResponse): Array<[string, string]> {
+  if (msg instanceof Request || msg instanceof Response) return msg.headers.lines.map((l) => [l.def.name, l.value]);
+  return [...msg.headers.entries()];
+}

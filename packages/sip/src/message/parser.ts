@@ -1,0 +1,247 @@
+import { isAscii, isUtf8 } from 'node:buffer';
+import { TOKEN, allIn } from './chars.js';
+import { SipParseError } from './errors.js';
+import type { ParseErrorStatus } from './errors.js';
+import { HeaderShape, headerDef } from './header-names.js';
+import type { HeaderDef } from './header-names.js';
+import { splitList } from './headers.js';
+import type { HeaderLine } from './headers.js';
+import { Request, Response } from './message.js';
+import type { HeaderEncoding } from './message.js';
+import { schemeEnd } from './uri.js';
+import { addressShapeOk, parseCSeq, readDecimal } from './values.js';
+import type { CSeq, SipRequest, SipResponse } from './types.js';
+
+/** Options of {@link parseMessage}. */
+export interface ParseOptions {
+  /** Largest accepted message in octets (default 65536); beyond it the error has status 413. */
+  maxSize?: number;
+  /** Most header lines accepted (default 256). */
+  maxHeaders?: number;
+  /**
+   * True (default) when the data is one whole datagram: without Content-Length
+   * the body runs to its end (RFC 3261 §18.3). False for a message framed from
+   * a stream, where Content-Length is mandatory.
+   */
+  datagram?: boolean;
+}
+
+const CRLFCRLF = Buffer.from('\r\n\r\n');
+
+/** Collects what parsing learned, to attach to an error as `partial`. */
+class Failure {
+  reason: string | undefined;
+  status: ParseErrorStatus = 400;
+
+  note(reason: string, status: ParseErrorStatus = 400): void {
+    if (this.reason === undefined) {
+      this.reason = reason;
+      this.status = status;
+    }
+  }
+}
+
+function raise(reason: string, status: ParseErrorStatus, isRequest: boolean, lines: HeaderLine[]): never {
+  const headers = lines.map((l): [string, string] => [l.def.name, l.value]);
+  throw new SipParseError(reason, status, { isRequest, headers });
+}
+
+function isSipVersion(v: string): boolean {
+  return v.length === 7 && (v === 'SIP/2.0' || v.toUpperCase() === 'SIP/2.0');
+}
+
+/** True for `SIP/` 1*DIGIT `.` 1*DIGIT: a version we recognise as SIP but do not speak (505). */
+function looksLikeVersion(v: string): boolean {
+  if (v.length < 7 || v.slice(0, 4).toUpperCase() !== 'SIP/') return false;
+  const dot = v.indexOf('.', 4);
+  if (dot < 0) return false;
+  return readDecimal(v.slice(4, dot), 1e9) >= 0 && readDecimal(v.slice(dot + 1), 1e9) >= 0;
+}
+
+interface StartLine {
+  isRequest: boolean;
+  method: string;
+  uri: string;
+  status: number;
+  reason: string;
+  version: string;
+}
+
+/** Parses the start line (RFC 3261 §7.1, §7.2, §25.1) strictly: single SPs, no trailing SP, no `<>` around the URI. */
+function parseStartLine(line: string, fail: Failure): StartLine {
+  const out: StartLine = { isRequest: true, method: '', uri: '', status: 0, reason: '', version: 'SIP/2.0' };
+  const sp1 = line.indexOf(' ');
+  if (line.length >= 4 && line.slice(0, 4).toUpperCase() === 'SIP/') {
+    out.isRequest = false;
+    const version = sp1 < 0 ? line : line.slice(0, sp1);
+    if (!isSipVersion(version)) fail.note('Version Not Supported', 505);
+    const code = sp1 < 0 ? '' : line.slice(sp1 + 1, sp1 + 4);
+    const after = line.charCodeAt(sp1 + 4);
+    const status = readDecimal(code, 699);
+    if (code.length !== 3 || status < 100 || (sp1 + 4 < line.length && after !== 32)) fail.note('Malformed status line');
+    out.status = status;
+    out.reason = sp1 + 5 <= line.length ? line.slice(sp1 + 5) : '';
+    return out;
+  }
+  const sp2 = sp1 < 0 ? -1 : line.indexOf(' ', sp1 + 1);
+  if (sp1 <= 0 || sp2 < 0 || line.indexOf(' ', sp2 + 1) >= 0 || sp2 === sp1 + 1) {
+    fail.note('Malformed Request-Line');
+    return out;
+  }
+  out.method = line.slice(0, sp1);
+  out.uri = line.slice(sp1 + 1, sp2);
+  const version = line.slice(sp2 + 1);
+  if (!allIn(TOKEN, out.method)) fail.note('Malformed method');
+  if (schemeEnd(out.uri) < 0 || out.uri.indexOf('\t') >= 0) fail.note('Malformed Request-URI');
+  if (!isSipVersion(version)) {
+    if (looksLikeVersion(version)) fail.note('Version Not Supported', 505);
+    else fail.note('Malformed Request-Line');
+  }
+  return out;
+}
+
+function chooseEncoding(buf: Buffer, start: number, end: number): HeaderEncoding {
+  const head = buf.subarray(start, end);
+  if (isAscii(head) || isUtf8(head)) return 'utf8';
+  return 'latin1';
+}
+
+/**
+ * Parses one SIP message (RFC 3261 §7; RFC 4475 strictness). Header text is
+ * decoded as UTF-8 when the octets are valid UTF-8, else as Latin-1 (one
+ * char per octet) so nothing is lost and serialization writes the same bytes.
+ * The body is a view of the input (not a copy), sized by Content-Length;
+ * extra octets after it are ignored. Throws {@link SipParseError}.
+ */
+export function parseMessage(data: Buffer | string, opts?: ParseOptions): SipRequest | SipResponse {
+  const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  const maxSize = opts?.maxSize ?? 65536;
+  const maxHeaders = opts?.maxHeaders ?? 256;
+  const datagram = opts?.datagram ?? true;
+
+  // RFC 3261 §7.5: CRLFs before the start line are ignored.
+  let start = 0;
+  while (start + 1 < buf.length && buf[start] === 13 && buf[start + 1] === 10) start += 2;
+  const tooLarge = buf.length - start > maxSize;
+  const window = tooLarge ? buf.subarray(0, start + maxSize) : buf;
+  const headEnd = window.indexOf(CRLFCRLF, start);
+  if (headEnd < 0) {
+    if (tooLarge) throw new SipParseError('Message Too Large', 413);
+    throw new SipParseError('Missing end of header fields');
+  }
+  const encoding = chooseEncoding(buf, start, headEnd);
+  const head = buf.toString(encoding, start, headEnd + 2);
+
+  const fail = new Failure();
+  if (tooLarge) fail.note('Message Too Large', 413);
+  let eol = head.indexOf('\r\n');
+  const first = parseStartLine(head.slice(0, eol), fail);
+  const isRequest = first.isRequest;
+
+  const lines: HeaderLine[] = [];
+  let def: HeaderDef | undefined;
+  let value = '';
+  const singles = new Set<string>();
+  let cseqValue: string | undefined;
+  let clValue: string | undefined;
+  let pos = eol + 2;
+  while (pos < head.length) {
+    eol = head.indexOf('\n', pos) - 1;
+    if (head.charCodeAt(eol) !== 13) {
+      fail.note('Malformed header line');
+      break;
+    }
+    const c0 = head.charCodeAt(pos);
+    if (c0 === 32 || c0 === 9) {
+      // RFC 3261 §7.3.1: a line starting with whitespace continues the previous one.
+      let a = pos;
+      let b = eol;
+      while (a < b && (head.charCodeAt(a) === 32 || head.charCodeAt(a) === 9)) a++;
+      while (b > a && (head.charCodeAt(b - 1) === 32 || head.charCodeAt(b - 1) === 9)) b--;
+      if (def === undefined) fail.note('Malformed header line');
+      else if (a < b) value = value === '' ? head.slice(a, b) : value + ' ' + head.slice(a, b);
+      pos = eol + 2;
+      continue;
+    }
+    if (def !== undefined) lines.push({ def, value });
+    def = undefined;
+    if (lines.length >= maxHeaders) {
+      fail.note('Too Many Header Fields');
+      break;
+    }
+    const colon = head.indexOf(':', pos);
+    if (colon < 0 || colon > eol) {
+      fail.note('Malformed header line');
+      pos = eol + 2;
+      continue;
+    }
+    let nameEnd = colon;
+    while (nameEnd > pos && (head.charCodeAt(nameEnd - 1) === 32 || head.charCodeAt(nameEnd - 1) === 9)) nameEnd--;
+    if (!allIn(TOKEN, head, pos, nameEnd)) {
+      fail.note('Malformed header name');
+      pos = eol + 2;
+      continue;
+    }
+    def = headerDef(head.slice(pos, nameEnd));
+    let a = colon + 1;
+    let b = eol;
+    while (a < b && (head.charCodeAt(a) === 32 || head.charCodeAt(a) === 9)) a++;
+    while (b > a && (head.charCodeAt(b - 1) === 32 || head.charCodeAt(b - 1) === 9)) b--;
+    value = head.slice(a, b);
+    if (def.shape === HeaderShape.Single) {
+      if (singles.has(def.key)) fail.note('Duplicate ' + def.name + ' header');
+      singles.add(def.key);
+    }
+    pos = eol + 2;
+  }
+  if (def !== undefined) lines.push({ def, value });
+
+  // Eager, cheap checks of what RFC 4475 wants rejected; the rest stays lazy.
+  let cseq: CSeq | undefined;
+  for (const line of lines) {
+    const key = line.def.key;
+    if (key === 'via') {
+      if (splitList(line.value).some((p) => p === '')) fail.note('Malformed Via header');
+    } else if (key === 'cseq') {
+      cseqValue = line.value;
+    } else if (key === 'content-length') {
+      clValue = line.value;
+    } else if (key === 'from' || key === 'to') {
+      if (!addressShapeOk(line.value)) fail.note('Malformed ' + line.def.name + ' header');
+    } else if (key === 'max-forwards') {
+      if (readDecimal(line.value, 255) < 0) fail.note('Malformed Max-Forwards header');
+    } else if (key === 'call-id') {
+      if (line.value === '' || line.value.indexOf(' ') >= 0 || line.value.indexOf('\t') >= 0) {
+        fail.note('Malformed Call-ID header');
+      }
+    }
+  }
+  if (cseqValue !== undefined) {
+    try {
+      cseq = parseCSeq(cseqValue);
+      if (isRequest && fail.reason === undefined && cseq.method !== first.method) fail.note('CSeq method mismatch');
+    } catch {
+      fail.note('Malformed CSeq header');
+    }
+  }
+
+  const bodyStart = headEnd + 4;
+  let bodyEnd = buf.length;
+  if (clValue !== undefined) {
+    const cl = readDecimal(clValue, 1e9);
+    if (cl < 0) fail.note('Malformed Content-Length header');
+    else if (cl > buf.length - bodyStart) fail.note('Content-Length larger than message');
+    else bodyEnd = bodyStart + cl;
+  } else if (!datagram) {
+    // RFC 3261 §18.3: Content-Length MUST be used with stream-oriented transports.
+    fail.note('Missing Content-Length header');
+  }
+  if (fail.reason !== undefined) raise(fail.reason, fail.status, isRequest, lines);
+
+  const body = buf.subarray(bodyStart, Math.max(bodyStart, bodyEnd));
+  const msg = isRequest
+    ? new Request(first.method, first.uri, lines, body, 'SIP/2.0', encoding)
+    : new Response(first.status, first.reason, lines, body, 'SIP/2.0', encoding);
+  if (cseq !== undefined) msg.headers.cached('cseq', () => cseq);
+  return msg;
+}

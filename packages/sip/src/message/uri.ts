@@ -1,0 +1,233 @@
+import { HCHAR, HOST, PARAMCHAR, PASSWORD, USER, escape, unescape } from './chars.js';
+import { SipParseError } from './errors.js';
+import type { Params, SipUri } from './types.js';
+
+function bad(_raw?: string): never {
+  throw new SipParseError('Malformed URI', 400);
+}
+
+/** True when `c` may appear in a URI scheme after its first letter (RFC 3986 §3.1). */
+function isSchemeChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46;
+}
+
+/** Index of the `:` ending a valid scheme, or -1 (RFC 3261 §25.1 `scheme`). */
+export function schemeEnd(s: string): number {
+  const c0 = s.charCodeAt(0);
+  if (!((c0 >= 97 && c0 <= 122) || (c0 >= 65 && c0 <= 90))) return -1;
+  for (let i = 1; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 58) return i;
+    if (!isSchemeChar(c)) return -1;
+  }
+  return -1;
+}
+
+/** Scans `[start, end)` for chars of table `t` or `%HH` escapes; false on anything else. */
+function validEscaped(t: Uint8Array, s: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 37) continue; // escapes are checked when decoded
+    if (c >= 128 || t[c] === 0) return false;
+  }
+  return true;
+}
+
+function decode(s: string, raw: string): string {
+  const d = unescape(s);
+  return d === undefined ? bad(raw) : d;
+}
+
+/** Parses `;name=value` URI parameters (RFC 3261 §19.1.1, escapes decoded, names lower-cased) from `i`; returns the stop index. */
+function parseUriParams(s: string, i: number, params: Params, raw: string): number {
+  while (i < s.length && s.charCodeAt(i) === 59) {
+    let j = i + 1;
+    let eq = -1;
+    while (j < s.length) {
+      const c = s.charCodeAt(j);
+      if (c === 59 || c === 63) break;
+      if (c === 61 && eq < 0) eq = j;
+      j++;
+    }
+    const nameEnd = eq < 0 ? j : eq;
+    if (nameEnd === i + 1 || !validEscaped(PARAMCHAR, s, i + 1, nameEnd)) bad(raw);
+    const name = decode(s.slice(i + 1, nameEnd), raw).toLowerCase();
+    if (eq < 0) params.set(name, null);
+    else {
+      if (!validEscaped(PARAMCHAR, s, eq + 1, j)) bad(raw);
+      params.set(name, decode(s.slice(eq + 1, j), raw));
+    }
+    i = j;
+  }
+  return i;
+}
+
+/** Parses `?h1=v1&h2=v2` URI headers from the `?` at `i` to the end. */
+function parseUriHeaders(s: string, i: number, headers: Map<string, string>, raw: string): void {
+  for (const part of s.slice(i + 1).split('&')) {
+    const eq = part.indexOf('=');
+    if (eq <= 0 || !validEscaped(HCHAR, part, 0, eq) || !validEscaped(HCHAR, part, eq + 1, part.length)) bad(raw);
+    headers.set(decode(part.slice(0, eq), raw), decode(part.slice(eq + 1), raw));
+  }
+}
+
+function isIpv6Char(c: number): boolean {
+  return (c >= 48 && c <= 58) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102) || c === 46;
+}
+
+/**
+ * Reads host [":" port] from `i` (RFC 3261 §25.1 `hostport`; IPv6 references
+ * in brackets). Returns [host lower-cased, port or undefined, stop index].
+ */
+export function readHostPort(s: string, i: number, raw: string): [string, number | undefined, number] {
+  const start = i;
+  if (s.charCodeAt(i) === 91) {
+    const close = s.indexOf(']', i);
+    if (close < 0) bad(raw);
+    for (let k = i + 1; k < close; k++) if (!isIpv6Char(s.charCodeAt(k))) bad(raw);
+    if (close === i + 1) bad(raw);
+    i = close + 1;
+  } else {
+    while (i < s.length) {
+      const c = s.charCodeAt(i);
+      if (c >= 128 || HOST[c] === 0) break;
+      i++;
+    }
+    if (i === start) bad(raw);
+  }
+  const host = s.slice(start, i).toLowerCase();
+  let port: number | undefined;
+  if (i < s.length && s.charCodeAt(i) === 58) {
+    const pStart = ++i;
+    let n = 0;
+    while (i < s.length) {
+      const c = s.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      n = n * 10 + (c - 48);
+      i++;
+    }
+    if (i === pStart || i - pStart > 5 || n > 65535) bad(raw);
+    port = n;
+  }
+  return [host, port, i];
+}
+
+function parseSip(s: string, scheme: string, colon: number): SipUri {
+  let i = colon + 1;
+  let user: string | undefined;
+  let password: string | undefined;
+  const at = s.indexOf('@', i);
+  if (at >= 0) {
+    const pw = s.indexOf(':', i);
+    const userEnd = pw >= 0 && pw < at ? pw : at;
+    if (userEnd === i || !validEscaped(USER, s, i, userEnd)) bad(s);
+    user = decode(s.slice(i, userEnd), s);
+    if (userEnd < at) {
+      if (!validEscaped(PASSWORD, s, userEnd + 1, at)) bad(s);
+      password = decode(s.slice(userEnd + 1, at), s);
+    }
+    i = at + 1;
+  }
+  const [host, port, hEnd] = readHostPort(s, i, s);
+  const params: Params = new Map();
+  const headers = new Map<string, string>();
+  i = parseUriParams(s, hEnd, params, s);
+  if (i < s.length) {
+    if (s.charCodeAt(i) !== 63) bad(s);
+    parseUriHeaders(s, i, headers, s);
+  }
+  const uri: { -readonly [K in keyof SipUri]: SipUri[K] } = { scheme, host, params, headers, raw: s };
+  if (user !== undefined) uri.user = user;
+  if (password !== undefined) uri.password = password;
+  if (port !== undefined) uri.port = port;
+  return uri;
+}
+
+const TEL = new Uint8Array(128);
+for (const ch of '0123456789ABCDEFabcdef*#+-.()pPwW') TEL[ch.charCodeAt(0)] = 1;
+
+function parseTel(s: string, colon: number): SipUri {
+  let i = colon + 1;
+  const start = i;
+  while (i < s.length && s.charCodeAt(i) !== 59) i++;
+  if (i === start || !validEscaped(TEL, s, start, i)) bad(s);
+  const params: Params = new Map();
+  const end = parseUriParams(s, i, params, s);
+  if (end !== s.length) bad(s);
+  return { scheme: 'tel', user: decode(s.slice(start, i), s), host: '', params, headers: new Map(), raw: s };
+}
+
+/**
+ * Parses a URI (RFC 3261 §19.1, RFC 3966 for `tel:`): `sip`/`sips`/`tel` in
+ * full, any other scheme as opaque (`raw` only). Throws SipParseError.
+ */
+export function parseUri(s: string): SipUri {
+  const colon = schemeEnd(s);
+  if (colon < 0) bad(s);
+  const scheme = s.slice(0, colon).toLowerCase();
+  if (scheme === 'sip' || scheme === 'sips') return parseSip(s, scheme, colon);
+  if (scheme === 'tel') return parseTel(s, colon);
+  for (let i = colon + 1; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c <= 32 || c === 60 || c === 62 || c === 34 || c === 127) bad(s);
+  }
+  return { scheme, host: '', params: new Map(), headers: new Map(), raw: s };
+}
+
+function formatUriParams(params: Params): string {
+  let out = '';
+  for (const [k, v] of params) out += ';' + escape(k, PARAMCHAR) + (v === null ? '' : '=' + escape(v, PARAMCHAR));
+  return out;
+}
+
+/** Formats a URI from its fields (escaping as RFC 3261 §19.1.2 requires); opaque schemes give `raw`. */
+export function formatUri(uri: SipUri): string {
+  if (uri.scheme === 'tel') return 'tel:' + escape(uri.user ?? '', TEL) + formatUriParams(uri.params);
+  if (uri.scheme !== 'sip' && uri.scheme !== 'sips') return uri.raw;
+  let out = uri.scheme + ':';
+  if (uri.user !== undefined) {
+    out += escape(uri.user, USER);
+    if (uri.password !== undefined) out += ':' + escape(uri.password, PASSWORD);
+    out += '@';
+  }
+  out += uri.host;
+  if (uri.port !== undefined) out += ':' + uri.port;
+  out += formatUriParams(uri.params);
+  let sep = '?';
+  for (const [k, v] of uri.headers) {
+    out += sep + escape(k, HCHAR) + '=' + escape(v, HCHAR);
+    sep = '&';
+  }
+  return out;
+}
+
+/** Fields to build a URI with {@link createUri}. */
+export interface UriInit {
+  scheme?: string;
+  user?: string;
+  password?: string;
+  host: string;
+  port?: number;
+  params?: Params | Record<string, string | null>;
+  headers?: Map<string, string> | Record<string, string>;
+}
+
+/** Builds a SipUri from fields (default scheme `sip`), with `raw` formatted. */
+export function createUri(init: UriInit): SipUri {
+  const params: Params =
+    init.params instanceof Map ? new Map(init.params) : new Map(Object.entries(init.params ?? {}));
+  const headers =
+    init.headers instanceof Map ? new Map(init.headers) : new Map(Object.entries(init.headers ?? {}));
+  const uri: { -readonly [K in keyof SipUri]: SipUri[K] } = {
+    scheme: (init.scheme ?? 'sip').toLowerCase(),
+    host: init.host.toLowerCase(),
+    params,
+    headers,
+    raw: '',
+  };
+  if (init.user !== undefined) uri.user = init.user;
+  if (init.password !== undefined) uri.password = init.password;
+  if (init.port !== undefined) uri.port = init.port;
+  uri.raw = formatUri(uri);
+  return uri;
+}

@@ -1,0 +1,133 @@
+import { TOKEN, allIn, skipWs, trimWs } from './chars.js';
+import { SipParseError } from './errors.js';
+import { parseNameAddr } from './name-addr.js';
+import { parseParams } from './params.js';
+import type { CSeq, ContactValue, EventHeader, Params, SubscriptionState } from './types.js';
+
+/** RFC 3261 §8.1.1.5: the CSeq sequence number MUST be less than 2**31. */
+export const MAX_CSEQ = 2 ** 31 - 1;
+/** RFC 3261 §20.19 / §20.43: delta-seconds values are at most 2**32-1. */
+export const MAX_DELTA = 2 ** 32 - 1;
+
+/**
+ * Reads a decimal number from the whole of `s` (after trimming). Returns -1
+ * when it is not 1*DIGIT, and `clamp` for a number above `max` when
+ * clamping is asked for (else -2).
+ */
+export function readDecimal(s: string, max: number, clamp = false): number {
+  let a = 0;
+  let b = s.length;
+  while (a < b && (s.charCodeAt(a) === 32 || s.charCodeAt(a) === 9)) a++;
+  while (b > a && (s.charCodeAt(b - 1) === 32 || s.charCodeAt(b - 1) === 9)) b--;
+  if (a === b) return -1;
+  let n = 0;
+  for (let i = a; i < b; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return -1;
+    n = n * 10 + (c - 48);
+  }
+  if (n > max) return clamp ? max : -2;
+  return n;
+}
+
+/** Parses a CSeq value `1*DIGIT LWS Method` (RFC 3261 §20.16). Throws SipParseError. */
+export function parseCSeq(v: string): CSeq {
+  let i = skipWs(v, 0);
+  const start = i;
+  let seq = 0;
+  while (i < v.length) {
+    const c = v.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    seq = seq * 10 + (c - 48);
+    i++;
+  }
+  const j = skipWs(v, i);
+  if (i === start || j === i || seq > MAX_CSEQ) throw new SipParseError('Malformed CSeq header');
+  let end = v.length;
+  while (end > j && (v.charCodeAt(end - 1) === 32 || v.charCodeAt(end - 1) === 9)) end--;
+  if (!allIn(TOKEN, v, j, end)) throw new SipParseError('Malformed CSeq header');
+  return { seq, method: v.slice(j, end) };
+}
+
+/** Parses the Contact header values: `*` or a list of addresses (RFC 3261 §20.10). */
+export function parseContact(values: string[]): ContactValue {
+  if (values.length === 1 && values[0] === '*') return '*';
+  return values.map(parseNameAddr);
+}
+
+function readTokenAndParams(v: string, what: string): [string, Params] {
+  let i = skipWs(v, 0);
+  const start = i;
+  while (i < v.length) {
+    const c = v.charCodeAt(i);
+    if (c >= 128 || TOKEN[c] === 0) break;
+    i++;
+  }
+  if (i === start) throw new SipParseError('Malformed ' + what + ' header');
+  const params: Params = new Map();
+  if (parseParams(v, i, params) !== v.length) throw new SipParseError('Malformed ' + what + ' header');
+  return [v.slice(start, i).toLowerCase(), params];
+}
+
+/** Parses an Event value `event-type *( SEMI event-param )` (RFC 6665 §8.4). */
+export function parseEvent(v: string): EventHeader {
+  const [event, params] = readTokenAndParams(v, 'Event');
+  const id = params.get('id');
+  return id ? { event, id, params } : { event, params };
+}
+
+/** Parses a Subscription-State value (RFC 6665 §8.4 `Subscription-State`). */
+export function parseSubscriptionState(v: string): SubscriptionState {
+  const [state, params] = readTokenAndParams(v, 'Subscription-State');
+  const out: { -readonly [K in keyof SubscriptionState]: SubscriptionState[K] } = { state, params };
+  const reason = params.get('reason');
+  if (reason) out.reason = reason.toLowerCase();
+  const expires = params.get('expires');
+  if (expires != null) out.expires = deltaSeconds(expires, 'Subscription-State');
+  const retry = params.get('retry-after');
+  if (retry != null) out.retryAfter = deltaSeconds(retry, 'Subscription-State');
+  return out;
+}
+
+/**
+ * Reads delta-seconds; values above 2**32-1 are clamped to it (RFC 4475
+ * §3.1.2.4 lets an element treat them as a default, and every consumer
+ * clamps to its own maximum anyway). Throws SipParseError when not digits.
+ */
+export function deltaSeconds(v: string, what: string): number {
+  const n = readDecimal(v, MAX_DELTA, true);
+  if (n < 0) throw new SipParseError('Malformed ' + what + ' header');
+  return n;
+}
+
+/** The media type of a Content-Type value, lower-cased and without parameters. */
+export function mediaType(v: string): string {
+  const semi = v.indexOf(';');
+  return trimWs(semi < 0 ? v : v.slice(0, semi)).toLowerCase();
+}
+
+/**
+ * Cheap structural check of a From/To value: balanced quotes (with escapes)
+ * and at most one `<…>` pair. The full parse stays lazy.
+ */
+export function addressShapeOk(v: string): boolean {
+  let quoted = false;
+  let angles = 0;
+  let open = false;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (quoted) {
+      if (c === 92) i++;
+      else if (c === 34) quoted = false;
+    } else if (c === 34) quoted = true;
+    else if (c === 60) {
+      if (open) return false;
+      open = true;
+      angles++;
+    } else if (c === 62) {
+      if (!open) return false;
+      open = false;
+    }
+  }
+  return !quoted && !open && angles <= 1;
+}
