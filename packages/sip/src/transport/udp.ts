@@ -1,0 +1,132 @@
+/**
+ * SIP over UDP (RFC 3261 §18): one datagram socket, IPv4 or IPv6 by the bind
+ * address. Each datagram is one message; unparsable requests get a stateless
+ * 400/505 back to their source when enough headers survived, everything else
+ * that fails is counted, logged and dropped.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import { serializeMessage } from '../message/index.js';
+import { isKeepAlive, parseIncoming } from './incoming.js';
+import {
+  hostPortKey,
+  newStats,
+  silentLogger,
+  type ParseLimits,
+  type SocketTransportOptions,
+  type TransportLogger,
+  type TransportStats,
+} from './options.js';
+import {
+  TransportError,
+  type Destination,
+  type Flow,
+  type HostPort,
+  type IncomingMessage,
+  type Transport,
+} from './types.js';
+
+/** Options of a {@link UdpTransport}. */
+export type UdpTransportOptions = SocketTransportOptions;
+
+/** UDP transport: unreliable, one socket for sending and receiving (so `rport` replies leave from the port the request reached, RFC 3581 §4). */
+export class UdpTransport implements Transport {
+  readonly protocol = 'udp' as const;
+  readonly reliable = false;
+  /** What happened to incoming datagrams. */
+  readonly stats: TransportStats = newStats();
+  private readonly socket: Socket;
+  private readonly logger: TransportLogger;
+  private readonly limits: ParseLimits;
+  private handler: ((incoming: IncomingMessage) => void) | undefined;
+  private bound: HostPort | undefined;
+  private closed = false;
+
+  constructor(private readonly options: UdpTransportOptions) {
+    this.logger = options.logger ?? silentLogger;
+    this.limits = { maxSize: 65535, ...options.parse };
+    this.socket = createSocket({ type: isIPv6(options.host) ? 'udp6' : 'udp4', ipv6Only: isIPv6(options.host) });
+    this.socket.on('message', (data, rinfo) => this.receive(data, { address: rinfo.address, port: rinfo.port }));
+    this.socket.on('error', (err) => this.logger.warn('udp socket error', { error: err.message }));
+  }
+
+  get local(): HostPort {
+    if (!this.bound) throw new Error('UdpTransport: local address read before listen()');
+    return this.bound;
+  }
+
+  /** Binds the socket; `local` then reports the real port. */
+  listen(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => reject(new TransportError(`udp bind ${hostPortKey(this.options.host, this.options.port)}: ${err.message}`));
+      this.socket.once('error', onError);
+      this.socket.bind({ address: this.options.host, port: this.options.port, exclusive: true }, () => {
+        this.socket.off('error', onError);
+        const a = this.socket.address();
+        this.bound = { address: a.address, port: a.port };
+        resolve();
+      });
+    });
+  }
+
+  onMessage(handler: (incoming: IncomingMessage) => void): void {
+    this.handler = handler;
+  }
+
+  /** Sends one datagram to the flow's remote or the destination. */
+  send(data: Buffer, to: Flow | Destination): Promise<Flow> {
+    const remote: HostPort = 'remote' in to ? to.remote : { address: to.address, port: to.port };
+    if (this.closed || !this.bound) return Promise.reject(new TransportError('udp transport not listening', to));
+    const flow: Flow = { transport: 'udp', local: this.bound, remote };
+    return new Promise((resolve, reject) => {
+      this.socket.send(data, remote.port, remote.address, (err) => {
+        if (err) reject(new TransportError(`udp send to ${hostPortKey(remote.address, remote.port)}: ${err.message}`, to));
+        else resolve(flow);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    return new Promise((resolve) => {
+      if (!this.bound) {
+        resolve();
+        return;
+      }
+      this.socket.close(() => resolve());
+    });
+  }
+
+  private receive(data: Buffer, remote: HostPort): void {
+    // RFC 5626 §4.4.1 keep-alives over UDP are STUN (out of scope); bare CRLFs are ignored.
+    if (isKeepAlive(data)) {
+      this.stats.keepAlives++;
+      return;
+    }
+    const source: Flow = { transport: 'udp', local: this.local, remote };
+    const parsed = parseIncoming(data, this.limits);
+    if (!parsed.ok) {
+      this.stats.parseErrors++;
+      this.logger.warn('udp: unparsable datagram', { from: hostPortKey(remote.address, remote.port), reason: parsed.reason });
+      if (parsed.response) {
+        this.stats.errorResponses++;
+        this.send(serializeMessage(parsed.response), source).catch((err: unknown) => {
+          this.logger.warn('udp: could not send error response', { error: String(err) });
+        });
+      }
+      return;
+    }
+    this.stats.received++;
+    if (!this.handler) {
+      this.logger.warn('udp: message received with no handler');
+      return;
+    }
+    try {
+      this.handler({ message: parsed.message, source });
+    } catch (err) {
+      // A throwing upper layer must not kill the socket's event loop.
+      this.logger.warn('udp: message handler threw', { error: String(err) });
+    }
+  }
+}

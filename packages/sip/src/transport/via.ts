@@ -1,0 +1,137 @@
+/**
+ * The Via rules of the transport layer as pure functions: stamping sent-by
+ * and `rport` on requests we send, `received`/`rport` on requests we receive
+ * (RFC 3261 §18.2.1, RFC 3581 §4), checking sent-by on responses
+ * (§18.1.2), and choosing where a response goes (§18.2.2, RFC 3581 §4).
+ */
+import { isIP } from 'node:net';
+import type { Params, Via } from '../message/types.js';
+import type { Destination, Flow, HostPort, TransportProtocol } from './types.js';
+
+/** Default port when a Via names none (RFC 3261 §18.2.2; 5061 for TLS, §26.2). */
+export function defaultPort(transport: string): number {
+  const t = transport.toLowerCase();
+  return t === 'tls' || t === 'wss' ? 5061 : 5060;
+}
+
+/** Strips IPv6 brackets: `[::1]` → `::1`. */
+export function unbracket(host: string): string {
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+}
+
+/** Adds IPv6 brackets for a sent-by host: `::1` → `[::1]`. */
+export function bracket(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+/** Compares two IP addresses or host names, ignoring brackets, case and the IPv4-mapped IPv6 prefix. */
+export function sameHost(a: string, b: string): boolean {
+  const norm = (h: string): string => unbracket(h).toLowerCase().replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+  return norm(a) === norm(b);
+}
+
+/** What to change in a Via value. A param set to `undefined` is removed; `null` is a flag. */
+export interface ViaChanges {
+  readonly transport?: string;
+  readonly host?: string;
+  /** `null` removes the port. */
+  readonly port?: number | null;
+  readonly params?: Readonly<Record<string, string | null | undefined>>;
+}
+
+/** Writes one Via value (`SIP/2.0/UDP host:port;branch=…`) with `changes` applied; keeps every other param in order. */
+export function formatViaWith(via: Via, changes: ViaChanges = {}): string {
+  const params: Params = new Map(via.params);
+  // Accessor fields win over a params map that might not carry them.
+  if (via.branch !== undefined && !params.has('branch')) params.set('branch', via.branch);
+  for (const [k, v] of Object.entries(changes.params ?? {})) {
+    if (v === undefined) params.delete(k);
+    else params.set(k, v);
+  }
+  const host = bracket(changes.host ?? via.host);
+  const port = changes.port === null ? undefined : (changes.port ?? via.port);
+  let out = `${via.protocol}/${(changes.transport ?? via.transport).toUpperCase()} ${host}${port !== undefined ? `:${port}` : ''}`;
+  for (const [k, v] of params) out += v === null ? `;${k}` : `;${k}=${v}`;
+  return out;
+}
+
+/**
+ * The top Via of a received request after RFC 3261 §18.2.1 and RFC 3581 §4:
+ * `received` when sent-by differs from the source address (or `rport` asked
+ * for it), `rport` filled with the source port. Undefined when nothing changes.
+ */
+export function stampReceived(via: Via, source: HostPort): string | undefined {
+  const set: Record<string, string | null> = {};
+  if (via.rport === true) {
+    // RFC 3581 §4: fill rport, and add received even when the host matches.
+    set.rport = String(source.port);
+    set.received = source.address;
+  } else if (!sameHost(via.host, source.address)) {
+    set.received = source.address;
+  }
+  if (Object.keys(set).length === 0) return undefined;
+  return formatViaWith(via, { params: set });
+}
+
+/** RFC 3261 §18.1.2: a response whose top Via sent-by is not one we insert is discarded. */
+export function sentByIsOurs(via: Via, ours: ReadonlyArray<{ readonly host: string; readonly port: number }>): boolean {
+  const port = via.port ?? defaultPort(via.transport);
+  return ours.some((o) => sameHost(o.host, via.host) && o.port === port);
+}
+
+/** Which RFC 3261 §18.2.2 / RFC 3581 rule picked a response's destination. */
+export type ResponseRule = 'connection' | 'maddr' | 'rport' | 'received' | 'sent-by';
+
+/** Where a response goes. */
+export interface ResponseRoute {
+  readonly rule: ResponseRule;
+  /** Reliable transports: the request's connection, tried first. */
+  readonly flow?: Flow;
+  /** Where to send (unreliable), or where to open a new connection if `flow` is gone (reliable). */
+  readonly destination: Destination;
+  /** Unreliable: send from this local socket (the one the request arrived on, RFC 3581 §4). */
+  readonly local?: HostPort;
+}
+
+/** Lower-cases a Via transport into a {@link TransportProtocol}, or undefined for one we never carry (SCTP, …). */
+export function protocolOf(viaTransport: string): TransportProtocol | undefined {
+  const t = viaTransport.toLowerCase();
+  return t === 'udp' || t === 'tcp' || t === 'tls' || t === 'ws' || t === 'wss' ? t : undefined;
+}
+
+/** Applies RFC 3261 §18.2.2 and RFC 3581 §4 to the top Via of a response. */
+export function responseRoute(via: Via, requestFlow?: Flow): ResponseRoute | undefined {
+  const transport = protocolOf(via.transport);
+  if (!transport) return undefined;
+  const sentByPort = via.port ?? defaultPort(transport);
+  const host = unbracket(via.host);
+  const received = via.received !== undefined ? unbracket(via.received) : undefined;
+  const local = requestFlow && requestFlow.transport === transport ? requestFlow.local : undefined;
+  if (transport !== 'udp') {
+    // §18.2.2: reliable — the same connection if still open, else a new one to received (or sent-by) and the sent-by port.
+    const destination: Destination = { transport, address: received ?? host, port: sentByPort };
+    if (requestFlow && requestFlow.transport === transport) return { rule: 'connection', flow: requestFlow, destination };
+    return { rule: received ? 'received' : 'sent-by', destination };
+  }
+  if (via.maddr !== undefined) {
+    return { rule: 'maddr', destination: { transport, address: unbracket(via.maddr), port: sentByPort }, ...(local ? { local } : {}) };
+  }
+  if (via.rport !== undefined && (typeof via.rport === 'number' || requestFlow)) {
+    // RFC 3581 §4: to the source IP and port of the request, from the socket it reached.
+    const port = typeof via.rport === 'number' ? via.rport : (requestFlow as Flow).remote.port;
+    const address = received ?? requestFlow?.remote.address ?? host;
+    return { rule: 'rport', destination: { transport, address, port }, ...(local ? { local } : {}) };
+  }
+  if (received !== undefined) return { rule: 'received', destination: { transport, address: received, port: sentByPort }, ...(local ? { local } : {}) };
+  return { rule: 'sent-by', destination: { transport, address: host, port: sentByPort }, ...(local ? { local } : {}) };
+}
+
+/** True when `address` is an IPv6 literal (brackets allowed). */
+export function isV6(address: string): boolean {
+  return isIP(unbracket(address)) === 6;
+}
+
+/** True when `address` is an IP literal of either family. */
+export function isIpLiteral(address: string): boolean {
+  return isIP(unbracket(address)) !== 0;
+}
