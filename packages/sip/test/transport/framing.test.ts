@@ -21,7 +21,7 @@ function messages(events: FrameEvent[]): string[] {
   return events.flatMap((e) => (e.type === 'message' ? [e.data.toString('latin1')] : []));
 }
 
-t.test('a message with a body split at every byte offset frames the same', (t) => {
+void t.test('a message with a body split at every byte offset frames the same', (t) => {
   const wrong: number[] = [];
   for (let cut = 0; cut <= withBody.length; cut++) {
     const f = new StreamFramer();
@@ -33,7 +33,7 @@ t.test('a message with a body split at every byte offset frames the same', (t) =
   t.end();
 });
 
-t.test('a message fed one byte at a time', (t) => {
+void t.test('a message fed one byte at a time', (t) => {
   const f = new StreamFramer();
   const events: FrameEvent[] = [];
   for (const b of withBody) events.push(...f.push(Buffer.from([b])));
@@ -41,7 +41,7 @@ t.test('a message fed one byte at a time', (t) => {
   t.end();
 });
 
-t.test('several messages in one chunk, with leading CRLFs between them', (t) => {
+void t.test('several messages in one chunk, with leading CRLFs between them', (t) => {
   const f = new StreamFramer();
   const chunk = Buffer.concat([Buffer.from('\r\n'), withBody, compact, Buffer.from('\r\n'), noBody, withBody]);
   const events = f.push(chunk);
@@ -51,7 +51,7 @@ t.test('several messages in one chunk, with leading CRLFs between them', (t) => 
   t.end();
 });
 
-t.test('the compact l: header is read, case-insensitively, with space before the colon', (t) => {
+void t.test('the compact l: header is read, case-insensitively, with space before the colon', (t) => {
   t.equal(contentLength(Buffer.from('INVITE x SIP/2.0\r\nL : 3\r\n\r\n')), 3);
   t.equal(contentLength(Buffer.from('INVITE x SIP/2.0\r\nCONTENT-length:  12 \r\n\r\n')), 12);
   t.equal(contentLength(Buffer.from('INVITE x SIP/2.0\r\nVia: a\r\n\r\n')), 'Missing Content-Length');
@@ -61,7 +61,7 @@ t.test('the compact l: header is read, case-insensitively, with space before the
   t.end();
 });
 
-t.test('findHeadEnd finds the empty line (CRLF, leniently LF)', (t) => {
+void t.test('findHeadEnd finds the empty line (CRLF, leniently LF)', (t) => {
   t.equal(findHeadEnd(Buffer.from('A\r\nB\r\n\r\nbody')), 8);
   t.equal(findHeadEnd(Buffer.from('A\nB\n\nbody')), 5);
   t.equal(findHeadEnd(Buffer.from('A\r\nB\r\n')), -1);
@@ -69,7 +69,7 @@ t.test('findHeadEnd finds the empty line (CRLF, leniently LF)', (t) => {
   t.end();
 });
 
-t.test('CRLFCRLF is a ping, also when split; a lone CRLF is a pong', (t) => {
+void t.test('CRLFCRLF is a ping, also when split; a lone CRLF is a pong', (t) => {
   const f = new StreamFramer();
   t.same(f.push(Buffer.from('\r\n\r\n')), [{ type: 'ping' }]);
   t.same(f.push(Buffer.from('\r\n')), [], 'waits: may be the first half of a ping');
@@ -81,7 +81,7 @@ t.test('CRLFCRLF is a ping, also when split; a lone CRLF is a pong', (t) => {
   t.end();
 });
 
-t.test('a missing Content-Length is an error carrying the header block', (t) => {
+void t.test('a missing Content-Length is an error carrying the header block', (t) => {
   const f = new StreamFramer();
   const head = 'OPTIONS sip:x SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bK3\r\n\r\n';
   const events = f.push(Buffer.from(head + 'trailing'));
@@ -97,7 +97,7 @@ t.test('a missing Content-Length is an error carrying the header block', (t) => 
   t.end();
 });
 
-t.test('headers without end past the buffer cap are an error', (t) => {
+void t.test('headers without end past the buffer cap are an error', (t) => {
   const f = new StreamFramer({ maxBuffered: 100 });
   t.same(f.push(Buffer.from('INVITE sip:x SIP/2.0\r\n')), []);
   let events: FrameEvent[] = [];
@@ -108,7 +108,7 @@ t.test('headers without end past the buffer cap are an error', (t) => {
   t.end();
 });
 
-t.test('an announced body past the buffer cap is an error before it arrives', (t) => {
+void t.test('an announced body past the buffer cap is an error before it arrives', (t) => {
   const f = new StreamFramer({ maxBuffered: 200 });
   const events = f.push(Buffer.from('MESSAGE sip:x SIP/2.0\r\nContent-Length: 100000\r\n\r\n'));
   t.match(events, [{ type: 'error', status: 413, reason: 'Message Too Large' }]);

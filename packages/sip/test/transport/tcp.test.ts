@@ -22,7 +22,7 @@ function sent(host: string, port: number): string {
 }
 
 for (const host of ['127.0.0.1', '::1']) {
-  t.test(`TCP round trip on ${host}: request in, response back on the same connection`, async (t) => {
+  void t.test(`TCP round trip on ${host}: request in, response back on the same connection`, async (t) => {
     const { server, client } = await pair(t, host);
     t.not(server.local.port, 0);
     t.equal(server.reliable, true);
@@ -56,7 +56,7 @@ for (const host of ['127.0.0.1', '::1']) {
   });
 }
 
-t.test('TCP connection reuse: outbound by destination, inbound by remote address, concurrent opens share one', async (t) => {
+void t.test('TCP connection reuse: outbound by destination, inbound by remote address, concurrent opens share one', async (t) => {
   const { server, client } = await pair(t, '127.0.0.1');
   const dest = { transport: 'tcp' as const, address: '127.0.0.1', port: server.local.port };
   const msgs: IncomingMessage[] = [];
@@ -85,7 +85,7 @@ t.test('TCP connection reuse: outbound by destination, inbound by remote address
   t.equal((await back).source.connectionId, f1.connectionId);
 });
 
-t.test('TCP idle timeout closes a quiet connection (ManualClock)', async (t) => {
+void t.test('TCP idle timeout closes a quiet connection (ManualClock)', async (t) => {
   const { clock, server, client } = await pair(t, '127.0.0.1', { idleTimeoutMs: 30_000 });
   const got = nextMessage(server);
   const out = await client.send(Buffer.from(rawRequest({ via: sent('127.0.0.1', client.local.port) })), {
@@ -106,7 +106,7 @@ t.test('TCP idle timeout closes a quiet connection (ManualClock)', async (t) => 
   await t.rejects(server.send(Buffer.from('x'), inbound), { name: 'TransportError' }, 'a dead inbound flow is not re-dialled');
 });
 
-t.test('TCP connection cap: connections past it are refused and logged', async (t) => {
+void t.test('TCP connection cap: connections past it are refused and logged', async (t) => {
   const warnings: string[] = [];
   const { server } = await pair(t, '127.0.0.1', { maxConnections: 1, logger: { warn: (m) => warnings.push(m) } });
   const first = await tcpClient('127.0.0.1', server.local.port);
@@ -126,7 +126,7 @@ t.test('TCP connection cap: connections past it are refused and logged', async (
   );
 });
 
-t.test('TCP buffer cap: headers without end past the cap close the connection', async (t) => {
+void t.test('TCP buffer cap: headers without end past the cap close the connection', async (t) => {
   const { server } = await pair(t, '127.0.0.1', { maxBufferedBytes: 512 });
   const c = await tcpClient('127.0.0.1', server.local.port);
   t.teardown(() => c.close());
@@ -138,7 +138,7 @@ t.test('TCP buffer cap: headers without end past the cap close the connection', 
   t.equal(server.connectionCount, 0);
 });
 
-t.test('TCP garbage: a message without Content-Length gets 400 then the connection closes', async (t) => {
+void t.test('TCP garbage: a message without Content-Length gets 400 then the connection closes', async (t) => {
   const { server } = await pair(t, '127.0.0.1');
   let delivered = 0;
   server.onMessage(() => delivered++);
@@ -152,7 +152,7 @@ t.test('TCP garbage: a message without Content-Length gets 400 then the connecti
   t.equal(server.stats.errorResponses, 1);
 });
 
-t.test('TCP garbage: an unparsable framed request is answered where possible, then closed', async (t) => {
+void t.test('TCP garbage: an unparsable framed request is answered where possible, then closed', async (t) => {
   const { server } = await pair(t, '127.0.0.1');
   const c = await tcpClient('127.0.0.1', server.local.port);
   t.teardown(() => c.close());
@@ -168,7 +168,7 @@ t.test('TCP garbage: an unparsable framed request is answered where possible, th
   t.equal(server.stats.parseErrors, 2);
 });
 
-t.test('TCP keep-alive: CRLFCRLF ping gets a CRLF pong and the connection stays usable', async (t) => {
+void t.test('TCP keep-alive: CRLFCRLF ping gets a CRLF pong and the connection stays usable', async (t) => {
   const { server } = await pair(t, '127.0.0.1');
   const c = await tcpClient('127.0.0.1', server.local.port);
   t.teardown(() => c.close());
@@ -180,7 +180,7 @@ t.test('TCP keep-alive: CRLFCRLF ping gets a CRLF pong and the connection stays 
   t.equal((await got).message.kind, 'request', 'a request after a pong-style CRLF is framed');
 });
 
-t.test('TCP send errors are TransportErrors: refused connect, not listening', async (t) => {
+void t.test('TCP send errors are TransportErrors: refused connect, not listening', async (t) => {
   const clock = new ManualClock();
   const probe = createServer();
   await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));

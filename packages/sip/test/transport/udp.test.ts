@@ -3,7 +3,7 @@ import { createResponse, ManualClock, serializeMessage, UdpTransport, type SipRe
 import { nextMessage, rawRequest, udpClient, udpSend } from './fixtures/helpers.js';
 
 for (const host of ['127.0.0.1', '::1']) {
-  t.test(`UDP round trip on ${host}: request in, response out, flows right`, async (t) => {
+  void t.test(`UDP round trip on ${host}: request in, response out, flows right`, async (t) => {
     const clock = new ManualClock();
     const server = new UdpTransport({ host, port: 0, clock });
     const client = new UdpTransport({ host, port: 0, clock });
@@ -38,7 +38,7 @@ for (const host of ['127.0.0.1', '::1']) {
   });
 }
 
-t.test('UDP: an unparsable request with enough headers gets a stateless error back', async (t) => {
+void t.test('UDP: an unparsable request with enough headers gets a stateless error back', async (t) => {
   const clock = new ManualClock();
   const warnings: string[] = [];
   const server = new UdpTransport({ host: '127.0.0.1', port: 0, clock, logger: { warn: (m) => warnings.push(m) } });
@@ -61,7 +61,7 @@ t.test('UDP: an unparsable request with enough headers gets a stateless error ba
   t.ok(warnings.length > 0, 'logged');
 });
 
-t.test('UDP: garbage and bare CRLF keep-alives are dropped without an answer', async (t) => {
+void t.test('UDP: garbage and bare CRLF keep-alives are dropped without an answer', async (t) => {
   const clock = new ManualClock();
   const server = new UdpTransport({ host: '127.0.0.1', port: 0, clock });
   await server.listen();
@@ -86,7 +86,7 @@ t.test('UDP: garbage and bare CRLF keep-alives are dropped without an answer', a
   t.equal(server.stats.errorResponses, 0);
 });
 
-t.test('UDP: listen on a taken port rejects with TransportError; send before listen rejects', async (t) => {
+void t.test('UDP: listen on a taken port rejects with TransportError; send before listen rejects', async (t) => {
   const clock = new ManualClock();
   const a = new UdpTransport({ host: '127.0.0.1', port: 0, clock });
   await a.listen();

@@ -13,7 +13,7 @@ const tcpFlow: Flow = {
   connectionId: 'tcp-x-1i',
 };
 
-t.test('formatViaWith changes transport, sent-by and params, keeping the rest in order', (t) => {
+void t.test('formatViaWith changes transport, sent-by and params, keeping the rest in order', (t) => {
   const via = parseVia('SIP/2.0/UDP old.example:5070;branch=z9hG4bKabc;x=1;rport=9');
   t.equal(
     formatViaWith(via, { transport: 'tcp', host: '::1', port: 5062, params: { rport: null, y: '2', x: undefined } }),
@@ -23,7 +23,7 @@ t.test('formatViaWith changes transport, sent-by and params, keeping the rest in
   t.end();
 });
 
-t.test('stampReceived: RFC 3261 §18.2.1 received, RFC 3581 rport', (t) => {
+void t.test('stampReceived: RFC 3261 §18.2.1 received, RFC 3581 rport', (t) => {
   const rows: Array<[string, string, number, string | undefined]> = [
     ['SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bK1', '198.51.100.7', 40000, undefined],
     ['SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bK1', '198.51.100.7', 40000, 'SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bK1;received=198.51.100.7'],
@@ -50,7 +50,7 @@ t.test('stampReceived: RFC 3261 §18.2.1 received, RFC 3581 rport', (t) => {
   t.end();
 });
 
-t.test('responseRoute: RFC 3261 §18.2.2 and RFC 3581 rules as a table', (t) => {
+void t.test('responseRoute: RFC 3261 §18.2.2 and RFC 3581 rules as a table', (t) => {
   type Row = [string, Flow | undefined, string, string, number, boolean];
   // via, request flow, expected rule, address, port, whether the request's local socket is kept
   const rows: Row[] = [
@@ -82,7 +82,7 @@ t.test('responseRoute: RFC 3261 §18.2.2 and RFC 3581 rules as a table', (t) => 
   t.end();
 });
 
-t.test('sentByIsOurs compares host and port (default 5060)', (t) => {
+void t.test('sentByIsOurs compares host and port (default 5060)', (t) => {
   const ours = [
     { host: '192.0.2.1', port: 5060 },
     { host: 'sip.example.test', port: 5080 },
