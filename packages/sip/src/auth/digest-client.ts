@@ -47,7 +47,10 @@ export class DigestClient {
   private readonly credentials: { readonly username: string; readonly password: string };
   private readonly options: DigestClientOptions;
 
-  constructor(credentials: { readonly username: string; readonly password: string }, options: DigestClientOptions = {}) {
+  constructor(
+    credentials: { readonly username: string; readonly password: string },
+    options: DigestClientOptions = {},
+  ) {
     this.credentials = credentials;
     this.options = options;
     this.maxNonces = Math.max(1, options.maxNonces ?? 32);
@@ -68,7 +71,9 @@ export class DigestClient {
     if (!proxy && response.status !== 401) return { ok: false, reason: `status ${response.status} is no challenge` };
     const values = response.headers.getAll(proxy ? 'Proxy-Authenticate' : 'WWW-Authenticate');
     const answered = this.answerChallenges(values, request, proxy);
-    return answered.ok ? { ok: true, header: proxy ? 'Proxy-Authorization' : 'Authorization', values: answered.values } : answered;
+    return answered.ok
+      ? { ok: true, header: proxy ? 'Proxy-Authorization' : 'Authorization', values: answered.values }
+      : answered;
   }
 
   /** Like {@link DigestClient.answer}, from raw challenge values. */

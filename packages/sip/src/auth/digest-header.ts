@@ -69,7 +69,13 @@ function challengeFromItem(item: AuthItem): AuthParseResult<DigestChallenge> {
       stale: p.get('stale')?.toLowerCase() === 'true',
       algorithm: p.get('algorithm'),
       // qop-options is a quoted comma list (RFC 3261 §25.1); tolerate it bare.
-      qop: qop === undefined ? [] : qop.split(',').map((v) => v.trim().toLowerCase()).filter((v) => v !== ''),
+      qop:
+        qop === undefined
+          ? []
+          : qop
+              .split(',')
+              .map((v) => v.trim().toLowerCase())
+              .filter((v) => v !== ''),
       domain: p.get('domain'),
       params: p,
     },

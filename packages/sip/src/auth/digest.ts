@@ -9,13 +9,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 export type DigestHashName = 'MD5' | 'SHA-256' | 'SHA-512-256';
 
 /** A digest algorithm token: a hash, optionally the `-sess` variant (RFC 7616 §3.4.2). */
-export type DigestAlgorithm =
-  | 'MD5'
-  | 'MD5-sess'
-  | 'SHA-256'
-  | 'SHA-256-sess'
-  | 'SHA-512-256'
-  | 'SHA-512-256-sess';
+export type DigestAlgorithm = 'MD5' | 'MD5-sess' | 'SHA-256' | 'SHA-256-sess' | 'SHA-512-256' | 'SHA-512-256-sess';
 
 /** Every algorithm this module can compute, strongest first. */
 export const DIGEST_ALGORITHMS: readonly DigestAlgorithm[] = [

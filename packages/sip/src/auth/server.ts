@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
-import type { SipHeaders, SipRequest } from '../message/types.js';
+import type { SipHeaders } from '../message/types.js';
 import {
   computeDigestResponse,
   digestEquals,
@@ -20,7 +20,7 @@ import { checkNonce, mintNonce } from './nonce.js';
 import type { NonceKey } from './nonce.js';
 import { NonceCountTracker } from './nonce-counts.js';
 
-/** The parts of a request digest authentication reads; every {@link SipRequest} fits. */
+/** The parts of a request digest authentication reads; every `SipRequest` fits. */
 export interface AuthRequest {
   readonly method: string;
   readonly requestUri: string;
@@ -134,7 +134,10 @@ export class DigestServer {
    * offered algorithm sharing one fresh nonce, `qop="auth"` (RFC 8760 §2.4).
    * Throws for ACK and CANCEL, which cannot be challenged (RFC 3261 §22.1).
    */
-  challenge(request: Pick<AuthRequest, 'method'>, options: { stale?: boolean; proxy?: boolean } = {}): DigestChallengeSet {
+  challenge(
+    request: Pick<AuthRequest, 'method'>,
+    options: { stale?: boolean; proxy?: boolean } = {},
+  ): DigestChallengeSet {
     if (!isChallengeable(request)) throw new TypeError(`${request.method} cannot be challenged (RFC 3261 §22.1)`);
     const nonce = this.mintNonce();
     const values = this.algorithms.map((algorithm) =>
@@ -252,8 +255,10 @@ export class DigestServer {
 export function sameRequestUri(param: string, requestUri: string): boolean {
   if (param === requestUri) return true;
   const norm = (u: string): string =>
-    u.replace(/^([A-Za-z][A-Za-z0-9+.-]*:)([^@;?]*@)?([^;?]*)/, (_m, scheme: string, user: string | undefined, host: string) =>
-      `${scheme.toLowerCase()}${user ?? ''}${host.toLowerCase()}`,
+    u.replace(
+      /^([A-Za-z][A-Za-z0-9+.-]*:)([^@;?]*@)?([^;?]*)/,
+      (_m, scheme: string, user: string | undefined, host: string) =>
+        `${scheme.toLowerCase()}${user ?? ''}${host.toLowerCase()}`,
     );
   return norm(param) === norm(requestUri);
 }

@@ -9,7 +9,7 @@ import {
   quoteString,
 } from '../../src/auth/index.js';
 
-t.test('challenge: RFC 3261 §25 example, case-insensitive names, bare and quoted values', (t) => {
+void t.test('challenge: RFC 3261 §25 example, case-insensitive names, bare and quoted values', (t) => {
   const r = parseDigestChallenge(
     'Digest realm="atlanta.com",\r\n domain="sip:ss1.carrier.com", QOP="auth,auth-int", nonce="f84f1cec41e6cbe5aea9c8e88d359", opaque="", Stale=FALSE, algorithm=MD5',
   );
@@ -29,7 +29,7 @@ t.test('challenge: RFC 3261 §25 example, case-insensitive names, bare and quote
   t.end();
 });
 
-t.test('quoted strings: escaped quotes and backslashes, commas and equals inside quotes', (t) => {
+void t.test('quoted strings: escaped quotes and backslashes, commas and equals inside quotes', (t) => {
   const r = parseDigestCredentials(
     'Digest username="DOMAIN\\\\bob \\"the builder\\"", realm="a, b=c", nonce="x,y", uri="sip:bob@example.com;transport=tcp", response="abc"',
   );
@@ -42,7 +42,14 @@ t.test('quoted strings: escaped quotes and backslashes, commas and equals inside
 
   t.equal(quoteString('a"b\\c'), '"a\\"b\\\\c"');
   const formatted = formatDigestCredentials({
-    username: 'DOMAIN\\bob "the builder"', realm: 'a, b=c', nonce: 'x,y', uri: 'sip:b@e', response: 'abc', qop: 'auth', nc: '00000001', cnonce: 'q"',
+    username: 'DOMAIN\\bob "the builder"',
+    realm: 'a, b=c',
+    nonce: 'x,y',
+    uri: 'sip:b@e',
+    response: 'abc',
+    qop: 'auth',
+    nc: '00000001',
+    cnonce: 'q"',
   });
   const back = parseDigestCredentials(formatted);
   t.ok(back.ok);
@@ -55,7 +62,7 @@ t.test('quoted strings: escaped quotes and backslashes, commas and equals inside
   t.end();
 });
 
-t.test('several challenges: one per header value and several in one value', (t) => {
+void t.test('several challenges: one per header value and several in one value', (t) => {
   const { challenges, errors } = parseDigestChallenges([
     'Digest realm="r", nonce="n1", algorithm=SHA-256, qop="auth"',
     'Digest realm="r", nonce="n1", algorithm=MD5, qop="auth"',
@@ -63,19 +70,27 @@ t.test('several challenges: one per header value and several in one value', (t) 
     'Digest realm="a", nonce="1", Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==, Digest realm="b", nonce="2"',
     'Digest realm="broken',
   ]);
-  t.same(challenges.map((c) => `${c.realm}/${c.nonce}/${c.algorithm ?? '-'}`), ['r/n1/SHA-256', 'r/n1/MD5', 'a/1/-', 'b/2/-']);
+  t.same(
+    challenges.map((c) => `${c.realm}/${c.nonce}/${c.algorithm ?? '-'}`),
+    ['r/n1/SHA-256', 'r/n1/MD5', 'a/1/-', 'b/2/-'],
+  );
   t.same(errors, ['unterminated quoted-string']);
 
-  const items = parseAuthHeader('Digest realm="a", nonce="1", Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==, Digest realm="b", nonce="2"');
+  const items = parseAuthHeader(
+    'Digest realm="a", nonce="1", Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==, Digest realm="b", nonce="2"',
+  );
   t.ok(items.ok);
   if (items.ok) {
-    t.same(items.value.map((i) => i.scheme), ['Digest', 'Basic', 'Digest']);
+    t.same(
+      items.value.map((i) => i.scheme),
+      ['Digest', 'Basic', 'Digest'],
+    );
     t.equal(items.value[1].token68, 'QWxhZGRpbjpvcGVuIHNlc2FtZQ==');
   }
   t.end();
 });
 
-t.test('lenient where phones are sloppy', (t) => {
+void t.test('lenient where phones are sloppy', (t) => {
   const r = parseDigestCredentials(
     'Digest username=bob,realm=example.test ,, nonce=ab/c+d==, uri="sip:example.test", response="0123", algorithm="MD5", qop="auth", nc=00000001, cnonce="x"',
   );
@@ -90,7 +105,7 @@ t.test('lenient where phones are sloppy', (t) => {
   t.end();
 });
 
-t.test('parse failures are values', (t) => {
+void t.test('parse failures are values', (t) => {
   const cases: Array<[string, RegExp]> = [
     ['', /empty/],
     ['realm="r"', /missing authentication scheme/],
@@ -114,8 +129,15 @@ t.test('parse failures are values', (t) => {
   t.end();
 });
 
-t.test('format challenge: quoted realm/nonce/qop, bare algorithm and stale', (t) => {
-  const v = formatDigestChallenge({ realm: 'example.test', nonce: 'abc', algorithm: 'SHA-256', qop: ['auth'], stale: true, opaque: 'o' });
+void t.test('format challenge: quoted realm/nonce/qop, bare algorithm and stale', (t) => {
+  const v = formatDigestChallenge({
+    realm: 'example.test',
+    nonce: 'abc',
+    algorithm: 'SHA-256',
+    qop: ['auth'],
+    stale: true,
+    opaque: 'o',
+  });
   t.equal(v, 'Digest realm="example.test", nonce="abc", opaque="o", stale=true, algorithm=SHA-256, qop="auth"');
   const back = parseDigestChallenge(v);
   t.ok(back.ok && back.value.stale && back.value.algorithm === 'SHA-256');
