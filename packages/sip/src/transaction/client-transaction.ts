@@ -4,14 +4,14 @@ import type { SipRequest, SipResponse } from '../message/types.js';
 import type { Destination, Flow, TransportUser } from '../transport/types.js';
 import { TransportError } from '../transport/types.js';
 import { asTransportError } from './transport-error.js';
-import type { ClientEffect, Transition } from './effects.js';
+import type { ClientEffect, TransactionTransition } from './effects.js';
 import type { IctInput, IctState } from './ict.js';
 import { ictReduce, ictStart } from './ict.js';
 import type { NictInput, NictState } from './nict.js';
 import { nictReduce, nictStart } from './nict.js';
 import { createAck } from './requests.js';
 import { TimerSet } from './timer-set.js';
-import type { MachineContext, TimerName } from './timers.js';
+import type { TransactionContext, TimerName } from './timers.js';
 
 /** What a client transaction reports to its transaction user (RFC 3261 §17.1). */
 export interface ClientTransactionUser {
@@ -46,7 +46,7 @@ export class ClientTransaction {
     private readonly user: ClientTransactionUser,
     private readonly clock: Clock,
     private readonly transport: TransportUser,
-    ctx: MachineContext,
+    ctx: TransactionContext,
     private readonly onTerminate: (tx: ClientTransaction) => void,
   ) {
     this.timers = new TimerSet(clock, (name) => this.input({ type: 'timer', name } as Input));
@@ -86,7 +86,7 @@ export class ClientTransaction {
 
   private input(input: Input, response?: SipResponse): void {
     if (this.aborted) return;
-    let t: Transition<IctState | NictState, ClientEffect>;
+    let t: TransactionTransition<IctState | NictState, ClientEffect>;
     if (this.machine.kind === 'ict') {
       const next = ictReduce(this.machine.state, input as IctInput);
       this.machine = { kind: 'ict', state: next.state };

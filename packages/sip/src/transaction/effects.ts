@@ -47,7 +47,7 @@ export type ServerEffect =
   | { readonly type: 'pass_ack' };
 
 /** What a reducer returns. */
-export interface Transition<S, E> {
+export interface TransactionTransition<S, E> {
   readonly state: S;
   readonly effects: readonly E[];
 }

@@ -3,9 +3,9 @@
  * RFC 6026 §8.4: a 2xx moves to Accepted, where Timer M absorbs 2xx
  * retransmissions and hands them to the TU).
  */
-import type { ClientEffect, Transition } from './effects.js';
+import type { ClientEffect, TransactionTransition } from './effects.js';
 import { statusClass } from './effects.js';
-import type { MachineContext } from './timers.js';
+import type { TransactionContext } from './timers.js';
 
 /** States of the INVITE client transaction. */
 export type IctStateName = 'calling' | 'proceeding' | 'completed' | 'accepted' | 'terminated';
@@ -13,7 +13,7 @@ export type IctStateName = 'calling' | 'proceeding' | 'completed' | 'accepted' |
 /** The INVITE client transaction's state: its name, context and the current Timer A interval. */
 export interface IctState {
   readonly name: IctStateName;
-  readonly ctx: MachineContext;
+  readonly ctx: TransactionContext;
   /** Current Timer A interval (doubles on every firing, RFC 3261 §17.1.1.2). */
   readonly interval: number;
 }
@@ -26,10 +26,10 @@ export type IctInput =
   /** The first send went over a reliable flow after all (e.g. the transport moved a large request to TCP). */
   | { readonly type: 'reliable_flow' };
 
-type T = Transition<IctState, ClientEffect>;
+type T = TransactionTransition<IctState, ClientEffect>;
 
 /** Enters Calling: send the INVITE, start Timer A (unreliable only) and Timer B (RFC 3261 §17.1.1.2). */
-export function ictStart(ctx: MachineContext): T {
+export function ictStart(ctx: TransactionContext): T {
   const { t1 } = ctx.timers;
   const effects: ClientEffect[] = [{ type: 'send_request' }];
   if (!ctx.reliable) effects.push({ type: 'start_timer', name: 'A', ms: t1 });

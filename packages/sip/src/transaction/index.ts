@@ -1,11 +1,15 @@
 /** The RFC 3261 §17 transaction layer: four reducers, their shells, and the matching layer. */
-export * from './timers.js';
-export type * from './effects.js';
-export { statusClass } from './effects.js';
-export * from './ict.js';
-export * from './nict.js';
-export * from './ist.js';
-export * from './nist.js';
+export { defaultTransactionTimers, TRYING_DELAY_MS } from './timers.js';
+export type { TransactionTimers, TimerName, TransactionContext } from './timers.js';
+export type { ClientEffect, ServerEffect, CommonEffect, TransactionTransition } from './effects.js';
+export { ictReduce, ictStart } from './ict.js';
+export type { IctInput, IctState, IctStateName } from './ict.js';
+export { nictReduce, nictStart } from './nict.js';
+export type { NictInput, NictState, NictStateName } from './nict.js';
+export { istReduce, istStart } from './ist.js';
+export type { IstInput, IstState, IstStateName } from './ist.js';
+export { nistReduce, nistStart } from './nist.js';
+export type { NistInput, NistState, NistStateName } from './nist.js';
 export { MAGIC_COOKIE, generateBranch, isRfc3261Branch } from './branch.js';
 export { createAck, createCancel } from './requests.js';
 export { ClientTransaction } from './client-transaction.js';

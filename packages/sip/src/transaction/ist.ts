@@ -4,9 +4,9 @@
  * the transaction alive to absorb INVITE retransmissions; the TU
  * retransmits the 2xx itself).
  */
-import type { ServerEffect, Transition } from './effects.js';
+import type { ServerEffect, TransactionTransition } from './effects.js';
 import { statusClass } from './effects.js';
-import type { MachineContext } from './timers.js';
+import type { TransactionContext } from './timers.js';
 import { TRYING_DELAY_MS } from './timers.js';
 
 /** States of the INVITE server transaction. */
@@ -15,7 +15,7 @@ export type IstStateName = 'proceeding' | 'completed' | 'confirmed' | 'accepted'
 /** The INVITE server transaction's state. */
 export interface IstState {
   readonly name: IstStateName;
-  readonly ctx: MachineContext;
+  readonly ctx: TransactionContext;
   /** Current Timer G interval (doubles up to T2, RFC 3261 §17.2.1). */
   readonly interval: number;
   /** Whether a response was sent (then request retransmissions get it again). */
@@ -30,10 +30,10 @@ export type IstInput =
   | { readonly type: 'timer'; readonly name: 'G' | 'H' | 'I' | 'L' | 'Trying' }
   | { readonly type: 'transport_error' };
 
-type T = Transition<IstState, ServerEffect>;
+type T = TransactionTransition<IstState, ServerEffect>;
 
 /** Enters Proceeding on a new INVITE: arm the 200 ms 100 Trying timer (RFC 3261 §17.2.1). */
-export function istStart(ctx: MachineContext): T {
+export function istStart(ctx: TransactionContext): T {
   return {
     state: { name: 'proceeding', ctx, interval: ctx.timers.t1, responded: false },
     effects: [{ type: 'start_timer', name: 'Trying', ms: TRYING_DELAY_MS }],

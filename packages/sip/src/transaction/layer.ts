@@ -4,7 +4,7 @@
  * answers CANCEL, detects merged requests, and hands the rest to the TU.
  */
 import type { Clock } from '../clock.js';
-import { createResponse } from '../message/index.js';
+import { SipParseError, createResponse } from '../message/index.js';
 import type { SipMessage, SipRequest, SipResponse } from '../message/types.js';
 import type { Destination, Flow, TransportUser } from '../transport/types.js';
 import { generateBranch, randomHex } from './branch.js';
@@ -12,7 +12,7 @@ import type { ClientTransactionUser } from './client-transaction.js';
 import { ClientTransaction } from './client-transaction.js';
 import { clientKey, legacyKey, mergeKey, responseKey, serverKey, toTag } from './keys.js';
 import { ServerTransaction } from './server-transaction.js';
-import type { MachineContext, TimerConfig } from './timers.js';
+import type { TransactionContext, TransactionTimers } from './timers.js';
 import { resolveTimers } from './timers.js';
 
 /** Construction options of {@link TransactionLayer}. */
@@ -20,7 +20,7 @@ export interface TransactionLayerOptions {
   readonly clock: Clock;
   readonly transport: TransportUser;
   /** T1, T2, T4 overrides (RFC 3261 Table 4). */
-  readonly timers?: Partial<TimerConfig>;
+  readonly timers?: Partial<TransactionTimers>;
   /** A new request (not a retransmission, ACK or CANCEL) with the server transaction to answer through. */
   onRequest(request: SipRequest, flow: Flow, tx: ServerTransaction): void;
   /** A response matching no client transaction, e.g. a 2xx retransmission after Timer M (RFC 6026 §8.4). */
@@ -37,7 +37,7 @@ export class TransactionLayer {
   private readonly legacy = new Map<string, ServerTransaction[]>();
   /** Requests without To tag by From tag, Call-ID and CSeq (RFC 3261 §8.2.2.2). */
   private readonly merged = new Map<string, ServerTransaction>();
-  private readonly timers: TimerConfig;
+  private readonly timers: TransactionTimers;
   private serverSeq = 0;
 
   constructor(private readonly opts: TransactionLayerOptions) {
@@ -79,8 +79,10 @@ export class TransactionLayer {
     try {
       if (message.kind === 'response') this.receiveResponse(message, flow);
       else this.receiveRequest(message, flow);
-    } catch {
-      // A malformed Via or CSeq the transport let through: nothing can be matched, drop it.
+    } catch (err) {
+      // A malformed Via, CSeq, From or To the transport let through: nothing can be matched, drop it.
+      // Anything else (a TU callback throwing) is not ours to hide.
+      if (!(err instanceof SipParseError)) throw err;
     }
   }
 
@@ -95,7 +97,7 @@ export class TransactionLayer {
     this.merged.clear();
   }
 
-  private context(reliable: boolean): MachineContext {
+  private context(reliable: boolean): TransactionContext {
     return { timers: this.timers, reliable };
   }
 

@@ -1,7 +1,7 @@
 /** Non-INVITE client transaction (RFC 3261 §17.1.2, Figure 6). */
-import type { ClientEffect, Transition } from './effects.js';
+import type { ClientEffect, TransactionTransition } from './effects.js';
 import { statusClass } from './effects.js';
-import type { MachineContext } from './timers.js';
+import type { TransactionContext } from './timers.js';
 
 /** States of the non-INVITE client transaction. */
 export type NictStateName = 'trying' | 'proceeding' | 'completed' | 'terminated';
@@ -9,7 +9,7 @@ export type NictStateName = 'trying' | 'proceeding' | 'completed' | 'terminated'
 /** The non-INVITE client transaction's state: its name, context and the current Timer E interval. */
 export interface NictState {
   readonly name: NictStateName;
-  readonly ctx: MachineContext;
+  readonly ctx: TransactionContext;
   /** Current Timer E interval: doubles up to T2 in Trying, T2 in Proceeding (RFC 3261 §17.1.2.2). */
   readonly interval: number;
 }
@@ -22,10 +22,10 @@ export type NictInput =
   /** The first send went over a reliable flow after all: stop retransmitting. */
   | { readonly type: 'reliable_flow' };
 
-type T = Transition<NictState, ClientEffect>;
+type T = TransactionTransition<NictState, ClientEffect>;
 
 /** Enters Trying: send the request, start Timer E (unreliable only) and Timer F (RFC 3261 §17.1.2.2). */
-export function nictStart(ctx: MachineContext): T {
+export function nictStart(ctx: TransactionContext): T {
   const { t1 } = ctx.timers;
   const effects: ClientEffect[] = [{ type: 'send_request' }];
   if (!ctx.reliable) effects.push({ type: 'start_timer', name: 'E', ms: t1 });

@@ -1,7 +1,7 @@
 /** Non-INVITE server transaction (RFC 3261 §17.2.2, Figure 8). */
-import type { ServerEffect, Transition } from './effects.js';
+import type { ServerEffect, TransactionTransition } from './effects.js';
 import { statusClass } from './effects.js';
-import type { MachineContext } from './timers.js';
+import type { TransactionContext } from './timers.js';
 
 /** States of the non-INVITE server transaction. */
 export type NistStateName = 'trying' | 'proceeding' | 'completed' | 'terminated';
@@ -9,7 +9,7 @@ export type NistStateName = 'trying' | 'proceeding' | 'completed' | 'terminated'
 /** The non-INVITE server transaction's state. */
 export interface NistState {
   readonly name: NistStateName;
-  readonly ctx: MachineContext;
+  readonly ctx: TransactionContext;
 }
 
 /** Inputs of the non-INVITE server transaction. */
@@ -19,10 +19,10 @@ export type NistInput =
   | { readonly type: 'timer'; readonly name: 'J' }
   | { readonly type: 'transport_error' };
 
-type T = Transition<NistState, ServerEffect>;
+type T = TransactionTransition<NistState, ServerEffect>;
 
 /** Enters Trying on a new request (RFC 3261 §17.2.2); nothing to send yet. */
-export function nistStart(ctx: MachineContext): T {
+export function nistStart(ctx: TransactionContext): T {
   return { state: { name: 'trying', ctx }, effects: [] };
 }
 

@@ -10,7 +10,7 @@ import { istReduce, istStart } from './ist.js';
 import type { NistInput, NistState } from './nist.js';
 import { nistReduce, nistStart } from './nist.js';
 import { TimerSet } from './timer-set.js';
-import type { MachineContext, TimerName } from './timers.js';
+import type { TransactionContext, TimerName } from './timers.js';
 
 type Machine = { kind: 'ist'; state: IstState } | { kind: 'nist'; state: NistState };
 type Input = IstInput | NistInput;
@@ -44,7 +44,7 @@ export class ServerTransaction {
     readonly key: string,
     clock: Clock,
     private readonly transport: TransportUser,
-    ctx: MachineContext,
+    ctx: TransactionContext,
     private readonly hooks: {
       onTerminate(tx: ServerTransaction): void;
       onAck(ack: SipRequest, flow: Flow): void;

@@ -1,5 +1,5 @@
 /** RFC 3261 §17.1.1.1 / Table 4 base timer values, in milliseconds. */
-export interface TimerConfig {
+export interface TransactionTimers {
   /** RTT estimate; default 500 ms. */
   readonly t1: number;
   /** Maximum retransmit interval for non-INVITE requests and INVITE responses; default 4 s. */
@@ -9,7 +9,7 @@ export interface TimerConfig {
 }
 
 /** The RFC 3261 Table 4 defaults: T1 500 ms, T2 4 s, T4 5 s. */
-export const defaultTimers: TimerConfig = { t1: 500, t2: 4000, t4: 5000 };
+export const defaultTransactionTimers: TransactionTimers = { t1: 500, t2: 4000, t4: 5000 };
 
 /**
  * Timer names: RFC 3261 Table 4 (A–K), RFC 6026 (L, M), and `Trying`, the
@@ -21,13 +21,13 @@ export type TimerName = 'A' | 'B' | 'D' | 'E' | 'F' | 'G' | 'H' | 'I' | 'J' | 'K
 export const TRYING_DELAY_MS = 200;
 
 /** Settings every machine carries in its state: the base timers and whether the transport is reliable. */
-export interface MachineContext {
-  readonly timers: TimerConfig;
+export interface TransactionContext {
+  readonly timers: TransactionTimers;
   /** RFC 3261 §17.1.1.2: reliable transports get no retransmissions and zero wait timers D, I, J, K. */
   readonly reliable: boolean;
 }
 
 /** Fills unspecified timer values with the defaults. */
-export function resolveTimers(partial?: Partial<TimerConfig>): TimerConfig {
-  return { ...defaultTimers, ...partial };
+export function resolveTimers(partial?: Partial<TransactionTimers>): TransactionTimers {
+  return { ...defaultTransactionTimers, ...partial };
 }

@@ -186,3 +186,19 @@ t.test('a request without Via or CSeq is dropped; a malformed message does not t
   t.equal(requests.length, 0);
   t.end();
 });
+
+t.test('an exception thrown by the TU is not swallowed by receive', (t) => {
+  const clock = new ManualClock();
+  const transport = new FakeTransport(() => clock.now());
+  const layer = new TransactionLayer({
+    clock,
+    transport,
+    onRequest: () => {
+      throw new Error('TU bug');
+    },
+    onStrayResponse: () => undefined,
+  });
+  t.throws(() => layer.receive(peerRequest({ method: 'OPTIONS' }), udpFlow), /TU bug/);
+  layer.close();
+  t.end();
+});

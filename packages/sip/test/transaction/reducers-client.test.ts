@@ -4,11 +4,11 @@ import type { IctInput, IctStateName } from '../../src/transaction/ict.js';
 import { ictReduce, ictStart } from '../../src/transaction/ict.js';
 import type { NictInput, NictStateName } from '../../src/transaction/nict.js';
 import { nictReduce, nictStart } from '../../src/transaction/nict.js';
-import type { MachineContext } from '../../src/transaction/timers.js';
-import { defaultTimers } from '../../src/transaction/timers.js';
+import type { TransactionContext } from '../../src/transaction/timers.js';
+import { defaultTransactionTimers } from '../../src/transaction/timers.js';
 
-const udp: MachineContext = { timers: defaultTimers, reliable: false };
-const tcp: MachineContext = { timers: defaultTimers, reliable: true };
+const udp: TransactionContext = { timers: defaultTransactionTimers, reliable: false };
+const tcp: TransactionContext = { timers: defaultTransactionTimers, reliable: true };
 
 const pass: ClientEffect = { type: 'pass_response' };
 const ack: ClientEffect = { type: 'send_ack' };
@@ -28,7 +28,7 @@ t.test('ICT start: Calling, send, A only on unreliable, B = 64*T1', (t) => {
   t.end();
 });
 
-type IctRow = [MachineContext, IctStateName, IctInput, IctStateName, ClientEffect[]];
+type IctRow = [TransactionContext, IctStateName, IctInput, IctStateName, ClientEffect[]];
 const ictTable: IctRow[] = [
   [udp, 'calling', timer('A'), 'calling', [send, start('A', 1000)]],
   [udp, 'calling', timer('B'), 'terminated', [{ type: 'report_timeout' }, term]],
@@ -91,7 +91,7 @@ t.test('NICT start: Trying, send, E only on unreliable, F = 64*T1', (t) => {
   t.end();
 });
 
-type NictRow = [MachineContext, NictStateName, number, NictInput, NictStateName, ClientEffect[]];
+type NictRow = [TransactionContext, NictStateName, number, NictInput, NictStateName, ClientEffect[]];
 const nictTable: NictRow[] = [
   [udp, 'trying', 500, timer('E'), 'trying', [send, start('E', 1000)]],
   [udp, 'trying', 2000, timer('E'), 'trying', [send, start('E', 4000)]],

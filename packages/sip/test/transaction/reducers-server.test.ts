@@ -4,11 +4,11 @@ import type { IstInput, IstStateName } from '../../src/transaction/ist.js';
 import { istReduce, istStart } from '../../src/transaction/ist.js';
 import type { NistInput, NistStateName } from '../../src/transaction/nist.js';
 import { nistReduce, nistStart } from '../../src/transaction/nist.js';
-import type { MachineContext, TimerName } from '../../src/transaction/timers.js';
-import { defaultTimers } from '../../src/transaction/timers.js';
+import type { TransactionContext, TimerName } from '../../src/transaction/timers.js';
+import { defaultTransactionTimers } from '../../src/transaction/timers.js';
 
-const udp: MachineContext = { timers: defaultTimers, reliable: false };
-const tcp: MachineContext = { timers: defaultTimers, reliable: true };
+const udp: TransactionContext = { timers: defaultTransactionTimers, reliable: false };
+const tcp: TransactionContext = { timers: defaultTransactionTimers, reliable: true };
 
 const send: ServerEffect = { type: 'send_response' };
 const resend: ServerEffect = { type: 'send_last_response' };
@@ -29,7 +29,7 @@ t.test('IST start: Proceeding with the 200 ms Trying timer', (t) => {
   t.end();
 });
 
-type IstRow = [MachineContext, IstStateName, boolean, number, IstInput, IstStateName, ServerEffect[]];
+type IstRow = [TransactionContext, IstStateName, boolean, number, IstInput, IstStateName, ServerEffect[]];
 const istTable: IstRow[] = [
   [udp, 'proceeding', false, 500, timer('Trying'), 'proceeding', [{ type: 'send_trying' }]],
   [udp, 'proceeding', true, 500, timer('Trying'), 'proceeding', []],
@@ -78,7 +78,7 @@ t.test('NIST start: Trying, nothing sent', (t) => {
   t.end();
 });
 
-type NistRow = [MachineContext, NistStateName, NistInput, NistStateName, ServerEffect[]];
+type NistRow = [TransactionContext, NistStateName, NistInput, NistStateName, ServerEffect[]];
 const nistTable: NistRow[] = [
   [udp, 'trying', retrans, 'trying', []],
   [udp, 'trying', tu(100), 'proceeding', [send]],
