@@ -28,7 +28,7 @@ export interface AuthRequest {
   readonly body?: Buffer;
 }
 
-/** A user's secret: the password, or HA1 = H(username:realm:password) per hash (RFC 7616 §3.4.2). */
+/** A user's secret: the password, or HA1 = H(username:realm:password) for every offered hash (RFC 7616 §3.4.2); a missing hash fails like a wrong password. */
 export type DigestSecret = { readonly password: string } | { readonly ha1: Partial<Record<DigestHashName, string>> };
 
 /** Finds a user's secret; `undefined` when the user is unknown. */
@@ -40,13 +40,21 @@ export type DigestLookup = (
 /** Options for {@link DigestServer}. */
 export interface DigestServerOptions {
   readonly realm: string;
-  /** HMAC key for nonces. Random per process when absent; configure it so nonces survive a restart (and work across nodes). */
+  /**
+   * HMAC key for nonces; random per process when absent. Configure it so a
+   * restart (or another node) still recognises our nonces: they then come
+   * back `stale` (one silent round trip) instead of unknown. Nonce ages use
+   * `clock`, so a clock whose epoch differs per process (`systemClock`) makes
+   * such nonces stale, never wrongly fresh.
+   */
   readonly secret?: string | Buffer;
   /**
-   * Nonce lifetime; default 300 s. Longer than typical REGISTER/SUBSCRIBE
-   * refresh bursts so a phone reusing its nonce rarely meets an expiry, and an
-   * expiry only costs a `stale=true` round trip (DESIGN.md: "nonce expires
-   * before the subscription refresh").
+   * Nonce lifetime; default 300 s. That sits above the short refresh
+   * intervals phones behind NAT use (60–300 s REGISTER/SUBSCRIBE), so a phone
+   * that reuses its nonce on the next refresh usually finds it fresh; when it
+   * has expired, correct credentials get `stale=true` and the phone retries
+   * silently with a new nonce instead of failing (DESIGN.md: "nonce expires
+   * before the subscription refresh, refresh gets 401 forever").
    */
   readonly nonceLifetimeMs?: number;
   /** Algorithms offered, one challenge each, in order (RFC 8760 §2.4); default SHA-256 then MD5. */

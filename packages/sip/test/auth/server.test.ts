@@ -379,3 +379,27 @@ void t.test('ACK and CANCEL cannot be challenged; uri comparison helper', (t) =>
   t.notOk(sameRequestUri('sip:bob@example.test', 'sip:bob@example.test;transport=tcp'));
   t.end();
 });
+
+void t.test('construction: random secret per server by default, Buffer secret, at least one algorithm', async (t) => {
+  const { server: a } = makeServer({ secret: undefined });
+  const { server: b } = makeServer({ secret: undefined });
+  const auth = answer(a.challenge(request('REGISTER', URI)), 'alice', 'alice-secret');
+  t.ok((await a.verify(request('REGISTER', URI, [['Authorization', auth]]))).ok);
+  t.same(
+    await b.verify(request('REGISTER', URI, [['Authorization', auth]])),
+    {
+      ok: false,
+      status: 401,
+      reason: 'nonce not issued here',
+    },
+    'another process (random secret) does not know the nonce',
+  );
+  const { server: c } = makeServer({ secret: Buffer.from('test-secret') });
+  const again = answer(c.challenge(request('REGISTER', URI)), 'alice', 'alice-secret');
+  t.ok(
+    (await makeServer().server.verify(request('REGISTER', URI, [['Authorization', again]]))).ok,
+    'string and Buffer secrets agree',
+  );
+  t.throws(() => makeServer({ algorithms: [] }), RangeError);
+  t.equal(makeServer({ nonceLifetimeMs: 5 }).server.nonceLifetimeMs, 5);
+});
