@@ -1,0 +1,4 @@
+export * from './dialog.js';
+export * from './request.js';
+export * from './route.js';
+export * from './table.js';
