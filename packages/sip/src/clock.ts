@@ -13,9 +13,13 @@ export interface Clock {
   setTimer(ms: number, fn: () => void): CancelTimer;
 }
 
-/** The real clock, on `setTimeout`; timers do not keep the process alive. */
+/**
+ * The real clock, on `setTimeout`; timers do not keep the process alive.
+ * `now()` is wall-clock time (Unix ms) so values that outlive the process —
+ * nonce timestamps, stored expiry instants — still mean something after a restart.
+ */
 export const systemClock: Clock = {
-  now: () => performance.now(),
+  now: () => Date.now(),
   setTimer(ms, fn) {
     const handle = setTimeout(fn, ms);
     handle.unref();
