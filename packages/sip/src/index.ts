@@ -6,3 +6,4 @@ export * from './auth/index.js';
 export * from './transaction/index.js';
 export * from './dialog/index.js';
 export * from './ids.js';
+export * from './endpoint/index.js';
