@@ -109,6 +109,11 @@ export class LoopTransport implements Transport {
     return Promise.resolve(this.flow);
   }
 
+  /** Whether `connectionId` is this pair's (tcp semantics) and both ends are open. */
+  hasConnection(connectionId: string): boolean {
+    return this.connectionId === connectionId && !this.closed && !(this.peer?.closed ?? true);
+  }
+
   close(): Promise<void> {
     this.closed = true;
     return Promise.resolve();

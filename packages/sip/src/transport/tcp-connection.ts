@@ -25,6 +25,8 @@ export interface TcpConnectionSettings {
   readonly idleMs: number;
   /** Cap on bytes buffered for one incoming message. */
   readonly maxBuffered: number;
+  /** Cap on bytes queued for sending; a peer that stops reading gets closed. */
+  readonly maxWriteBuffer: number;
 }
 
 const CRLF = Buffer.from('\r\n');
@@ -68,6 +70,10 @@ export class TcpConnection {
   /** Writes bytes; resolves once handed to the kernel. */
   write(data: Buffer): Promise<void> {
     if (!this.alive) return Promise.reject(new Error('connection closed'));
+    if (this.socket.writableLength + data.length > this.settings.maxWriteBuffer) {
+      this.close('write buffer cap reached');
+      return Promise.reject(new Error(`write buffer cap (${this.settings.maxWriteBuffer} bytes) reached; connection closed`));
+    }
     this.lastActivity = this.settings.clock.now();
     return new Promise((resolve, reject) => {
       this.socket.write(data, (err) => (err ? reject(err) : resolve()));

@@ -39,6 +39,8 @@ export interface TcpTransportOptions extends SocketTransportOptions {
   readonly maxBufferedBytes?: number;
   /** Give up an outgoing connect after this long. Default 10 000 ms. */
   readonly connectTimeoutMs?: number;
+  /** Cap on bytes queued for sending on one connection (a peer that stops reading); past it the connection closes. Default 1 MiB. */
+  readonly maxWriteBufferBytes?: number;
 }
 
 /** TCP transport: reliable, connection-oriented; `Flow.connectionId` names the connection. */
@@ -71,6 +73,7 @@ export class TcpTransport implements Transport {
       clock: options.clock,
       idleMs: options.idleTimeoutMs ?? 300_000,
       maxBuffered: options.maxBufferedBytes ?? this.limits.maxSize ?? 65535,
+      maxWriteBuffer: options.maxWriteBufferBytes ?? 1024 * 1024,
     };
     this.maxConnections = options.maxConnections ?? 1024;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
@@ -98,8 +101,8 @@ export class TcpTransport implements Transport {
     return [...this.connections.values()].map((c) => c.flow);
   }
 
-  /** Whether the connection named by `connectionId` is open. */
-  isOpen(connectionId: string): boolean {
+  /** Whether the connection named by `connectionId` is open here. */
+  hasConnection(connectionId: string): boolean {
     return this.connections.get(connectionId)?.alive ?? false;
   }
 
@@ -197,7 +200,14 @@ export class TcpTransport implements Transport {
       return Promise.reject(new TransportError(`tcp connection cap (${this.maxConnections}) reached`, to));
     }
     const attempt = new Promise<TcpConnection>((resolve, reject) => {
-      const socket = connect({ host: remote.address, port: remote.port, noDelay: true });
+      let socket: Socket;
+      try {
+        socket = connect({ host: remote.address, port: remote.port, noDelay: true });
+      } catch (err) {
+        // Bad ports and addresses throw synchronously.
+        reject(new TransportError(`tcp connect to ${key}: ${errorText(err)}`, to));
+        return;
+      }
       const fail = (reason: string): void => {
         cancelTimer();
         socket.destroy();

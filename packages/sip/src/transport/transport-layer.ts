@@ -97,7 +97,7 @@ export class TransportLayer implements TransportUser {
   async sendRequest(request: SipRequest, to: Flow | Destination): Promise<Flow> {
     const isFlow = 'remote' in to;
     const remoteAddress = isFlow ? to.remote.address : to.address;
-    const entry = this.pick(to.transport, remoteAddress, isFlow ? to.local : undefined);
+    const entry = isFlow ? this.pickForFlow(to) : this.pick(to.transport, remoteAddress);
     if (!entry) throw new TransportError(`no ${to.transport} transport for ${remoteAddress}`, to);
     const data = this.stamp(request, entry);
     // §18.1.1: a Flow pins a path (a NAT binding, RFC 5626), so only fresh destinations switch.
@@ -107,6 +107,7 @@ export class TransportLayer implements TransportUser {
         try {
           return await tcp.transport.send(this.stamp(request, tcp), { transport: 'tcp', address: to.address, port: to.port });
         } catch (err) {
+          // §18.1.1: if the TCP connection cannot be made, the element SHOULD retry over UDP.
           this.logger.warn('large request: tcp failed, falling back to udp', { to: hostPortKey(to.address, to.port), error: String(err) });
           return this.send(entry, this.stamp(request, entry), to);
         }
@@ -123,7 +124,7 @@ export class TransportLayer implements TransportUser {
     if (!route) throw new TransportError(`unsupported Via transport ${via.transport}`, requestFlow);
     const data = serializeMessage(response);
     if (route.flow) {
-      const entry = this.pick(route.flow.transport, route.flow.remote.address, route.flow.local);
+      const entry = this.pickForFlow(route.flow);
       if (entry) {
         try {
           return await entry.transport.send(data, route.flow);
@@ -169,6 +170,13 @@ export class TransportLayer implements TransportUser {
     if (!isIpLiteral(remote)) return candidates[0];
     const v6 = isV6(remote);
     return candidates.find((e) => isV6(e.transport.local.address) === v6);
+  }
+
+  /** The transport holding the flow's connection if any, else by local address and family. */
+  private pickForFlow(flow: Flow): TransportEntry | undefined {
+    const id = flow.connectionId;
+    const owner = id ? this.entries.find((e) => e.transport.protocol === flow.transport && e.transport.hasConnection?.(id)) : undefined;
+    return owner ?? this.pick(flow.transport, flow.remote.address, flow.local);
   }
 
   private sentBy(entry: TransportEntry): { host: string; port: number } {

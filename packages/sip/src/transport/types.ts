@@ -59,6 +59,8 @@ export interface Transport {
   /** Handler for every message received (parsed); set once. */
   onMessage(handler: (incoming: IncomingMessage) => void): void;
   close(): Promise<void>;
+  /** Connection transports: whether the connection `connectionId` (from a Flow) is open on this transport. */
+  hasConnection?(connectionId: string): boolean;
 }
 
 /**

@@ -78,11 +78,15 @@ export class UdpTransport implements Transport {
     const remote: HostPort = 'remote' in to ? to.remote : { address: to.address, port: to.port };
     if (this.closed || !this.bound) return Promise.reject(new TransportError('udp transport not listening', to));
     const flow: Flow = { transport: 'udp', local: this.bound, remote };
+    const fail = (err: unknown): TransportError =>
+      new TransportError(`udp send to ${hostPortKey(remote.address, remote.port)}: ${err instanceof Error ? err.message : String(err)}`, to);
     return new Promise((resolve, reject) => {
-      this.socket.send(data, remote.port, remote.address, (err) => {
-        if (err) reject(new TransportError(`udp send to ${hostPortKey(remote.address, remote.port)}: ${err.message}`, to));
-        else resolve(flow);
-      });
+      try {
+        this.socket.send(data, remote.port, remote.address, (err) => (err ? reject(fail(err)) : resolve(flow)));
+      } catch (err) {
+        // Bad ports and addresses throw synchronously.
+        reject(fail(err));
+      }
     });
   }
 

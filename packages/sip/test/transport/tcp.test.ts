@@ -95,14 +95,14 @@ void t.test('TCP idle timeout closes a quiet connection (ManualClock)', async (t
   });
   const inbound = (await got).source;
   clock.advance(20_000);
-  t.ok(server.isOpen(inbound.connectionId ?? ''), 'still open before the timeout');
+  t.ok(server.hasConnection(inbound.connectionId ?? ''), 'still open before the timeout');
   // Traffic at 20 s pushes the deadline to 50 s.
   await server.send(Buffer.from('\r\n'), inbound);
   clock.advance(20_000);
-  t.ok(server.isOpen(inbound.connectionId ?? ''), 'activity restarted the idle timer');
+  t.ok(server.hasConnection(inbound.connectionId ?? ''), 'activity restarted the idle timer');
   clock.advance(10_000);
-  t.notOk(server.isOpen(inbound.connectionId ?? ''), 'closed after 30 s without traffic');
-  await until(() => server.connectionCount === 0 && !client.isOpen(out.connectionId ?? ''), 'both ends to see the close');
+  t.notOk(server.hasConnection(inbound.connectionId ?? ''), 'closed after 30 s without traffic');
+  await until(() => server.connectionCount === 0 && !client.hasConnection(out.connectionId ?? ''), 'both ends to see the close');
   await t.rejects(server.send(Buffer.from('x'), inbound), { name: 'TransportError' }, 'a dead inbound flow is not re-dialled');
 });
 
@@ -196,4 +196,31 @@ void t.test('TCP send errors are TransportErrors: refused connect, not listening
     message: /connect/,
   });
   t.equal(tcp.connectionCount, 0);
+});
+
+void t.test('TCP write cap: a peer that stops reading gets its connection closed, sends reject', async (t) => {
+  const { server } = await pair(t, '127.0.0.1', { maxWriteBufferBytes: 256 * 1024 });
+  const got = nextMessage(server);
+  const c = await tcpClient('127.0.0.1', server.local.port);
+  t.teardown(() => c.close());
+  c.socket.write(rawRequest({ via: sent('127.0.0.1', 5060) }));
+  const inbound = (await got).source;
+  c.socket.pause();
+  const chunk = Buffer.alloc(64 * 1024, 0x41);
+  // The kernel swallows the first megabytes; keep writing (without waiting) until the queue passes the cap.
+  const sends: Array<Promise<unknown>> = [];
+  for (let i = 0; i < 2000 && server.hasConnection(inbound.connectionId ?? ''); i++) sends.push(server.send(chunk, inbound));
+  const results = await Promise.allSettled(sends);
+  const rejected = results.filter((r) => r.status === 'rejected');
+  t.ok(rejected.length > 0, 'sends past the cap reject');
+  t.ok(
+    rejected.every((r) => r.status === 'rejected' && r.reason instanceof Error && r.reason.name === 'TransportError'),
+    'as TransportErrors',
+  );
+  t.notOk(server.hasConnection(inbound.connectionId ?? ''), 'the connection is closed');
+});
+
+void t.test('TCP: a bad port is a TransportError, not a throw', async (t) => {
+  const { server } = await pair(t, '127.0.0.1');
+  await t.rejects(server.send(Buffer.from('x'), { transport: 'tcp', address: '127.0.0.1', port: 70000 }), { name: 'TransportError' });
 });

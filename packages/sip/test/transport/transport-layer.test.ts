@@ -237,3 +237,22 @@ void t.test('isReliable and errors: no transport, no Via', async (t) => {
   res.headers.delete('Via');
   await t.rejects(layer.sendResponse(res), { name: 'TransportError' });
 });
+
+void t.test('with two TCP transports, a response goes out on the one holding the connection', async (t) => {
+  const clock = new ManualClock();
+  const first = new TcpTransport({ host: '127.0.0.1', port: 0, clock });
+  const second = new TcpTransport({ host: '127.0.0.1', port: 0, clock });
+  const layer = new TransportLayer({ transports: [first, second] });
+  await layer.listen();
+  t.teardown(() => layer.close());
+  const c = await tcpClient('127.0.0.1', second.local.port);
+  t.teardown(() => c.close());
+  const got = nextMessage(layer);
+  c.socket.write(rawRequest({ via: 'SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bKtwo' }));
+  const incoming = await got;
+  const flow = await layer.sendResponse(createResponse(incoming.message as SipRequest, 200, 'OK', { toTag: 'two' }), incoming.source);
+  t.equal(flow.connectionId, incoming.source.connectionId);
+  t.same(flow.local, second.local);
+  await c.waitFor('200 OK');
+  t.pass('the client got the response on its connection');
+});

@@ -96,5 +96,6 @@ void t.test('UDP: listen on a taken port rejects with TransportError; send befor
   const c = new UdpTransport({ host: '127.0.0.1', port: 0, clock });
   await t.rejects(c.send(Buffer.from('x'), { transport: 'udp', address: '127.0.0.1', port: 9 }), { name: 'TransportError' });
   t.throws(() => c.local);
+  await t.rejects(a.send(Buffer.from('x'), { transport: 'udp', address: '127.0.0.1', port: 70000 }), { name: 'TransportError' }, 'bad port');
   await c.close();
 });
