@@ -12,12 +12,34 @@
 export const HeaderShape = { Single: 0, List: 1, Whole: 2 } as const;
 export type HeaderShape = (typeof HeaderShape)[keyof typeof HeaderShape];
 
+/** Small integer ids of the headers the parser and the typed accessors handle specially (0 for the rest). */
+export const HeaderId = {
+  Other: 0,
+  Via: 1,
+  From: 2,
+  To: 3,
+  CallId: 4,
+  CSeq: 5,
+  ContentLength: 6,
+  MaxForwards: 7,
+  Contact: 8,
+  Expires: 9,
+  Event: 10,
+  SubscriptionState: 11,
+  Route: 12,
+  RecordRoute: 13,
+} as const;
+export type HeaderId = (typeof HeaderId)[keyof typeof HeaderId];
+
 export interface HeaderDef {
   /** Canonical spelling, used on output. */
   readonly name: string;
   /** Lower-cased canonical name: the lookup key. */
   readonly key: string;
   readonly shape: HeaderShape;
+  readonly id: HeaderId;
+  /** For single-value headers, a distinct bit, so a parser can spot a repeated one with a bit mask; else 0. */
+  readonly bit: number;
 }
 
 const S = HeaderShape.Single;
@@ -99,14 +121,40 @@ const KNOWN: Array<[string, HeaderShape, string?]> = [
   ['WWW-Authenticate', W],
 ];
 
+const IDS: Record<string, HeaderId> = {
+  via: HeaderId.Via,
+  from: HeaderId.From,
+  to: HeaderId.To,
+  'call-id': HeaderId.CallId,
+  cseq: HeaderId.CSeq,
+  'content-length': HeaderId.ContentLength,
+  'max-forwards': HeaderId.MaxForwards,
+  contact: HeaderId.Contact,
+  expires: HeaderId.Expires,
+  event: HeaderId.Event,
+  'subscription-state': HeaderId.SubscriptionState,
+  route: HeaderId.Route,
+  'record-route': HeaderId.RecordRoute,
+};
+
 const TABLE = new Map<string, HeaderDef>();
+/** Known headers by name length, for lookups straight from the message text. */
+const BY_LENGTH: HeaderDef[][] = [];
+/** Compact forms by lower-case char code. */
+const COMPACT: Array<HeaderDef | undefined> = new Array<HeaderDef | undefined>(128).fill(undefined);
+let nextBit = 0;
 for (const [name, shape, compact] of KNOWN) {
-  const def: HeaderDef = { name, key: name.toLowerCase(), shape };
+  const key = name.toLowerCase();
+  // At most 31 single-value headers fit the bit mask; any further ones are simply not checked for repeats.
+  const bit = shape === HeaderShape.Single && nextBit < 31 ? 1 << nextBit++ : 0;
+  const def: HeaderDef = { name, key, shape, id: IDS[key] ?? HeaderId.Other, bit };
   TABLE.set(def.key, def);
   TABLE.set(name, def);
+  (BY_LENGTH[key.length] ??= []).push(def);
   if (compact !== undefined) {
     TABLE.set(compact, def);
     TABLE.set(compact.toUpperCase(), def);
+    COMPACT[compact.charCodeAt(0)] = def;
   }
 }
 
@@ -125,7 +173,32 @@ export function headerDef(name: string): HeaderDef {
   const lower = name.toLowerCase();
   const known = TABLE.get(lower);
   if (known !== undefined) return known;
-  const def: HeaderDef = { name, key: lower, shape: W };
+  const def: HeaderDef = { name, key: lower, shape: W, id: HeaderId.Other, bit: 0 };
   if (UNKNOWN.size < UNKNOWN_LIMIT) UNKNOWN.set(name, def);
   return def;
+}
+
+/**
+ * {@link headerDef} for the name at `s[start, end)`, which must already be a
+ * token: compares chars in place (ASCII case folded) so the parser's hot path
+ * neither slices nor hashes known names.
+ */
+export function headerDefAt(s: string, start: number, end: number): HeaderDef {
+  const len = end - start;
+  if (len === 1) {
+    const compact = COMPACT[s.charCodeAt(start) | 0x20];
+    if (compact !== undefined) return compact;
+  } else {
+    const candidates = BY_LENGTH[len];
+    if (candidates !== undefined) {
+      for (const def of candidates) {
+        const key = def.key;
+        let k = 0;
+        // Token chars only: `| 0x20` folds A-Z to a-z and leaves '-', '.', digits as they are.
+        while (k < len && (s.charCodeAt(start + k) | 0x20) === key.charCodeAt(k)) k++;
+        if (k === len) return def;
+      }
+    }
+  }
+  return headerDef(s.slice(start, end));
 }

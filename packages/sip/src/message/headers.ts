@@ -62,12 +62,14 @@ function toList(value: string | readonly string[]): readonly string[] {
 
 /**
  * The header store of a message ({@link SipHeaders}): header lines in
- * message order, each with its raw value. Also caches the structured values
- * a message derives from its headers; any change to a header drops its cache.
+ * message order, each with its raw value. Every change tells `listener`
+ * the header's lower-case canonical name, so the message can drop what it
+ * derived from that header.
  */
 export class HeaderList implements SipHeaders {
   readonly lines: HeaderLine[];
-  private memo: Map<string, unknown> | undefined;
+  /** Told of every change (the owning message, which drops derived values). */
+  listener: { headerChanged(key: string): void } | undefined;
 
   constructor(lines: HeaderLine[] = []) {
     this.lines = lines;
@@ -111,7 +113,7 @@ export class HeaderList implements SipHeaders {
       }
     }
     this.lines.splice(at < 0 ? this.lines.length : at, 0, ...lines);
-    this.memo?.delete(def.key);
+    this.listener?.headerChanged(def.key);
   }
 
   append(name: string, value: string | readonly string[]): void {
@@ -124,32 +126,23 @@ export class HeaderList implements SipHeaders {
       }
     }
     this.lines.splice(at, 0, ...toList(value).map((v): HeaderLine => ({ def, value: v })));
-    this.memo?.delete(def.key);
+    this.listener?.headerChanged(def.key);
   }
 
   prepend(name: string, value: string | readonly string[]): void {
     const def = headerDef(name);
     const found = this.lines.findIndex((l) => l.def.key === def.key);
     this.lines.splice(found < 0 ? 0 : found, 0, ...toList(value).map((v): HeaderLine => ({ def, value: v })));
-    this.memo?.delete(def.key);
+    this.listener?.headerChanged(def.key);
   }
 
   delete(name: string): void {
     const key = headerDef(name).key;
     for (let i = this.lines.length - 1; i >= 0; i--) if (this.lines[i]?.def.key === key) this.lines.splice(i, 1);
-    this.memo?.delete(key);
+    this.listener?.headerChanged(key);
   }
 
   *entries(): IterableIterator<[string, string]> {
     for (const line of this.lines) for (const v of lineValues(line)) yield [line.def.name, v];
-  }
-
-  /** The structured value derived from header `key` (lower-case canonical), computed once until the header changes. */
-  cached<T>(key: string, compute: () => T): T {
-    if (this.memo === undefined) this.memo = new Map();
-    else if (this.memo.has(key)) return this.memo.get(key) as T;
-    const v = compute();
-    this.memo.set(key, v);
-    return v;
   }
 }

@@ -28,23 +28,19 @@ import type {
 /** How the header section's text maps to octets: UTF-8, or one char per octet when the received bytes were not UTF-8. */
 export type HeaderEncoding = 'utf8' | 'latin1';
 
-/** Rethrows a value parser's failure with the header named in the reason. */
-function typed<T>(name: string, parse: () => T): T {
-  const reason = name === 'Request-URI' ? 'Malformed Request-URI' : 'Malformed ' + name + ' header';
-  try {
-    return parse();
-  } catch (e) {
-    if (e instanceof SipParseError) throw new SipParseError(reason, 400);
-    throw e;
-  }
+/** Marks a cached structured value not computed yet (undefined is a valid result: header absent). */
+const UNSET: unique symbol = Symbol('unset');
+type Slot<T> = T | typeof UNSET;
+
+function malformed(name: string, e: unknown): never {
+  if (e instanceof SipParseError) throw new SipParseError('Malformed ' + name + ' header', 400);
+  throw e;
 }
 
-interface ViaCache {
-  top?: Via | undefined;
-  all?: Via[];
-}
-
-/** The parts shared by requests and responses: headers, body and the typed, lazily parsed accessors. */
+/**
+ * The parts shared by requests and responses: headers, body and the typed
+ * accessors, each parsed on first use and cached until its header changes.
+ */
 abstract class MessageBase {
   readonly headers: HeaderList;
   body: Buffer;
@@ -52,46 +48,111 @@ abstract class MessageBase {
   headerEncoding: HeaderEncoding;
   readonly version: string;
 
+  private cVia: Slot<Via[]> = UNSET;
+  private cTopVia: Slot<Via | undefined> = UNSET;
+  private cFrom: Slot<NameAddr | undefined> = UNSET;
+  private cTo: Slot<NameAddr | undefined> = UNSET;
+  /** @internal Set by the parser, which validates CSeq eagerly. */
+  cCSeq: Slot<CSeq | undefined> = UNSET;
+  private cContact: Slot<ContactValue | undefined> = UNSET;
+  private cMaxForwards: Slot<number | undefined> = UNSET;
+  private cExpires: Slot<number | undefined> = UNSET;
+  private cEvent: Slot<EventHeader | undefined> = UNSET;
+  private cSubState: Slot<SubscriptionState | undefined> = UNSET;
+  private cRoute: Slot<NameAddr[]> = UNSET;
+  private cRecordRoute: Slot<NameAddr[]> = UNSET;
+
   constructor(lines: HeaderLine[], body: Buffer, version: string, encoding: HeaderEncoding) {
     this.headers = new HeaderList(lines);
+    this.headers.listener = this;
     this.body = body;
     this.version = version;
     this.headerEncoding = encoding;
   }
 
-  private viaCache(): ViaCache {
-    return this.headers.cached('via', (): ViaCache => ({}));
+  /** @internal Drops the cached structured value of header `key` (lower-case canonical name). */
+  headerChanged(key: string): void {
+    switch (key) {
+      case 'via':
+        this.cVia = UNSET;
+        this.cTopVia = UNSET;
+        break;
+      case 'from':
+        this.cFrom = UNSET;
+        break;
+      case 'to':
+        this.cTo = UNSET;
+        break;
+      case 'cseq':
+        this.cCSeq = UNSET;
+        break;
+      case 'contact':
+        this.cContact = UNSET;
+        break;
+      case 'max-forwards':
+        this.cMaxForwards = UNSET;
+        break;
+      case 'expires':
+        this.cExpires = UNSET;
+        break;
+      case 'event':
+        this.cEvent = UNSET;
+        break;
+      case 'subscription-state':
+        this.cSubState = UNSET;
+        break;
+      case 'route':
+        this.cRoute = UNSET;
+        break;
+      case 'record-route':
+        this.cRecordRoute = UNSET;
+        break;
+      default:
+    }
   }
 
   get via(): Via[] {
-    const c = this.viaCache();
-    if (c.all === undefined) c.all = typed('Via', () => this.headers.getAll('via').map(parseVia));
-    return c.all;
+    if (this.cVia === UNSET) {
+      try {
+        this.cVia = this.headers.getAll('via').map(parseVia);
+      } catch (e) {
+        malformed('Via', e);
+      }
+    }
+    return this.cVia;
   }
 
   get topVia(): Via | undefined {
-    const c = this.viaCache();
-    if (c.all !== undefined) return c.all[0];
-    if (!('top' in c)) {
+    if (this.cVia !== UNSET) return this.cVia[0];
+    if (this.cTopVia === UNSET) {
       const v = this.headers.get('via');
-      c.top = v === undefined ? undefined : typed('Via', () => parseVia(v));
+      try {
+        this.cTopVia = v === undefined ? undefined : parseVia(v);
+      } catch (e) {
+        malformed('Via', e);
+      }
     }
-    return c.top;
-  }
-
-  private address(key: string, name: string): NameAddr | undefined {
-    return this.headers.cached(key, () => {
-      const v = this.headers.get(key);
-      return v === undefined ? undefined : typed(name, () => parseNameAddr(v));
-    });
+    return this.cTopVia;
   }
 
   get from(): NameAddr | undefined {
-    return this.address('from', 'From');
+    if (this.cFrom === UNSET) this.cFrom = this.address('from', 'From');
+    return this.cFrom;
   }
 
   get to(): NameAddr | undefined {
-    return this.address('to', 'To');
+    if (this.cTo === UNSET) this.cTo = this.address('to', 'To');
+    return this.cTo;
+  }
+
+  private address(key: string, name: string): NameAddr | undefined {
+    const v = this.headers.get(key);
+    if (v === undefined) return undefined;
+    try {
+      return parseNameAddr(v);
+    } catch (e) {
+      return malformed(name, e);
+    }
   }
 
   get callId(): string | undefined {
@@ -99,49 +160,58 @@ abstract class MessageBase {
   }
 
   get cseq(): CSeq | undefined {
-    return this.headers.cached('cseq', () => {
+    if (this.cCSeq === UNSET) {
       const v = this.headers.get('cseq');
-      return v === undefined ? undefined : parseCSeq(v);
-    });
+      this.cCSeq = v === undefined ? undefined : parseCSeq(v);
+    }
+    return this.cCSeq;
   }
 
   get contact(): ContactValue | undefined {
-    return this.headers.cached('contact', () => {
+    if (this.cContact === UNSET) {
       const values = this.headers.getAll('contact');
-      return values.length === 0 ? undefined : typed('Contact', () => parseContact(values));
-    });
+      try {
+        this.cContact = values.length === 0 ? undefined : parseContact(values);
+      } catch (e) {
+        malformed('Contact', e);
+      }
+    }
+    return this.cContact;
   }
 
   get maxForwards(): number | undefined {
-    return this.headers.cached('max-forwards', () => {
+    if (this.cMaxForwards === UNSET) {
       const v = this.headers.get('max-forwards');
-      if (v === undefined) return undefined;
       // RFC 3261 §20.22: an integer in the range 0-255.
-      const n = readDecimal(v, 255);
+      const n = v === undefined ? 0 : readDecimal(v, 255);
       if (n < 0) throw new SipParseError('Malformed Max-Forwards header');
-      return n;
-    });
+      this.cMaxForwards = v === undefined ? undefined : n;
+    }
+    return this.cMaxForwards;
   }
 
   get expires(): number | undefined {
-    return this.headers.cached('expires', () => {
+    if (this.cExpires === UNSET) {
       const v = this.headers.get('expires');
-      return v === undefined ? undefined : deltaSeconds(v, 'Expires');
-    });
+      this.cExpires = v === undefined ? undefined : deltaSeconds(v, 'Expires');
+    }
+    return this.cExpires;
   }
 
   get event(): EventHeader | undefined {
-    return this.headers.cached('event', () => {
+    if (this.cEvent === UNSET) {
       const v = this.headers.get('event');
-      return v === undefined ? undefined : parseEvent(v);
-    });
+      this.cEvent = v === undefined ? undefined : parseEvent(v);
+    }
+    return this.cEvent;
   }
 
   get subscriptionState(): SubscriptionState | undefined {
-    return this.headers.cached('subscription-state', () => {
+    if (this.cSubState === UNSET) {
       const v = this.headers.get('subscription-state');
-      return v === undefined ? undefined : parseSubscriptionState(v);
-    });
+      this.cSubState = v === undefined ? undefined : parseSubscriptionState(v);
+    }
+    return this.cSubState;
   }
 
   get contentType(): string | undefined {
@@ -150,13 +220,25 @@ abstract class MessageBase {
   }
 
   get route(): NameAddr[] {
-    return this.headers.cached('route', () => typed('Route', () => this.headers.getAll('route').map(parseNameAddr)));
+    if (this.cRoute === UNSET) {
+      try {
+        this.cRoute = this.headers.getAll('route').map(parseNameAddr);
+      } catch (e) {
+        malformed('Route', e);
+      }
+    }
+    return this.cRoute;
   }
 
   get recordRoute(): NameAddr[] {
-    return this.headers.cached('record-route', () =>
-      typed('Record-Route', () => this.headers.getAll('record-route').map(parseNameAddr)),
-    );
+    if (this.cRecordRoute === UNSET) {
+      try {
+        this.cRecordRoute = this.headers.getAll('record-route').map(parseNameAddr);
+      } catch (e) {
+        malformed('Record-Route', e);
+      }
+    }
+    return this.cRecordRoute;
   }
 }
 
@@ -195,8 +277,12 @@ export class Request extends MessageBase implements SipRequest {
   /** The parsed Request-URI; throws SipParseError (400) when malformed. */
   get uri(): SipUri {
     if (this.parsedUri === undefined) {
-      const raw = this.ruri;
-      this.parsedUri = typed('Request-URI', () => parseUri(raw));
+      try {
+        this.parsedUri = parseUri(this.ruri);
+      } catch (e) {
+        if (e instanceof SipParseError) throw new SipParseError('Malformed Request-URI', 400);
+        throw e;
+      }
     }
     return this.parsedUri;
   }
