@@ -5,6 +5,7 @@
  * (§18.1.2), and choosing where a response goes (§18.2.2, RFC 3581 §4).
  */
 import { isIP } from 'node:net';
+import { formatParams } from '../message/index.js';
 import type { Params, Via } from '../message/types.js';
 import type { Destination, Flow, HostPort, TransportProtocol } from './types.js';
 
@@ -50,9 +51,8 @@ export function formatViaWith(via: Via, changes: ViaChanges = {}): string {
   }
   const host = bracket(changes.host ?? via.host);
   const port = changes.port === null ? undefined : (changes.port ?? via.port);
-  let out = `${via.protocol}/${(changes.transport ?? via.transport).toUpperCase()} ${host}${port !== undefined ? `:${port}` : ''}`;
-  for (const [k, v] of params) out += v === null ? `;${k}` : `;${k}=${v}`;
-  return out;
+  // Values are stored unquoted; formatParams re-quotes the ones that need it.
+  return `${via.protocol}/${(changes.transport ?? via.transport).toUpperCase()} ${host}${port !== undefined ? `:${port}` : ''}${formatParams(params)}`;
 }
 
 /**

@@ -256,3 +256,23 @@ void t.test('with two TCP transports, a response goes out on the one holding the
   await c.waitFor('200 OK');
   t.pass('the client got the response on its connection');
 });
+
+void t.test('IPv6: two layers on ::1 exchange a request and its response (bracketed sent-by, Via check)', async (t) => {
+  const clock = new ManualClock();
+  const uac = new TransportLayer({ transports: [new UdpTransport({ host: '::1', port: 0, clock })] });
+  const uas = new TransportLayer({ transports: [new UdpTransport({ host: '::1', port: 0, clock })] });
+  await Promise.all([uac.listen(), uas.listen()]);
+  t.teardown(() => Promise.all([uac.close(), uas.close()]));
+  const gotRequest = nextMessage(uas);
+  const gotResponse = nextMessage(uac);
+  const port = uas.transports[0].local.port;
+  await uac.sendRequest(request('v6'), { transport: 'udp', address: '::1', port });
+  const incoming = await gotRequest;
+  const req = incoming.message as SipRequest;
+  t.equal(req.topVia?.host, '[::1]');
+  t.equal(req.topVia?.port, uac.transports[0].local.port);
+  t.equal(req.topVia?.rport, uac.transports[0].local.port, 'rport filled on arrival');
+  await uas.sendResponse(createResponse(req, 200, 'OK', { toTag: 'v6' }), incoming.source);
+  const res = (await gotResponse).message;
+  t.equal(res.kind === 'response' && res.status, 200, 'the response passed the sent-by check');
+});

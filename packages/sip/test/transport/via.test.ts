@@ -93,3 +93,9 @@ void t.test('sentByIsOurs compares host and port (default 5060)', (t) => {
   t.notOk(sentByIsOurs(parseVia('SIP/2.0/UDP 192.0.2.9;branch=z9hG4bK1'), ours));
   t.end();
 });
+
+void t.test('formatViaWith re-quotes parameter values that are not tokens', (t) => {
+  const via = parseVia('SIP/2.0/UDP h;branch=z9hG4bK1;x="a b"');
+  t.equal(formatViaWith(via, { params: { received: '2001:db8::1' } }), 'SIP/2.0/UDP h;branch=z9hG4bK1;x="a b";received=2001:db8::1');
+  t.end();
+});
