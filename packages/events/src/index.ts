@@ -1,0 +1,6 @@
+/** @herald/events: the RFC 6665 event engine and RFC 3903 publication state. */
+export type * from './package.js';
+export type * from './store.js';
+export type * from './host.js';
+export * from './resource-states.js';
+export * from './resource-key.js';
