@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import t from 'tap';
+import type { Test } from 'tap';
 import { SipParseError, parseMessage, statelessErrorResponse } from '@herald/sip';
 import type { NameAddr, SipMessage, SipRequest, SipResponse, SipUri } from '@herald/sip';
 
@@ -63,7 +64,7 @@ function contacts(msg: SipMessage): NameAddr[] {
 }
 
 /** Field checks from the text of RFC 4475 for each message that must parse. */
-const CHECKS: Record<string, (t: Tap.Test, msg: SipMessage, raw: Buffer) => void> = {
+const CHECKS: Record<string, (t: Test, msg: SipMessage, raw: Buffer) => void> = {
   'wsinv.dat'(t, msg) {
     const r = req(msg);
     t.equal(r.method, 'INVITE');
