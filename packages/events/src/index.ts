@@ -4,3 +4,4 @@ export type * from './store.js';
 export type * from './host.js';
 export * from './resource-states.js';
 export * from './resource-key.js';
+export * from './memory-store.js';
