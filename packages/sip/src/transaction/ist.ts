@@ -133,7 +133,9 @@ export function istReduce(state: IstState, input: IstInput): T {
       switch (input.type) {
         case 'tu_response':
           // RFC 6026 §8.7: the TU's 2xx retransmissions go out through the transaction.
-          return statusClass(input.status) === 'success' ? { state, effects: [{ type: 'send_response' }] } : stay(state);
+          return statusClass(input.status) === 'success'
+            ? { state, effects: [{ type: 'send_response' }] }
+            : stay(state);
         case 'ack':
           // RFC 6026 §8.7: an ACK matching the transaction in Accepted goes to the TU.
           return { state, effects: [{ type: 'pass_ack' }] };

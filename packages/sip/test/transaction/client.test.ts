@@ -1,7 +1,16 @@
 import t from 'tap';
 import type { SipResponse, TransportError } from '@herald/sip';
 import { ManualClock, TransactionLayer, generateBranch } from '@herald/sip';
-import { FakeTransport, flush, ourRequest, peerResponse, tcpDest, tcpFlow, udpDest, udpFlow } from './fixtures/index.js';
+import {
+  FakeTransport,
+  flush,
+  ourRequest,
+  peerResponse,
+  tcpDest,
+  tcpFlow,
+  udpDest,
+  udpFlow,
+} from './fixtures/index.js';
 
 function setup() {
   const clock = new ManualClock();
@@ -31,35 +40,41 @@ function setup() {
   return { clock, transport, layer, user, log, responses, errors, stray };
 }
 
-t.test('NICT over UDP without response: E at 500, 1000, 2000, 4000 capped by T2; F at 32 s (RFC 3261 §17.1.2.2)', async (t) => {
-  const { clock, transport, layer, user, log } = setup();
-  const tx = layer.sendRequest(ourRequest('OPTIONS'), udpDest, user);
-  await flush();
-  clock.advance(40000);
-  const times = transport.requests('OPTIONS').map((s) => s.at);
-  t.same(times, [0, 500, 1500, 3500, 7500, 11500, 15500, 19500, 23500, 27500, 31500]);
-  t.equal(times.length, 11, '11 transmissions in total');
-  t.same(log, ['timeout@32000', 'terminated@32000']);
-  t.equal(tx.state, 'terminated');
-  t.equal(layer.clientCount, 0);
-  t.equal(clock.pending, 0, 'no timer left behind');
-});
+void t.test(
+  'NICT over UDP without response: E at 500, 1000, 2000, 4000 capped by T2; F at 32 s (RFC 3261 §17.1.2.2)',
+  async (t) => {
+    const { clock, transport, layer, user, log } = setup();
+    const tx = layer.sendRequest(ourRequest('OPTIONS'), udpDest, user);
+    await flush();
+    clock.advance(40000);
+    const times = transport.requests('OPTIONS').map((s) => s.at);
+    t.same(times, [0, 500, 1500, 3500, 7500, 11500, 15500, 19500, 23500, 27500, 31500]);
+    t.equal(times.length, 11, '11 transmissions in total');
+    t.same(log, ['timeout@32000', 'terminated@32000']);
+    t.equal(tx.state, 'terminated');
+    t.equal(layer.clientCount, 0);
+    t.equal(clock.pending, 0, 'no timer left behind');
+  },
+);
 
-t.test('ICT over UDP without response: A doubles until B at 32 s, 7 transmissions (RFC 3261 §17.1.1.2)', async (t) => {
-  const { clock, transport, layer, user, log } = setup();
-  const tx = layer.sendRequest(ourRequest('INVITE'), udpDest, user);
-  await flush();
-  clock.advance(40000);
-  t.same(
-    transport.requests('INVITE').map((s) => s.at),
-    [0, 500, 1500, 3500, 7500, 15500, 31500],
-  );
-  t.same(log, ['timeout@32000', 'terminated@32000']);
-  t.equal(tx.state, 'terminated');
-  t.equal(clock.pending, 0);
-});
+void t.test(
+  'ICT over UDP without response: A doubles until B at 32 s, 7 transmissions (RFC 3261 §17.1.1.2)',
+  async (t) => {
+    const { clock, transport, layer, user, log } = setup();
+    const tx = layer.sendRequest(ourRequest('INVITE'), udpDest, user);
+    await flush();
+    clock.advance(40000);
+    t.same(
+      transport.requests('INVITE').map((s) => s.at),
+      [0, 500, 1500, 3500, 7500, 15500, 31500],
+    );
+    t.same(log, ['timeout@32000', 'terminated@32000']);
+    t.equal(tx.state, 'terminated');
+    t.equal(clock.pending, 0);
+  },
+);
 
-t.test('no retransmissions over TCP; B still fires', async (t) => {
+void t.test('no retransmissions over TCP; B still fires', async (t) => {
   const { clock, transport, layer, user, log } = setup();
   layer.sendRequest(ourRequest('INVITE'), tcpDest, user);
   layer.sendRequest(ourRequest('MESSAGE'), tcpFlow, user);
@@ -70,7 +85,7 @@ t.test('no retransmissions over TCP; B still fires', async (t) => {
   t.same(log, ['timeout@32000', 'terminated@32000', 'timeout@32000', 'terminated@32000']);
 });
 
-t.test('sendRequest adds a branch to a Via without one and keys the transaction by it', async (t) => {
+void t.test('sendRequest adds a branch to a Via without one and keys the transaction by it', async (t) => {
   const { layer, user, transport } = setup();
   const req = ourRequest('OPTIONS');
   t.equal(req.topVia?.branch, undefined);
@@ -91,7 +106,7 @@ t.test('sendRequest adds a branch to a Via without one and keys the transaction 
   layer.close();
 });
 
-t.test('generateBranch: magic cookie, ≥ 64 bits, unique', (t) => {
+void t.test('generateBranch: magic cookie, ≥ 64 bits, unique', (t) => {
   const seen = new Set<string>();
   for (let i = 0; i < 2000; i++) seen.add(generateBranch());
   t.equal(seen.size, 2000);
@@ -99,7 +114,7 @@ t.test('generateBranch: magic cookie, ≥ 64 bits, unique', (t) => {
   t.end();
 });
 
-t.test('NICT: 1xx moves to Proceeding (E at T2), final to Completed, K absorbs retransmissions', async (t) => {
+void t.test('NICT: 1xx moves to Proceeding (E at T2), final to Completed, K absorbs retransmissions', async (t) => {
   const { clock, transport, layer, user, log, stray } = setup();
   const req = ourRequest('SUBSCRIBE');
   const tx = layer.sendRequest(req, udpDest, user);
@@ -132,7 +147,7 @@ t.test('NICT: 1xx moves to Proceeding (E at T2), final to Completed, K absorbs r
   t.equal(clock.pending, 0);
 });
 
-t.test('NICT over TCP terminates at once on a final response (K = 0)', async (t) => {
+void t.test('NICT over TCP terminates at once on a final response (K = 0)', async (t) => {
   const { layer, user, log } = setup();
   const req = ourRequest('REGISTER');
   const tx = layer.sendRequest(req, tcpDest, user);
@@ -143,7 +158,7 @@ t.test('NICT over TCP terminates at once on a final response (K = 0)', async (t)
   t.equal(layer.clientCount, 0);
 });
 
-t.test('ICT non-2xx: ACK built per §17.1.1.3, resent for each retransmission, D = 32 s', async (t) => {
+void t.test('ICT non-2xx: ACK built per §17.1.1.3, resent for each retransmission, D = 32 s', async (t) => {
   const { clock, transport, layer, user, log } = setup();
   const req = ourRequest('INVITE', [
     ['Route', '<sip:proxy1.example.test;lr>'],
@@ -170,10 +185,7 @@ t.test('ICT non-2xx: ACK built per §17.1.1.3, resent for each retransmission, D
   t.same(ack.cseq, { seq: 7, method: 'ACK' });
   t.equal(ack.via.length, 1);
   t.equal(ack.topVia?.branch, tx.branch, 'same branch as the INVITE');
-  t.same(
-    ack.headers.getAll('Route'),
-    ['<sip:proxy1.example.test;lr>', '<sip:proxy2.example.test;lr>'],
-  );
+  t.same(ack.headers.getAll('Route'), ['<sip:proxy1.example.test;lr>', '<sip:proxy2.example.test;lr>']);
   t.notOk(ack.headers.has('Contact'));
   t.same(acks[0]!.to, udpFlow, 'ACK goes along the INVITE flow');
   layer.receive(peerResponse(req, 486, 'callee'), udpFlow);
@@ -187,7 +199,7 @@ t.test('ICT non-2xx: ACK built per §17.1.1.3, resent for each retransmission, D
   t.same(log, ['response 180', 'response 486', `terminated@${10000 + 32000}`]);
 });
 
-t.test('ICT over TCP: ACK then terminate at once (D = 0)', async (t) => {
+void t.test('ICT over TCP: ACK then terminate at once (D = 0)', async (t) => {
   const { transport, layer, user } = setup();
   const req = ourRequest('INVITE');
   const tx = layer.sendRequest(req, tcpDest, user);
@@ -197,28 +209,31 @@ t.test('ICT over TCP: ACK then terminate at once (D = 0)', async (t) => {
   t.equal(tx.state, 'terminated');
 });
 
-t.test('ICT 2xx: Accepted, Timer M = 64*T1 passes 2xx retransmissions up, then they are stray (RFC 6026 §8.4)', async (t) => {
-  const { clock, transport, layer, user, log, stray } = setup();
-  const req = ourRequest('INVITE');
-  const tx = layer.sendRequest(req, udpDest, user);
-  await flush();
-  layer.receive(peerResponse(req, 200, 'a'), udpFlow);
-  t.equal(tx.state, 'accepted');
-  clock.advance(1000);
-  layer.receive(peerResponse(req, 200, 'a'), udpFlow);
-  layer.receive(peerResponse(req, 200, 'b'), udpFlow);
-  layer.receive(peerResponse(req, 180, 'c'), udpFlow);
-  t.same(log, ['response 200', 'response 200', 'response 200'], 'forked and retransmitted 2xx up, 1xx absorbed');
-  t.equal(transport.requests('ACK').length, 0, 'the transaction never ACKs a 2xx');
-  t.equal(transport.requests('INVITE').length, 1);
-  clock.advance(31000);
-  t.equal(tx.state, 'terminated');
-  layer.receive(peerResponse(req, 200, 'a'), udpFlow);
-  t.equal(stray.length, 1);
-  t.equal(stray[0]?.status, 200);
-});
+void t.test(
+  'ICT 2xx: Accepted, Timer M = 64*T1 passes 2xx retransmissions up, then they are stray (RFC 6026 §8.4)',
+  async (t) => {
+    const { clock, transport, layer, user, log, stray } = setup();
+    const req = ourRequest('INVITE');
+    const tx = layer.sendRequest(req, udpDest, user);
+    await flush();
+    layer.receive(peerResponse(req, 200, 'a'), udpFlow);
+    t.equal(tx.state, 'accepted');
+    clock.advance(1000);
+    layer.receive(peerResponse(req, 200, 'a'), udpFlow);
+    layer.receive(peerResponse(req, 200, 'b'), udpFlow);
+    layer.receive(peerResponse(req, 180, 'c'), udpFlow);
+    t.same(log, ['response 200', 'response 200', 'response 200'], 'forked and retransmitted 2xx up, 1xx absorbed');
+    t.equal(transport.requests('ACK').length, 0, 'the transaction never ACKs a 2xx');
+    t.equal(transport.requests('INVITE').length, 1);
+    clock.advance(31000);
+    t.equal(tx.state, 'terminated');
+    layer.receive(peerResponse(req, 200, 'a'), udpFlow);
+    t.equal(stray.length, 1);
+    t.equal(stray[0]?.status, 200);
+  },
+);
 
-t.test('responses match on branch and CSeq method (§17.1.3)', async (t) => {
+void t.test('responses match on branch and CSeq method (§17.1.3)', async (t) => {
   const { layer, user, stray, log } = setup();
   const invite = ourRequest('INVITE');
   const tx = layer.sendRequest(invite, udpDest, user);
@@ -237,7 +252,7 @@ t.test('responses match on branch and CSeq method (§17.1.3)', async (t) => {
   layer.close();
 });
 
-t.test('transport error on the first send: onTransportError, terminated (RFC 3261 §17.1.4)', async (t) => {
+void t.test('transport error on the first send: onTransportError, terminated (RFC 3261 §17.1.4)', async (t) => {
   const { clock, transport, layer, user, log, errors } = setup();
   transport.fail = true;
   const tx = layer.sendRequest(ourRequest('INVITE'), udpDest, user);
@@ -251,7 +266,7 @@ t.test('transport error on the first send: onTransportError, terminated (RFC 326
   t.equal(layer.clientCount, 0);
 });
 
-t.test('a UDP destination answered over a reliable flow stops retransmissions', async (t) => {
+void t.test('a UDP destination answered over a reliable flow stops retransmissions', async (t) => {
   const { clock, transport, layer, user } = setup();
   transport.flowFor = () => tcpFlow;
   const tx = layer.sendRequest(ourRequest('OPTIONS'), udpDest, user);
@@ -262,7 +277,7 @@ t.test('a UDP destination answered over a reliable flow stops retransmissions', 
   layer.close();
 });
 
-t.test('retransmissions follow the flow of the first send', async (t) => {
+void t.test('retransmissions follow the flow of the first send', async (t) => {
   const { clock, transport, layer, user } = setup();
   layer.sendRequest(ourRequest('OPTIONS'), udpDest, user);
   await flush();

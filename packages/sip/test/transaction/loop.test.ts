@@ -65,34 +65,37 @@ async function step(clock: ManualClock, ms: number): Promise<void> {
   await flush();
 }
 
-t.test('INVITE over lossy UDP: lost INVITE and lost 486 recovered by Timers A and G; ACK completes both sides', async (t) => {
-  const { clock, a, b, uac, uas, serverTxs, responses, user, dest } = setup();
-  a.dropNext(1); // the first INVITE is lost
-  const invite = request('INVITE');
-  const ctx = uac.sendRequest(invite, dest, user);
-  await flush();
-  t.equal(serverTxs.length, 0);
-  await step(clock, 500); // Timer A
-  t.equal(serverTxs.length, 1, 'the retransmission arrives');
-  const stx = serverTxs[0]!;
-  b.dropNext(1); // the first 486 is lost
-  stx.respond(createResponse(stx.request, 486, 'Busy Here', { toTag: 'b1' }));
-  await flush();
-  t.same(responses, []);
-  await step(clock, 500); // Timer G
-  t.same(responses, [486]);
-  t.equal(ctx.state, 'completed');
-  t.equal(stx.state, 'confirmed', 'the ACK reached the server transaction');
-  const acks = a.sent.filter((m) => m.kind === 'request' && m.method === 'ACK');
-  t.equal(acks.length, 1);
-  t.equal(acks[0]?.topVia?.branch, ctx.branch);
-  await step(clock, 40000);
-  t.equal(ctx.state, 'terminated');
-  t.equal(stx.state, 'terminated');
-  t.equal(uac.clientCount + uas.serverCount, 0);
-});
+void t.test(
+  'INVITE over lossy UDP: lost INVITE and lost 486 recovered by Timers A and G; ACK completes both sides',
+  async (t) => {
+    const { clock, a, b, uac, uas, serverTxs, responses, user, dest } = setup();
+    a.dropNext(1); // the first INVITE is lost
+    const invite = request('INVITE');
+    const ctx = uac.sendRequest(invite, dest, user);
+    await flush();
+    t.equal(serverTxs.length, 0);
+    await step(clock, 500); // Timer A
+    t.equal(serverTxs.length, 1, 'the retransmission arrives');
+    const stx = serverTxs[0]!;
+    b.dropNext(1); // the first 486 is lost
+    stx.respond(createResponse(stx.request, 486, 'Busy Here', { toTag: 'b1' }));
+    await flush();
+    t.same(responses, []);
+    await step(clock, 500); // Timer G
+    t.same(responses, [486]);
+    t.equal(ctx.state, 'completed');
+    t.equal(stx.state, 'confirmed', 'the ACK reached the server transaction');
+    const acks = a.sent.filter((m) => m.kind === 'request' && m.method === 'ACK');
+    t.equal(acks.length, 1);
+    t.equal(acks[0]?.topVia?.branch, ctx.branch);
+    await step(clock, 40000);
+    t.equal(ctx.state, 'terminated');
+    t.equal(stx.state, 'terminated');
+    t.equal(uac.clientCount + uas.serverCount, 0);
+  },
+);
 
-t.test('non-INVITE over lossy UDP: a lost 200 is recovered by a request retransmission', async (t) => {
+void t.test('non-INVITE over lossy UDP: a lost 200 is recovered by a request retransmission', async (t) => {
   const { clock, b, uac, uas, serverTxs, responses, user, dest } = setup();
   const ctx = uac.sendRequest(request('OPTIONS'), dest, user);
   await flush();
@@ -111,7 +114,7 @@ t.test('non-INVITE over lossy UDP: a lost 200 is recovered by a request retransm
   t.equal(uas.serverCount, 0, 'Timer J');
 });
 
-t.test('CANCEL end to end: 200 for the CANCEL, 487 for the INVITE, ACKed (RFC 3261 §9)', async (t) => {
+void t.test('CANCEL end to end: 200 for the CANCEL, 487 for the INVITE, ACKed (RFC 3261 §9)', async (t) => {
   const { clock, uac, serverTxs, user, dest } = setup();
   const invite = request('INVITE');
   const inviteStatuses: number[] = [];
@@ -140,21 +143,24 @@ t.test('CANCEL end to end: 200 for the CANCEL, 487 for the INVITE, ACKed (RFC 32
   t.equal(uac.clientCount, 0);
 });
 
-t.test('INVITE 2xx over TCP loop: Accepted on both sides, 2xx retransmission from the TU reaches the UAC TU', async (t) => {
-  const { clock, uac, uas, serverTxs, responses, user, dest, stray } = setup('tcp');
-  const ctx = uac.sendRequest(request('INVITE'), dest, user);
-  await flush();
-  const stx = serverTxs[0]!;
-  const ok = createResponse(stx.request, 200, 'OK', { toTag: 'b4' });
-  stx.respond(ok);
-  await flush();
-  t.equal(ctx.state, 'accepted');
-  t.equal(stx.state, 'accepted');
-  stx.respond(ok);
-  await flush();
-  t.same(responses, [200, 200]);
-  await step(clock, 32000);
-  t.equal(uac.clientCount, 0);
-  t.equal(uas.serverCount, 0);
-  t.equal(stray.length, 0);
-});
+void t.test(
+  'INVITE 2xx over TCP loop: Accepted on both sides, 2xx retransmission from the TU reaches the UAC TU',
+  async (t) => {
+    const { clock, uac, uas, serverTxs, responses, user, dest, stray } = setup('tcp');
+    const ctx = uac.sendRequest(request('INVITE'), dest, user);
+    await flush();
+    const stx = serverTxs[0]!;
+    const ok = createResponse(stx.request, 200, 'OK', { toTag: 'b4' });
+    stx.respond(ok);
+    await flush();
+    t.equal(ctx.state, 'accepted');
+    t.equal(stx.state, 'accepted');
+    stx.respond(ok);
+    await flush();
+    t.same(responses, [200, 200]);
+    await step(clock, 32000);
+    t.equal(uac.clientCount, 0);
+    t.equal(uas.serverCount, 0);
+    t.equal(stray.length, 0);
+  },
+);

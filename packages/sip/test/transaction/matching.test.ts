@@ -19,9 +19,11 @@ function setup() {
 }
 
 const sentStatuses = (transport: FakeTransport) =>
-  transport.responses().map((s) => (s.message.kind === 'response' ? `${s.message.status} ${s.message.cseq?.method}` : ''));
+  transport
+    .responses()
+    .map((s) => (s.message.kind === 'response' ? `${s.message.status} ${s.message.cseq?.method}` : ''));
 
-t.test('server matching: branch + sent-by + method (§17.2.3)', (t) => {
+void t.test('server matching: branch + sent-by + method (§17.2.3)', (t) => {
   const { layer, requests } = setup();
   // In-dialog requests (To tag) so merged-request detection stays out of the way.
   const req = (init: Parameters<typeof peerRequest>[0]) => peerRequest({ toTag: 'd', ...init });
@@ -39,7 +41,7 @@ t.test('server matching: branch + sent-by + method (§17.2.3)', (t) => {
   t.end();
 });
 
-t.test('RFC 2543 fallback without magic cookie: Request-URI, tags, Call-ID, CSeq, top Via (§17.2.3)', (t) => {
+void t.test('RFC 2543 fallback without magic cookie: Request-URI, tags, Call-ID, CSeq, top Via (§17.2.3)', (t) => {
   const { transport, layer, requests, strayAcks } = setup();
   const invite = peerRequest({ branch: null, callId: 'old-1' });
   layer.receive(invite, udpFlow);
@@ -68,7 +70,7 @@ t.test('RFC 2543 fallback without magic cookie: Request-URI, tags, Call-ID, CSeq
   t.end();
 });
 
-t.test('ACK for a non-2xx matches the IST; ACK for a 2xx (new branch) is stray', (t) => {
+void t.test('ACK for a non-2xx matches the IST; ACK for a 2xx (new branch) is stray', (t) => {
   const { layer, requests, strayAcks } = setup();
   const invite = peerRequest({ branch: 'z9hG4bKa' });
   layer.receive(invite, udpFlow);
@@ -84,7 +86,7 @@ t.test('ACK for a non-2xx matches the IST; ACK for a 2xx (new branch) is stray',
   t.end();
 });
 
-t.test('CANCEL matching an IST: 200 to the CANCEL, onCancel, TU answers 487 (RFC 3261 §9.2)', (t) => {
+void t.test('CANCEL matching an IST: 200 to the CANCEL, onCancel, TU answers 487 (RFC 3261 §9.2)', (t) => {
   const { transport, layer, requests } = setup();
   const invite = peerRequest({ branch: 'z9hG4bKc' });
   layer.receive(invite, udpFlow);
@@ -100,39 +102,50 @@ t.test('CANCEL matching an IST: 200 to the CANCEL, onCancel, TU answers 487 (RFC
   t.equal(cancels[0]?.method, 'CANCEL');
   t.same(sentStatuses(transport), ['180 INVITE', '200 CANCEL', '487 INVITE']);
   const ok = transport.responses(200)[0]!.message;
-  t.equal(ok.kind === 'response' ? ok.to?.params.get('tag') : '', 'ring', '200 to CANCEL reuses the To tag of the INVITE response');
+  t.equal(
+    ok.kind === 'response' ? ok.to?.params.get('tag') : '',
+    'ring',
+    '200 to CANCEL reuses the To tag of the INVITE response',
+  );
   t.equal(requests.length, 1, 'CANCEL is not handed to onRequest');
   layer.receive(peerRequest({ method: 'CANCEL', branch: 'z9hG4bKc' }), udpFlow);
-  t.same(sentStatuses(transport), ['180 INVITE', '200 CANCEL', '487 INVITE', '200 CANCEL'], 'CANCEL retransmission: its own transaction resends 200');
+  t.same(
+    sentStatuses(transport),
+    ['180 INVITE', '200 CANCEL', '487 INVITE', '200 CANCEL'],
+    'CANCEL retransmission: its own transaction resends 200',
+  );
   t.equal(cancels.length, 1);
   t.equal(tx.state, 'completed');
   layer.close();
   t.end();
 });
 
-t.test('CANCEL without onCancel: the layer answers 487 itself; after a final response CANCEL changes nothing', (t) => {
-  const { transport, layer, requests } = setup();
-  const invite = peerRequest({ branch: 'z9hG4bKd' });
-  layer.receive(invite, udpFlow);
-  layer.receive(peerRequest({ method: 'CANCEL', branch: 'z9hG4bKd' }), udpFlow);
-  t.same(sentStatuses(transport), ['200 CANCEL', '487 INVITE']);
-  t.equal(requests[0]!.tx.state, 'completed');
+void t.test(
+  'CANCEL without onCancel: the layer answers 487 itself; after a final response CANCEL changes nothing',
+  (t) => {
+    const { transport, layer, requests } = setup();
+    const invite = peerRequest({ branch: 'z9hG4bKd' });
+    layer.receive(invite, udpFlow);
+    layer.receive(peerRequest({ method: 'CANCEL', branch: 'z9hG4bKd' }), udpFlow);
+    t.same(sentStatuses(transport), ['200 CANCEL', '487 INVITE']);
+    t.equal(requests[0]!.tx.state, 'completed');
 
-  const invite2 = peerRequest({ branch: 'z9hG4bKe', callId: 'c-e' });
-  layer.receive(invite2, udpFlow);
-  const tx2 = requests[1]!.tx;
-  tx2.respond(createResponse(invite2, 200, 'OK', { toTag: 'ok' }));
-  let cancelled = false;
-  tx2.onCancel = () => (cancelled = true);
-  layer.receive(peerRequest({ method: 'CANCEL', branch: 'z9hG4bKe', callId: 'c-e' }), udpFlow);
-  t.equal(cancelled, false);
-  t.equal(tx2.state, 'accepted');
-  t.same(sentStatuses(transport).slice(2), ['200 INVITE', '200 CANCEL']);
-  layer.close();
-  t.end();
-});
+    const invite2 = peerRequest({ branch: 'z9hG4bKe', callId: 'c-e' });
+    layer.receive(invite2, udpFlow);
+    const tx2 = requests[1]!.tx;
+    tx2.respond(createResponse(invite2, 200, 'OK', { toTag: 'ok' }));
+    let cancelled = false;
+    tx2.onCancel = () => (cancelled = true);
+    layer.receive(peerRequest({ method: 'CANCEL', branch: 'z9hG4bKe', callId: 'c-e' }), udpFlow);
+    t.equal(cancelled, false);
+    t.equal(tx2.state, 'accepted');
+    t.same(sentStatuses(transport).slice(2), ['200 INVITE', '200 CANCEL']);
+    layer.close();
+    t.end();
+  },
+);
 
-t.test('CANCEL matching nothing: 481 (RFC 3261 §9.2)', (t) => {
+void t.test('CANCEL matching nothing: 481 (RFC 3261 §9.2)', (t) => {
   const { transport, layer, requests } = setup();
   layer.receive(peerRequest({ method: 'CANCEL', branch: 'z9hG4bKnothing' }), udpFlow);
   t.same(sentStatuses(transport), ['481 CANCEL']);
@@ -143,7 +156,7 @@ t.test('CANCEL matching nothing: 481 (RFC 3261 §9.2)', (t) => {
   t.end();
 });
 
-t.test('merged request: no To tag, same From tag, Call-ID, CSeq, other branch → 482 (RFC 3261 §8.2.2.2)', (t) => {
+void t.test('merged request: no To tag, same From tag, Call-ID, CSeq, other branch → 482 (RFC 3261 §8.2.2.2)', (t) => {
   const { transport, layer, requests } = setup();
   layer.receive(peerRequest({ method: 'SUBSCRIBE', branch: 'z9hG4bKp1' }), udpFlow);
   layer.receive(peerRequest({ method: 'SUBSCRIBE', branch: 'z9hG4bKp2' }), udpFlow);
@@ -162,7 +175,7 @@ t.test('merged request: no To tag, same From tag, Call-ID, CSeq, other branch �
   t.end();
 });
 
-t.test('merged INVITE: 482 through an IST which then takes the ACK', (t) => {
+void t.test('merged INVITE: 482 through an IST which then takes the ACK', (t) => {
   const { transport, layer, requests } = setup();
   layer.receive(peerRequest({ branch: 'z9hG4bKf1' }), udpFlow);
   layer.receive(peerRequest({ branch: 'z9hG4bKf2' }), udpFlow);
@@ -175,7 +188,7 @@ t.test('merged INVITE: 482 through an IST which then takes the ACK', (t) => {
   t.end();
 });
 
-t.test('a request without Via or CSeq is dropped; a malformed message does not throw', (t) => {
+void t.test('a request without Via or CSeq is dropped; a malformed message does not throw', (t) => {
   const { layer, requests } = setup();
   const req = peerRequest({ method: 'OPTIONS' });
   req.headers.delete('Via');
@@ -187,7 +200,7 @@ t.test('a request without Via or CSeq is dropped; a malformed message does not t
   t.end();
 });
 
-t.test('an exception thrown by the TU is not swallowed by receive', (t) => {
+void t.test('an exception thrown by the TU is not swallowed by receive', (t) => {
   const clock = new ManualClock();
   const transport = new FakeTransport(() => clock.now());
   const layer = new TransactionLayer({

@@ -14,12 +14,16 @@ const pass: ClientEffect = { type: 'pass_response' };
 const ack: ClientEffect = { type: 'send_ack' };
 const send: ClientEffect = { type: 'send_request' };
 const term: ClientEffect = { type: 'terminate' };
-const start = (name: 'A' | 'B' | 'D' | 'E' | 'F' | 'K' | 'M', ms: number): ClientEffect => ({ type: 'start_timer', name, ms });
+const start = (name: 'A' | 'B' | 'D' | 'E' | 'F' | 'K' | 'M', ms: number): ClientEffect => ({
+  type: 'start_timer',
+  name,
+  ms,
+});
 const stop = (name: 'A' | 'B' | 'E' | 'F'): ClientEffect => ({ type: 'stop_timer', name });
 const res = (status: number) => ({ type: 'response', status }) as const;
 const timer = <N extends string>(name: N) => ({ type: 'timer', name }) as const;
 
-t.test('ICT start: Calling, send, A only on unreliable, B = 64*T1', (t) => {
+void t.test('ICT start: Calling, send, A only on unreliable, B = 64*T1', (t) => {
   t.same(ictStart(udp), {
     state: { name: 'calling', ctx: udp, interval: 500 },
     effects: [send, start('A', 500), start('B', 32000)],
@@ -60,7 +64,7 @@ const ictTable: IctRow[] = [
   [udp, 'terminated', timer('B'), 'terminated', []],
 ];
 
-t.test('ICT transition table (RFC 3261 §17.1.1, RFC 6026 §8.4)', (t) => {
+void t.test('ICT transition table (RFC 3261 §17.1.1, RFC 6026 §8.4)', (t) => {
   for (const [ctx, from, input, to, effects] of ictTable) {
     const next = ictReduce({ name: from, ctx, interval: 500 }, input);
     const label = `${ctx.reliable ? 'tcp' : 'udp'} ${from} + ${JSON.stringify(input)}`;
@@ -70,7 +74,7 @@ t.test('ICT transition table (RFC 3261 §17.1.1, RFC 6026 §8.4)', (t) => {
   t.end();
 });
 
-t.test('ICT Timer A doubles without cap (B ends it)', (t) => {
+void t.test('ICT Timer A doubles without cap (B ends it)', (t) => {
   let { state } = ictStart(udp);
   const intervals: number[] = [];
   for (let i = 0; i < 6; i++) {
@@ -82,7 +86,7 @@ t.test('ICT Timer A doubles without cap (B ends it)', (t) => {
   t.end();
 });
 
-t.test('NICT start: Trying, send, E only on unreliable, F = 64*T1', (t) => {
+void t.test('NICT start: Trying, send, E only on unreliable, F = 64*T1', (t) => {
   t.same(nictStart(udp), {
     state: { name: 'trying', ctx: udp, interval: 500 },
     effects: [send, start('E', 500), start('F', 32000)],
@@ -115,7 +119,7 @@ const nictTable: NictRow[] = [
   [udp, 'terminated', 500, res(200), 'terminated', []],
 ];
 
-t.test('NICT transition table (RFC 3261 §17.1.2)', (t) => {
+void t.test('NICT transition table (RFC 3261 §17.1.2)', (t) => {
   for (const [ctx, from, interval, input, to, effects] of nictTable) {
     const next = nictReduce({ name: from, ctx, interval }, input);
     const label = `${ctx.reliable ? 'tcp' : 'udp'} ${from}/${interval} + ${JSON.stringify(input)}`;
@@ -125,7 +129,7 @@ t.test('NICT transition table (RFC 3261 §17.1.2)', (t) => {
   t.end();
 });
 
-t.test('reducers are pure: the input state is not mutated', (t) => {
+void t.test('reducers are pure: the input state is not mutated', (t) => {
   const state = { name: 'calling', ctx: udp, interval: 500 } as const;
   const copy = JSON.stringify(state);
   ictReduce(state, timer('A'));

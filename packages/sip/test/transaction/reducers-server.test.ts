@@ -21,7 +21,7 @@ const timer = <N extends string>(name: N) => ({ type: 'timer', name }) as const;
 const retrans = { type: 'request_retransmission' } as const;
 const ack = { type: 'ack' } as const;
 
-t.test('IST start: Proceeding with the 200 ms Trying timer', (t) => {
+void t.test('IST start: Proceeding with the 200 ms Trying timer', (t) => {
   t.same(istStart(udp), {
     state: { name: 'proceeding', ctx: udp, interval: 500, responded: false },
     effects: [start('Trying', 200)],
@@ -63,7 +63,7 @@ const istTable: IstRow[] = [
   [udp, 'terminated', true, 500, retrans, 'terminated', []],
 ];
 
-t.test('IST transition table (RFC 3261 §17.2.1, RFC 6026 §8.5-8.7)', (t) => {
+void t.test('IST transition table (RFC 3261 §17.2.1, RFC 6026 §8.5-8.7)', (t) => {
   for (const [ctx, from, responded, interval, input, to, effects] of istTable) {
     const next = istReduce({ name: from, ctx, interval, responded }, input);
     const label = `${ctx.reliable ? 'tcp' : 'udp'} ${from}${responded ? '(responded)' : ''}/${interval} + ${JSON.stringify(input)}`;
@@ -73,7 +73,7 @@ t.test('IST transition table (RFC 3261 §17.2.1, RFC 6026 §8.5-8.7)', (t) => {
   t.end();
 });
 
-t.test('NIST start: Trying, nothing sent', (t) => {
+void t.test('NIST start: Trying, nothing sent', (t) => {
   t.same(nistStart(udp), { state: { name: 'trying', ctx: udp }, effects: [] });
   t.end();
 });
@@ -96,7 +96,7 @@ const nistTable: NistRow[] = [
   [udp, 'terminated', retrans, 'terminated', []],
 ];
 
-t.test('NIST transition table (RFC 3261 §17.2.2)', (t) => {
+void t.test('NIST transition table (RFC 3261 §17.2.2)', (t) => {
   for (const [ctx, from, input, to, effects] of nistTable) {
     const next = nistReduce({ name: from, ctx }, input);
     const label = `${ctx.reliable ? 'tcp' : 'udp'} ${from} + ${JSON.stringify(input)}`;
@@ -106,7 +106,7 @@ t.test('NIST transition table (RFC 3261 §17.2.2)', (t) => {
   t.end();
 });
 
-t.test('IST Timer G doubles up to T2 (RFC 3261 §17.2.1)', (t) => {
+void t.test('IST Timer G doubles up to T2 (RFC 3261 §17.2.1)', (t) => {
   let state = istReduce(istStart(udp).state, tu(500)).state;
   const intervals: number[] = [];
   for (let i = 0; i < 5; i++) {
