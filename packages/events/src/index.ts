@@ -5,3 +5,6 @@ export type * from './host.js';
 export * from './resource-states.js';
 export * from './resource-key.js';
 export * from './memory-store.js';
+export * from './subscriber/index.js';
+export * from './publication/index.js';
+export * from './notifier/index.js';
