@@ -287,3 +287,28 @@ void t.test('retransmissions follow the flow of the first send', async (t) => {
   layer.close();
   t.equal(clock.pending, 0, 'close cancels timers');
 });
+
+void t.test('timers are configurable: T1 100 ms, T2 400 ms', async (t) => {
+  const clock = new ManualClock();
+  const transport = new FakeTransport(() => clock.now());
+  const layer = new TransactionLayer({
+    clock,
+    transport,
+    timers: { t1: 100, t2: 400 },
+    onRequest: () => undefined,
+    onStrayResponse: () => undefined,
+  });
+  const events: number[] = [];
+  layer.sendRequest(ourRequest('OPTIONS'), udpDest, {
+    onResponse: () => undefined,
+    onTimeout: () => events.push(clock.now()),
+    onTransportError: () => undefined,
+  });
+  await flush();
+  clock.advance(10000);
+  t.same(
+    transport.requests().map((s) => s.at),
+    [0, 100, 300, 700, 1100, 1500, 1900, 2300, 2700, 3100, 3500, 3900, 4300, 4700, 5100, 5500, 5900, 6300],
+  );
+  t.same(events, [6400], 'Timer F = 64*T1');
+});

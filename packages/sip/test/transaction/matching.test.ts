@@ -215,3 +215,21 @@ void t.test('an exception thrown by the TU is not swallowed by receive', (t) => 
   layer.close();
   t.end();
 });
+
+void t.test('RFC 2543 CANCEL (no magic cookie) finds its INVITE and gets its own transaction', (t) => {
+  const { transport, layer, requests } = setup();
+  const invite = peerRequest({ branch: null, callId: 'old-c' });
+  layer.receive(invite, udpFlow);
+  const cancels: SipRequest[] = [];
+  requests[0]!.tx.onCancel = (c) => cancels.push(c);
+  layer.receive(peerRequest({ method: 'CANCEL', branch: null, callId: 'old-c' }), udpFlow);
+  t.equal(cancels.length, 1);
+  t.same(sentStatuses(transport), ['200 CANCEL']);
+  layer.receive(peerRequest({ method: 'CANCEL', branch: null, callId: 'old-c' }), udpFlow);
+  t.equal(cancels.length, 1, 'the CANCEL retransmission is absorbed by its own transaction');
+  t.same(sentStatuses(transport), ['200 CANCEL', '200 CANCEL']);
+  layer.receive(peerRequest({ method: 'CANCEL', branch: null, callId: 'old-other' }), udpFlow);
+  t.same(sentStatuses(transport), ['200 CANCEL', '200 CANCEL', '481 CANCEL']);
+  layer.close();
+  t.end();
+});
