@@ -60,7 +60,8 @@ export function hasTag(value: string): boolean {
       const name = value.slice(j, j + 3).toLowerCase();
       const k = j + 3;
       const next = value.charCodeAt(k);
-      if (name === 'tag' && (k === value.length || next === 61 || next === 32 || next === 9 || next === 59)) return true;
+      if (name === 'tag' && (k === value.length || next === 61 || next === 32 || next === 9 || next === 59))
+        return true;
     }
   }
   return false;
@@ -81,8 +82,7 @@ export function createResponse(
   const lines: HeaderLine[] = [];
   for (const [name, value] of copiedHeaders(request, status)) {
     const def = headerDef(name);
-    const v =
-      def.key === 'to' && opts?.toTag !== undefined && !hasTag(value) ? value + ';tag=' + opts.toTag : value;
+    const v = def.key === 'to' && opts?.toTag !== undefined && !hasTag(value) ? value + ';tag=' + opts.toTag : value;
     lines.push({ def, value: v });
   }
   for (const line of toLines(opts?.headers)) lines.push(line);

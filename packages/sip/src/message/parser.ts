@@ -78,7 +78,8 @@ function parseStartLine(line: string, fail: Failure): StartLine {
     const code = sp1 < 0 ? '' : line.slice(sp1 + 1, sp1 + 4);
     const after = line.charCodeAt(sp1 + 4);
     const status = readDecimal(code, 699);
-    if (code.length !== 3 || status < 100 || (sp1 + 4 < line.length && after !== 32)) fail.note('Malformed status line');
+    if (code.length !== 3 || status < 100 || (sp1 + 4 < line.length && after !== 32))
+      fail.note('Malformed status line');
     out.status = status;
     out.reason = sp1 + 5 <= line.length ? line.slice(sp1 + 5) : '';
     return out;
@@ -236,7 +237,14 @@ export function parseMessage(data: Buffer | string, opts?: ParseOptions): SipReq
           fail.note('Malformed Call-ID header');
         }
         break;
-      default:
+      case HeaderId.Other:
+      case HeaderId.Contact:
+      case HeaderId.Expires:
+      case HeaderId.Event:
+      case HeaderId.SubscriptionState:
+      case HeaderId.Route:
+      case HeaderId.RecordRoute:
+        break; // parsed lazily by their accessors
     }
   }
   let cseq: CSeq | undefined;

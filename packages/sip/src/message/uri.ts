@@ -214,10 +214,8 @@ export interface UriInit {
 
 /** Builds a SipUri from fields (default scheme `sip`), with `raw` formatted. */
 export function createUri(init: UriInit): SipUri {
-  const params: Params =
-    init.params instanceof Map ? new Map(init.params) : new Map(Object.entries(init.params ?? {}));
-  const headers =
-    init.headers instanceof Map ? new Map(init.headers) : new Map(Object.entries(init.headers ?? {}));
+  const params: Params = init.params instanceof Map ? new Map(init.params) : new Map(Object.entries(init.params ?? {}));
+  const headers = init.headers instanceof Map ? new Map(init.headers) : new Map(Object.entries(init.headers ?? {}));
   const uri: { -readonly [K in keyof SipUri]: SipUri[K] } = {
     scheme: (init.scheme ?? 'sip').toLowerCase(),
     host: init.host.toLowerCase(),

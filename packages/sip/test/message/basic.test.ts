@@ -67,7 +67,10 @@ t.test('createRequest and createResponse (RFC 3261 §8.2.6)', (t) => {
   const res = createResponse(req, 200, undefined, { toTag: 'b2' });
   t.equal(res.status, 200);
   t.equal(res.reason, 'OK');
-  t.same(res.headers.getAll('via'), ['SIP/2.0/UDP a.example.com;branch=z9hG4bK1', 'SIP/2.0/TCP b.example.com;branch=z9hG4bK2']);
+  t.same(res.headers.getAll('via'), [
+    'SIP/2.0/UDP a.example.com;branch=z9hG4bK1',
+    'SIP/2.0/TCP b.example.com;branch=z9hG4bK2',
+  ]);
   t.equal(res.to?.params.get('tag'), 'b2');
   t.equal(res.from?.params.get('tag'), 'a1');
   t.equal(res.callId, 'c1');

@@ -36,7 +36,8 @@ t.test('createResponse copies Via (all, in order), From, To, Call-ID, CSeq (RFC 
   t.equal(res.headers.get('To'), '<sip:bob@example.com>;tag=b9');
   t.equal(res.callId, 'inv-1@example.com');
   t.same(res.cseq, { seq: 7, method: 'INVITE' });
-  for (const absent of ['Record-Route', 'Contact', 'Max-Forwards', 'Timestamp', 'Content-Type']) t.notOk(res.headers.has(absent), absent);
+  for (const absent of ['Record-Route', 'Contact', 'Max-Forwards', 'Timestamp', 'Content-Type'])
+    t.notOk(res.headers.has(absent), absent);
   t.equal(res.body.length, 0);
   t.end();
 });
@@ -107,7 +108,9 @@ t.test('createRequest builds a message the parser agrees with', (t) => {
 });
 
 t.test('a changed body or start line is serialized as changed', (t) => {
-  const msg = asRequest(parseMessage(wire(['MESSAGE sip:a@example.com SIP/2.0', ...basicHeaders('MESSAGE'), 'Content-Length: 2'], 'hi')));
+  const msg = asRequest(
+    parseMessage(wire(['MESSAGE sip:a@example.com SIP/2.0', ...basicHeaders('MESSAGE'), 'Content-Length: 2'], 'hi')),
+  );
   msg.body = Buffer.from('hello ☃');
   msg.requestUri = 'sip:b@example.com';
   const out = serializeMessage(msg).toString();
@@ -117,9 +120,13 @@ t.test('a changed body or start line is serialized as changed', (t) => {
 });
 
 const DIR = new URL('../../../../../shared/testdata/rfc4475/', import.meta.url);
-const manifest = JSON.parse(readFileSync(new URL('manifest.json', DIR), 'utf8')) as Array<{ file: string; expect: string }>;
+const manifest = JSON.parse(readFileSync(new URL('manifest.json', DIR), 'utf8')) as Array<{
+  file: string;
+  expect: string;
+}>;
 
-const withoutLength = (m: SipMessage): Array<[string, string]> => [...m.headers.entries()].filter(([n]) => n !== 'Content-Length');
+const withoutLength = (m: SipMessage): Array<[string, string]> =>
+  [...m.headers.entries()].filter(([n]) => n !== 'Content-Length');
 
 function same(t: Test, a: SipMessage, b: SipMessage, file: string): void {
   // A message received without Content-Length (a datagram) gets one on output.

@@ -4,7 +4,15 @@ import { SipParseError, parseMessage, serializeMessage, statelessErrorResponse }
 import { asRequest, asResponse, basicHeaders, wire } from './helpers.js';
 
 const OPTIONS = (extra: string[] = [], body = ''): string =>
-  wire(['OPTIONS sip:bob@example.com SIP/2.0', ...basicHeaders('OPTIONS'), ...extra, `Content-Length: ${Buffer.byteLength(body)}`], body);
+  wire(
+    [
+      'OPTIONS sip:bob@example.com SIP/2.0',
+      ...basicHeaders('OPTIONS'),
+      ...extra,
+      `Content-Length: ${Buffer.byteLength(body)}`,
+    ],
+    body,
+  );
 
 function parseError(data: string | Buffer, opts?: Parameters<typeof parseMessage>[1]): SipParseError {
   try {
@@ -113,7 +121,13 @@ t.test('list headers split on top-level commas only', (t) => {
 
 t.test('Contact: * (RFC 3261 §10.2.2)', (t) => {
   const msg = parseMessage(
-    wire(['REGISTER sip:example.com SIP/2.0', ...basicHeaders('REGISTER'), 'Contact: *', 'Expires: 0', 'Content-Length: 0']),
+    wire([
+      'REGISTER sip:example.com SIP/2.0',
+      ...basicHeaders('REGISTER'),
+      'Contact: *',
+      'Expires: 0',
+      'Content-Length: 0',
+    ]),
   );
   t.equal(msg.contact, '*');
   t.equal(msg.expires, 0);
@@ -137,7 +151,9 @@ t.test('header values keep UTF-8 text; non-UTF-8 octets survive byte for byte', 
 t.test('body: sized by Content-Length, bytes kept, extra octets ignored', (t) => {
   const body = Buffer.from([0, 1, 2, 0xff, 13, 10, 13, 10, 65]);
   const head = Buffer.from(
-    'MESSAGE sip:b@example.com SIP/2.0\r\n' + basicHeaders('MESSAGE').join('\r\n') + `\r\nContent-Length: ${body.length}\r\n\r\n`,
+    'MESSAGE sip:b@example.com SIP/2.0\r\n' +
+      basicHeaders('MESSAGE').join('\r\n') +
+      `\r\nContent-Length: ${body.length}\r\n\r\n`,
   );
   const msg = parseMessage(Buffer.concat([head, body, Buffer.from('trailing junk')]));
   t.ok(msg.body.equals(body));
@@ -146,9 +162,16 @@ t.test('body: sized by Content-Length, bytes kept, extra octets ignored', (t) =>
     body,
   ]);
   t.ok(parseMessage(noLength).body.equals(body), 'datagram without Content-Length: body runs to the end');
-  t.equal(parseError(noLength, { datagram: false }).reason, 'Missing Content-Length header', 'stream needs Content-Length');
+  t.equal(
+    parseError(noLength, { datagram: false }).reason,
+    'Missing Content-Length header',
+    'stream needs Content-Length',
+  );
   t.equal(parseError(OPTIONS([], '').replace('Content-Length: 0', 'Content-Length: 5')).status, 400);
-  t.equal(parseError(OPTIONS().replace('Content-Length: 0', 'Content-Length: 1x')).reason, 'Malformed Content-Length header');
+  t.equal(
+    parseError(OPTIONS().replace('Content-Length: 0', 'Content-Length: 1x')).reason,
+    'Malformed Content-Length header',
+  );
   t.end();
 });
 
@@ -178,7 +201,11 @@ t.test('start line strictness', (t) => {
   const v = parseError(OPTIONS().replace('SIP/2.0\r\n', 'SIP/3.0\r\n'));
   t.equal(v.status, 505, 'unknown SIP version');
   t.equal(statelessErrorResponse(v)?.status, 505);
-  t.equal(asRequest(parseMessage(OPTIONS().replace('SIP/2.0\r\n', 'sip/2.0\r\n'))).version, 'SIP/2.0', 'version is case-insensitive');
+  t.equal(
+    asRequest(parseMessage(OPTIONS().replace('SIP/2.0\r\n', 'sip/2.0\r\n'))).version,
+    'SIP/2.0',
+    'version is case-insensitive',
+  );
   t.end();
 });
 
@@ -206,16 +233,33 @@ t.test('responses: odd and empty reason phrases, bad codes', (t) => {
 });
 
 t.test('single-value headers must not repeat; CSeq must match the method', (t) => {
-  for (const dup of ['From: <sip:x@y>;tag=2', 'To: <sip:z@y>', 'Call-ID: other', 'CSeq: 2 OPTIONS', 'Max-Forwards: 3', 'Expires: 5\r\nExpires: 6', 'i: other']) {
+  for (const dup of [
+    'From: <sip:x@y>;tag=2',
+    'To: <sip:z@y>',
+    'Call-ID: other',
+    'CSeq: 2 OPTIONS',
+    'Max-Forwards: 3',
+    'Expires: 5\r\nExpires: 6',
+    'i: other',
+  ]) {
     const e = parseError(OPTIONS([dup]));
     t.match(e.reason, /^Duplicate /, dup);
   }
   t.equal(parseError(OPTIONS().replace('CSeq: 1 OPTIONS', 'CSeq: 1 INVITE')).reason, 'CSeq method mismatch');
   t.equal(parseError(OPTIONS().replace('CSeq: 1 OPTIONS', 'CSeq: 2147483648 OPTIONS')).reason, 'Malformed CSeq header');
   t.equal(parseError(OPTIONS().replace('CSeq: 1 OPTIONS', 'CSeq: OPTIONS')).reason, 'Malformed CSeq header');
-  t.equal(parseError(OPTIONS().replace('Max-Forwards: 70', 'Max-Forwards: 256')).reason, 'Malformed Max-Forwards header');
-  t.equal(parseError(OPTIONS().replace('Call-ID: call-1@example.com', 'Call-ID: a b')).reason, 'Malformed Call-ID header');
-  t.equal(parseError(OPTIONS().replace('To: <sip:bob@example.com>', 'To: "Bob <sip:bob@example.com>')).reason, 'Malformed To header');
+  t.equal(
+    parseError(OPTIONS().replace('Max-Forwards: 70', 'Max-Forwards: 256')).reason,
+    'Malformed Max-Forwards header',
+  );
+  t.equal(
+    parseError(OPTIONS().replace('Call-ID: call-1@example.com', 'Call-ID: a b')).reason,
+    'Malformed Call-ID header',
+  );
+  t.equal(
+    parseError(OPTIONS().replace('To: <sip:bob@example.com>', 'To: "Bob <sip:bob@example.com>')).reason,
+    'Malformed To header',
+  );
   t.equal(parseError(OPTIONS(['Via: SIP/2.0/UDP h2;branch=z9hG4bK2,'])).reason, 'Malformed Via header');
   t.end();
 });
@@ -230,9 +274,21 @@ t.test('malformed lines, with what survived for the stateless answer', (t) => {
   t.equal(answer?.to?.params.get('tag'), 'fixed');
   t.equal(answer?.topVia?.branch, 'z9hG4bKabc');
   t.same(answer?.cseq, { seq: 1, method: 'OPTIONS' });
-  t.equal(parseError(OPTIONS().replace('Max-Forwards: 70\r\n', 'Max-Forwards: 70\n')).reason, 'Malformed header line', 'bare LF');
+  t.equal(
+    parseError(OPTIONS().replace('Max-Forwards: 70\r\n', 'Max-Forwards: 70\n')).reason,
+    'Malformed header line',
+    'bare LF',
+  );
   t.equal(parseError(OPTIONS().replace('Max-Forwards', 'Max Forwards')).reason, 'Malformed header name');
-  t.equal(parseError(OPTIONS().replace('OPTIONS sip:bob@example.com SIP/2.0\r\n', 'OPTIONS sip:bob@example.com SIP/2.0\r\n folded\r\n')).reason, 'Malformed header line');
+  t.equal(
+    parseError(
+      OPTIONS().replace(
+        'OPTIONS sip:bob@example.com SIP/2.0\r\n',
+        'OPTIONS sip:bob@example.com SIP/2.0\r\n folded\r\n',
+      ),
+    ).reason,
+    'Malformed header line',
+  );
   t.equal(parseError('OPTIONS sip:bob@example.com SIP/2.0\r\nVia: x\r\n').reason, 'Missing end of header fields');
   t.end();
 });

@@ -56,8 +56,14 @@ t.test('set / append / prepend / delete keep order and serialize', (t) => {
   msg.headers.prepend('Route', '<sip:first.example.com;lr>');
   t.equal(msg.route[0]?.uri.host, 'first.example.com');
   const out = serializeMessage(msg).toString();
-  t.match(out, /^SUBSCRIBE sip:bob@example.com SIP\/2.0\r\nRoute: <sip:first.example.com;lr>\r\nVia: SIP\/2.0\/UDP new.example.com/);
-  t.match(out, /Record-Route: <sip:rr.example.com;lr>\r\nRecord-Route: <sip:rr2.example.com;lr>\r\nRecord-Route: <sip:rr3/);
+  t.match(
+    out,
+    /^SUBSCRIBE sip:bob@example.com SIP\/2.0\r\nRoute: <sip:first.example.com;lr>\r\nVia: SIP\/2.0\/UDP new.example.com/,
+  );
+  t.match(
+    out,
+    /Record-Route: <sip:rr.example.com;lr>\r\nRecord-Route: <sip:rr2.example.com;lr>\r\nRecord-Route: <sip:rr3/,
+  );
   t.match(out, /Expires: 30\r\n/);
   t.notMatch(out, /Event:/);
   t.match(out, /Content-Length: 0\r\nX-New: v\r\n\r\n$/, 'Content-Length stays where it was; new headers go last');
@@ -144,13 +150,22 @@ t.test('malformed values throw SipParseError from their accessor only', (t) => {
     t.throws(read, new SipParseError(reason), name);
     t.throws(read, SipParseError, `${name} again (failures are not cached as values)`);
   }
-  const badRuri = parseMessage(wire(['OPTIONS sip:a@b:99999 SIP/2.0', ...basicHeaders('OPTIONS'), 'Content-Length: 0']));
+  const badRuri = parseMessage(
+    wire(['OPTIONS sip:a@b:99999 SIP/2.0', ...basicHeaders('OPTIONS'), 'Content-Length: 0']),
+  );
   t.throws(() => asRequest(badRuri).uri, new SipParseError('Malformed Request-URI'));
   t.end();
 });
 
 t.test('Expires beyond 2**32-1 is clamped; Max-Forwards read lazily', (t) => {
-  const msg = parseMessage(wire(['REGISTER sip:example.com SIP/2.0', ...basicHeaders('REGISTER'), 'Expires: 99999999999999999999', 'Content-Length: 0']));
+  const msg = parseMessage(
+    wire([
+      'REGISTER sip:example.com SIP/2.0',
+      ...basicHeaders('REGISTER'),
+      'Expires: 99999999999999999999',
+      'Content-Length: 0',
+    ]),
+  );
   t.equal(msg.expires, 2 ** 32 - 1);
   t.equal(msg.maxForwards, 70);
   t.end();

@@ -85,7 +85,14 @@ const CHECKS: Record<string, (t: Test, msg: SipMessage, raw: Buffer) => void> = 
     );
     const [c] = contacts(r);
     t.equal(c?.displayName, 'Quoted string ""');
-    t.same([...(c?.params ?? [])], [['newparam', 'newvalue'], ['secondparam', null], ['q', '0.33']]);
+    t.same(
+      [...(c?.params ?? [])],
+      [
+        ['newparam', 'newvalue'],
+        ['secondparam', null],
+        ['q', '0.33'],
+      ],
+    );
     t.equal(r.headers.get('NewFangledHeader'), 'newfangled value continued newfangled value');
     t.equal(r.headers.get('UnknownHeaderWithUnusualValue'), ';;,,;;,;');
     t.equal(r.headers.get('Subject'), '');
@@ -152,7 +159,11 @@ const CHECKS: Record<string, (t: Test, msg: SipMessage, raw: Buffer) => void> = 
     t.equal(msg.to?.uri.params.get('unknownparam1')?.length, 89);
     t.equal(msg.from?.uri.user?.length, 115);
     t.equal(msg.callId?.length, 141);
-    t.equal(msg.headers.get('Unknown-LongLongLongLongLongLongLongLongLongLongLongLongLongLongLongLongLongLongLongLong-Name')?.length, 306);
+    t.equal(
+      msg.headers.get('Unknown-LongLongLongLongLongLongLongLongLongLongLongLongLongLongLongLongLongLongLongLong-Name')
+        ?.length,
+      306,
+    );
     t.equal(msg.body.length, 150);
   },
   'dblreq.dat'(t, msg) {
@@ -291,7 +302,8 @@ for (const entry of manifest) {
         const answer = statelessErrorResponse(error);
         if (error.partial?.isRequest) {
           t.equal(answer?.status, entry.response, 'stateless answer status');
-          for (const name of ['Via', 'From', 'To', 'Call-ID', 'CSeq']) t.ok(answer?.headers.has(name), `copies ${name}`);
+          for (const name of ['Via', 'From', 'To', 'Call-ID', 'CSeq'])
+            t.ok(answer?.headers.has(name), `copies ${name}`);
           t.match(answer?.headers.get('To'), /;tag=[\w-]+$/, 'the answer has a To tag');
         } else {
           t.equal(answer, undefined, 'a bad response is dropped, not answered');

@@ -17,16 +17,37 @@ import {
 } from '@herald/sip';
 
 t.test('sip and sips URIs', (t) => {
-  const u = parseUri('SIP:Alice:secret@Example.COM:5070;transport=TCP;lr;maddr=239.255.255.1?Subject=Hi%20there&Priority=urgent');
+  const u = parseUri(
+    'SIP:Alice:secret@Example.COM:5070;transport=TCP;lr;maddr=239.255.255.1?Subject=Hi%20there&Priority=urgent',
+  );
   t.equal(u.scheme, 'sip');
   t.equal(u.user, 'Alice', 'user keeps its case');
   t.equal(u.password, 'secret');
   t.equal(u.host, 'example.com');
   t.equal(u.port, 5070);
-  t.same([...u.params], [['transport', 'TCP'], ['lr', null], ['maddr', '239.255.255.1']]);
-  t.same([...u.headers], [['Subject', 'Hi there'], ['Priority', 'urgent']]);
-  t.equal(u.raw, 'SIP:Alice:secret@Example.COM:5070;transport=TCP;lr;maddr=239.255.255.1?Subject=Hi%20there&Priority=urgent');
-  t.equal(formatUri(u), 'sip:Alice:secret@example.com:5070;transport=TCP;lr;maddr=239.255.255.1?Subject=Hi%20there&Priority=urgent');
+  t.same(
+    [...u.params],
+    [
+      ['transport', 'TCP'],
+      ['lr', null],
+      ['maddr', '239.255.255.1'],
+    ],
+  );
+  t.same(
+    [...u.headers],
+    [
+      ['Subject', 'Hi there'],
+      ['Priority', 'urgent'],
+    ],
+  );
+  t.equal(
+    u.raw,
+    'SIP:Alice:secret@Example.COM:5070;transport=TCP;lr;maddr=239.255.255.1?Subject=Hi%20there&Priority=urgent',
+  );
+  t.equal(
+    formatUri(u),
+    'sip:Alice:secret@example.com:5070;transport=TCP;lr;maddr=239.255.255.1?Subject=Hi%20there&Priority=urgent',
+  );
   const s = parseUri('sips:example.com');
   t.equal(s.scheme, 'sips');
   t.equal(s.user, undefined);
@@ -52,7 +73,8 @@ t.test('% escapes decode and re-encode (RFC 3261 §19.1.2)', (t) => {
   t.equal(parseUri(formatUri(u)).user, 'alice smith', 'round trip');
   t.equal(parseUri('sip:%C3%A9@example.com').user, 'é', 'UTF-8 escapes');
   t.equal(parseUri('sip:%E9@example.com').user, '\u00e9', 'non-UTF-8 escapes: one char per octet');
-  for (const bad of ['sip:a%4@example.com', 'sip:a%zz@example.com', 'sip:example.com;p=%']) t.throws(() => parseUri(bad), SipParseError, bad);
+  for (const bad of ['sip:a%4@example.com', 'sip:a%zz@example.com', 'sip:example.com;p=%'])
+    t.throws(() => parseUri(bad), SipParseError, bad);
   t.end();
 });
 
@@ -71,7 +93,20 @@ t.test('tel URIs and other schemes', (t) => {
 });
 
 t.test('malformed URIs throw SipParseError', (t) => {
-  for (const bad of ['', 'sip', 'sip:', '1sip:a', 'sip:a b@example.com', 'sip:example.com:99999', 'sip:example.com:', 'sip:@example.com', 'sip:example.com;;lr', 'sip:example.com?x', 'sip:host name', 'mailto:a b']) {
+  for (const bad of [
+    '',
+    'sip',
+    'sip:',
+    '1sip:a',
+    'sip:a b@example.com',
+    'sip:example.com:99999',
+    'sip:example.com:',
+    'sip:@example.com',
+    'sip:example.com;;lr',
+    'sip:example.com?x',
+    'sip:host name',
+    'mailto:a b',
+  ]) {
     t.throws(() => parseUri(bad), SipParseError, JSON.stringify(bad));
   }
   t.end();
@@ -88,8 +123,18 @@ t.test('name-addr and addr-spec', (t) => {
   const quoted = parseNameAddr('"A \\"quoted\\" \\\\ name" <sip:a@example.com;transport=udp>;tag=xyz;expires=60;flag');
   t.equal(quoted.displayName, 'A "quoted" \\ name');
   t.equal(quoted.uri.params.get('transport'), 'udp');
-  t.same([...quoted.params], [['tag', 'xyz'], ['expires', '60'], ['flag', null]]);
-  t.equal(formatNameAddr(quoted), '"A \\"quoted\\" \\\\ name" <sip:a@example.com;transport=udp>;tag=xyz;expires=60;flag');
+  t.same(
+    [...quoted.params],
+    [
+      ['tag', 'xyz'],
+      ['expires', '60'],
+      ['flag', null],
+    ],
+  );
+  t.equal(
+    formatNameAddr(quoted),
+    '"A \\"quoted\\" \\\\ name" <sip:a@example.com;transport=udp>;tag=xyz;expires=60;flag',
+  );
   t.same(parseNameAddr(formatNameAddr(quoted)), quoted, 'round trip');
   const tokens = parseNameAddr('Bob  Smith <sip:bob@example.com>');
   t.equal(tokens.displayName, 'Bob  Smith');
@@ -101,14 +146,25 @@ t.test('name-addr and addr-spec', (t) => {
   t.equal(parseNameAddr('<sip:a@b>;p="quoted, value"').params.get('p'), 'quoted, value');
   t.equal(formatNameAddr(parseNameAddr('<sip:a@b>;p="quoted, value"')), '<sip:a@b>;p="quoted, value"');
   t.equal(parseNameAddr('"" <sip:a@b>').displayName, '', 'empty quoted display name');
-  for (const bad of ['"unterminated <sip:a@b>', '<sip:a@b', '<>', 'x "y" <sip:a@b>', '<sip:a@b>;', '<sip:a@b>;=x', '<sip:a@b> junk', '']) {
+  for (const bad of [
+    '"unterminated <sip:a@b>',
+    '<sip:a@b',
+    '<>',
+    'x "y" <sip:a@b>',
+    '<sip:a@b>;',
+    '<sip:a@b>;=x',
+    '<sip:a@b> junk',
+    '',
+  ]) {
     t.throws(() => parseNameAddr(bad), SipParseError, JSON.stringify(bad));
   }
   t.end();
 });
 
 t.test('Via values (RFC 3261 §20.42, RFC 3581)', (t) => {
-  const v = parseVia('SIP / 2.0 / udp Host.Example.com : 5060 ;branch=z9hG4bK1;received=192.0.2.9;rport=4000;maddr=224.2.0.1;ttl=16;x');
+  const v = parseVia(
+    'SIP / 2.0 / udp Host.Example.com : 5060 ;branch=z9hG4bK1;received=192.0.2.9;rport=4000;maddr=224.2.0.1;ttl=16;x',
+  );
   t.equal(v.protocol, 'SIP/2.0');
   t.equal(v.transport, 'UDP');
   t.equal(v.host, 'host.example.com');
@@ -125,7 +181,15 @@ t.test('Via values (RFC 3261 §20.42, RFC 3581)', (t) => {
   t.equal(v6.host, '[2001:db8::1]');
   t.equal(v6.received, '2001:db8::9');
   t.equal(formatVia(v6), 'SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bK2;received=2001:db8::9');
-  for (const bad of ['SIP/2.0/UDP', 'SIP/2.0 UDP h', 'SIP/2.0/UDP h;;', 'SIP/2.0/UDP h:x', 'SIP/2.0/UDP h;rport=x', 'SIP/2.0/UDP h;ttl=300', 'SIP/2.0/UDPh']) {
+  for (const bad of [
+    'SIP/2.0/UDP',
+    'SIP/2.0 UDP h',
+    'SIP/2.0/UDP h;;',
+    'SIP/2.0/UDP h:x',
+    'SIP/2.0/UDP h;rport=x',
+    'SIP/2.0/UDP h;ttl=300',
+    'SIP/2.0/UDPh',
+  ]) {
     t.throws(() => parseVia(bad), SipParseError, bad);
   }
   t.end();
@@ -140,7 +204,18 @@ t.test('createVia and formatVia', (t) => {
 });
 
 t.test('params formatting quotes what is not a token', (t) => {
-  t.equal(formatParams(new Map([['a', null], ['b', 'tok'], ['c', 'two words'], ['d', 'q"uote'], ['e', '[::1]']])), ';a;b=tok;c="two words";d="q\\"uote";e=[::1]');
+  t.equal(
+    formatParams(
+      new Map([
+        ['a', null],
+        ['b', 'tok'],
+        ['c', 'two words'],
+        ['d', 'q"uote'],
+        ['e', '[::1]'],
+      ]),
+    ),
+    ';a;b=tok;c="two words";d="q\\"uote";e=[::1]',
+  );
   t.end();
 });
 
