@@ -5,9 +5,9 @@ import type { Destination, Flow, TransportUser } from '../transport/types.js';
 import { TransportError } from '../transport/types.js';
 import { asTransportError } from './transport-error.js';
 import type { ClientEffect, TransactionTransition } from './effects.js';
-import type { IctInput, IctState } from './ict.js';
+import type { IctInput, IctState, IctStateName } from './ict.js';
 import { ictReduce, ictStart } from './ict.js';
-import type { NictInput, NictState } from './nict.js';
+import type { NictInput, NictState, NictStateName } from './nict.js';
 import { nictReduce, nictStart } from './nict.js';
 import { createAck } from './requests.js';
 import { TimerSet } from './timer-set.js';
@@ -44,7 +44,7 @@ export class ClientTransaction {
     readonly key: string,
     private readonly destination: Flow | Destination,
     private readonly user: ClientTransactionUser,
-    private readonly clock: Clock,
+    clock: Clock,
     private readonly transport: TransportUser,
     ctx: TransactionContext,
     private readonly onTerminate: (tx: ClientTransaction) => void,
@@ -64,7 +64,7 @@ export class ClientTransaction {
   }
 
   /** The machine's state name (`calling`, `trying`, `proceeding`, `completed`, `accepted`, `terminated`). */
-  get state(): string {
+  get state(): IctStateName | NictStateName {
     return this.aborted ? 'terminated' : this.machine.state.name;
   }
 

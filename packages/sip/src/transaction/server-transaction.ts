@@ -5,9 +5,9 @@ import type { SipRequest, SipResponse } from '../message/types.js';
 import type { Flow, TransportError, TransportUser } from '../transport/types.js';
 import { asTransportError } from './transport-error.js';
 import type { ServerEffect } from './effects.js';
-import type { IstInput, IstState } from './ist.js';
+import type { IstInput, IstState, IstStateName } from './ist.js';
 import { istReduce, istStart } from './ist.js';
-import type { NistInput, NistState } from './nist.js';
+import type { NistInput, NistState, NistStateName } from './nist.js';
 import { nistReduce, nistStart } from './nist.js';
 import { TimerSet } from './timer-set.js';
 import type { TransactionContext, TimerName } from './timers.js';
@@ -65,7 +65,7 @@ export class ServerTransaction {
   }
 
   /** The machine's state name (`proceeding`, `trying`, `completed`, `confirmed`, `accepted`, `terminated`). */
-  get state(): string {
+  get state(): IstStateName | NistStateName {
     return this.aborted ? 'terminated' : this.machine.state.name;
   }
 
