@@ -4,7 +4,7 @@ import t from 'tap';
 import type { Test } from 'tap';
 import { createRequest, createResponse, parseMessage, reasonPhrase, serializeMessage } from '@herald/sip';
 import type { SipMessage } from '@herald/sip';
-import { asRequest, asResponse, basicHeaders, wire } from './helpers.js';
+import { asRequest, asResponse, basicHeaders, wire } from './fixtures/messages.js';
 
 const INVITE = wire(
   [

@@ -1,7 +1,7 @@
 /** Grammar corners of RFC 3261 §7 and §25 as the parser sees them. */
 import t from 'tap';
 import { SipParseError, parseMessage, serializeMessage, statelessErrorResponse } from '@herald/sip';
-import { asRequest, asResponse, basicHeaders, wire } from './helpers.js';
+import { asRequest, asResponse, basicHeaders, wire } from './fixtures/messages.js';
 
 const OPTIONS = (extra: string[] = [], body = ''): string =>
   wire(

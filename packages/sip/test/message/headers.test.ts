@@ -1,7 +1,7 @@
 /** The SipHeaders API and the lazy, cached typed accessors (DESIGN.md: parsed on first access, dropped on set). */
 import t from 'tap';
 import { SipParseError, createRequest, parseMessage, serializeMessage } from '@herald/sip';
-import { asRequest, basicHeaders, wire } from './helpers.js';
+import { asRequest, basicHeaders, wire } from './fixtures/messages.js';
 
 const REQ = wire([
   'SUBSCRIBE sip:bob@example.com SIP/2.0',
