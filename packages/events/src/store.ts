@@ -37,6 +37,8 @@ export interface StoredSubscription {
   readonly version: number;
   /** Clock ms of creation. */
   readonly createdAt: number;
+  /** Politely blocked (RFC 5079 §3): the watcher sees `active` and a neutral body forever. Absent = false. */
+  readonly blocked?: boolean;
 }
 
 /** Server subscriptions. */

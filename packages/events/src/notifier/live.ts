@@ -1,0 +1,94 @@
+/**
+ * The in-memory side of one server subscription: the stored record plus what
+ * only a running notifier needs (delivery state, timers, pending deltas), and
+ * the dialog it shares with other subscriptions of the same dialog
+ * (RFC 6665 §4.5.2: one dialog may carry several subscriptions, with one CSeq space).
+ */
+import type { CancelTimer, Dialog } from '@herald/sip';
+import type { EventPackage, WatcherInfo } from '../package.js';
+import type { StoredSubscription } from '../store.js';
+import type { DeliveryState } from './delivery.js';
+import type { WatcherEvent, WatcherRecord } from './types.js';
+
+/** A dialog and the subscriptions living in it. */
+export interface SharedDialog {
+  /** The authoritative dialog: local CSeq across all its NOTIFYs, remote CSeq across all SUBSCRIBEs. */
+  dialog: Dialog;
+  readonly members: Set<string>;
+}
+
+/** One running subscription. */
+export interface Live {
+  sub: StoredSubscription;
+  readonly pkg: EventPackage;
+  readonly shared: SharedDialog;
+  delivery: DeliveryState;
+  timer: CancelTimer | undefined;
+  expiry: CancelTimer | undefined;
+  lastEvent: WatcherEvent;
+  /** Deltas announced since the last NOTIFY (partial-notify packages). */
+  deltas: unknown[];
+  /** False once a change without a delta arrived: the next NOTIFY must be full. */
+  deltasComplete: boolean;
+  /** The next NOTIFY carries full state (after subscribe, refresh, retry, or on request). */
+  forceFull: boolean;
+  /** Terminated: out of the store and the indexes; only its final NOTIFY may still be on its way. */
+  removed: boolean;
+  /** It was still pending when it ended (its final NOTIFY stays neutral). */
+  endedPending: boolean;
+  /** A fetch (RFC 6665 §4.4.3): never stored or indexed. */
+  readonly ephemeral: boolean;
+  /** Serializes this subscription's store writes. */
+  saving: Promise<unknown>;
+}
+
+/** Key of a subscription inside its dialog: RFC 6665 §4.1.2 and §7.2.1 — dialog, event and `id`. */
+export function subscriptionKey(dialogKey: string, event: string, eventId: string | undefined): string {
+  return `${dialogKey}\n${event}\n${eventId ?? ''}`;
+}
+
+/** Key of the (event, resource) index. */
+export function resourceIndexKey(event: string, resource: string): string {
+  return `${event}\n${resource}`;
+}
+
+/** The watcher as packages see it when rendering. */
+export function watcherInfoOf(sub: StoredSubscription): WatcherInfo {
+  return {
+    subscriptionId: sub.id,
+    uri: sub.watcher,
+    displayName: sub.watcherDisplayName,
+    userAgent: sub.userAgent,
+    accept: sub.accept,
+  };
+}
+
+/** The watcher record for `presence.winfo`. */
+export function watcherRecordOf(live: Live, now: number): WatcherRecord {
+  const sub = live.sub;
+  return {
+    subscriptionId: sub.id,
+    event: sub.event,
+    resource: sub.resource,
+    watcher: sub.watcher,
+    displayName: sub.watcherDisplayName,
+    status: sub.status,
+    lastEvent: live.lastEvent,
+    blocked: sub.blocked === true,
+    createdAt: sub.createdAt,
+    duration: Math.max(0, Math.floor((now - sub.createdAt) / 1000)),
+    expiresAt: sub.expiresAt,
+  };
+}
+
+/** Of two stored copies of one dialog, the one to continue with: highest sequences win (never backwards). */
+export function newestDialog(a: Dialog, b: Dialog): Dialog {
+  const localSeq = Math.max(a.localSeq ?? -1, b.localSeq ?? -1);
+  const remoteSeq = Math.max(a.remoteSeq ?? -1, b.remoteSeq ?? -1);
+  const base = (b.localSeq ?? -1) > (a.localSeq ?? -1) ? b : a;
+  return {
+    ...base,
+    localSeq: localSeq < 0 ? undefined : localSeq,
+    remoteSeq: remoteSeq < 0 ? undefined : remoteSeq,
+  };
+}

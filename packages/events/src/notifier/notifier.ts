@@ -1,0 +1,441 @@
+/**
+ * The RFC 6665 notifier: answers SUBSCRIBE (new, refresh, unsubscribe,
+ * fetch), keeps subscriptions in a {@link SubscriptionStore}, and sends
+ * NOTIFYs when resource state changes, paced by the delivery machine.
+ */
+import { createUasDialog, dialogIdOfIncomingRequest, dialogKey, receiveInDialogRequest } from '@herald/sip';
+import type { Dialog, IncomingRequest } from '@herald/sip';
+import { randomUUID } from 'node:crypto';
+import type { EventPackage } from '../package.js';
+import { resourceKey } from '../resource-key.js';
+import type { ResourceChange, ResourceStates } from '../resource-states.js';
+import type { StoredSubscription, SubscriptionStore } from '../store.js';
+import { initialDelivery } from './delivery.js';
+import { type Live, type SharedDialog, newestDialog, resourceIndexKey, subscriptionKey, watcherRecordOf } from './live.js';
+import { acceptValues, negotiateAccept, negotiateEvent, negotiateExpires } from './negotiate.js';
+import { contactValue } from './notify-request.js';
+import { NotifySender } from './sender.js';
+import type { AuthorizeDecision, NotifierOptions, WatcherChange, WatcherEvent, WatcherRecord } from './types.js';
+
+/** What {@link Notifier.resume} did. */
+export interface ResumeResult {
+  /** Subscriptions running again. */
+  readonly resumed: number;
+  /** Subscriptions that expired while the notifier was down (dropped from the store). */
+  readonly expired: readonly StoredSubscription[];
+}
+
+/** The server side of RFC 6665 subscriptions for a set of event packages. */
+export class Notifier {
+  private readonly host: NotifierOptions['host'];
+  private readonly store: SubscriptionStore;
+  private readonly states: ResourceStates;
+  private readonly packages = new Map<string, EventPackage>();
+  private readonly options: NotifierOptions;
+  private readonly sender: NotifySender;
+  private readonly byId = new Map<string, Live>();
+  private readonly byKey = new Map<string, string>();
+  private readonly byResource = new Map<string, Set<string>>();
+  private readonly dialogs = new Map<string, SharedDialog>();
+  private readonly listeners = new Set<(change: WatcherChange) => void>();
+  private readonly stopListening: () => void;
+  private readonly newId: () => string;
+  private closed = false;
+
+  constructor(options: NotifierOptions) {
+    this.options = options;
+    this.host = options.host;
+    this.store = options.store;
+    this.states = options.states;
+    for (const pkg of options.packages) this.packages.set(pkg.event.toLowerCase(), pkg);
+    this.newId = options.idGenerator ?? randomUUID;
+    this.sender = new NotifySender({
+      host: options.host,
+      states: options.states,
+      contact: options.contact,
+      credentials: options.credentials,
+      logger: options.logger,
+      persist: (live) => this.persist(live),
+      ended: (live, reason) => this.delivered(live, reason),
+      isClosed: () => this.closed,
+    });
+    this.host.on('SUBSCRIBE', (incoming) => this.onSubscribe(incoming), { dialogs: 'handler' });
+    this.stopListening = this.states.onChange((change) => this.onStateChange(change));
+  }
+
+  /** Number of running subscriptions. */
+  get size(): number {
+    return this.byId.size;
+  }
+
+  /** A running subscription's stored record. */
+  subscription(id: string): StoredSubscription | undefined {
+    return this.byId.get(id)?.sub;
+  }
+
+  /** Pending → active, then a NOTIFY with full state (RFC 6665 §4.2.1.1). False when not pending. */
+  approve(subscriptionId: string): boolean {
+    const live = this.byId.get(subscriptionId);
+    if (!live || live.removed || live.sub.status !== 'pending') return false;
+    live.sub = { ...live.sub, status: 'active' };
+    this.emit(live, 'approved');
+    live.forceFull = true;
+    this.sender.step(live, { type: 'immediate', now: this.host.clock.now() });
+    return true;
+  }
+
+  /** Ends a subscription with `terminated;reason=rejected` (RFC 6665 §4.2.2). False when unknown. */
+  reject(subscriptionId: string): boolean {
+    const live = this.byId.get(subscriptionId);
+    if (!live || live.removed) return false;
+    this.terminate(live, 'rejected', 'rejected');
+    return true;
+  }
+
+  /** Makes the next NOTIFY carry full state and sends it at once. False when unknown. */
+  requestFullState(subscriptionId: string): boolean {
+    const live = this.byId.get(subscriptionId);
+    if (!live || live.removed) return false;
+    live.forceFull = true;
+    this.sender.step(live, { type: 'immediate', now: this.host.clock.now() });
+    return true;
+  }
+
+  /** Watchers of one resource for one event, for `presence.winfo`. */
+  watchers(event: string, resource: string): WatcherRecord[] {
+    const ids = this.byResource.get(resourceIndexKey(event, resource)) ?? new Set<string>();
+    const now = this.host.clock.now();
+    const out: WatcherRecord[] = [];
+    for (const id of ids) {
+      const live = this.byId.get(id);
+      if (live) out.push(watcherRecordOf(live, now));
+    }
+    return out;
+  }
+
+  /** Listens to watcher changes (subscribe, approve, end); returns the unsubscribe function. */
+  onWatcherChange(listener: (change: WatcherChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Loads every stored subscription after a restart: drops those that
+   * expired while down (handing each to `onExpiredWhileDown`), re-arms expiry
+   * timers, and continues CSeq and version from the stored values.
+   */
+  async resume(): Promise<ResumeResult> {
+    const now = this.host.clock.now();
+    const expired: StoredSubscription[] = [];
+    let resumed = 0;
+    for (const sub of await this.store.all()) {
+      if (this.byId.has(sub.id)) continue;
+      const pkg = this.packages.get(sub.event);
+      if (!pkg) {
+        this.options.logger?.warn('notifier: stored subscription for an unknown event left alone', { id: sub.id, event: sub.event });
+        continue;
+      }
+      if (sub.expiresAt <= now) {
+        await this.store.delete(sub.id);
+        expired.push(sub);
+        this.options.onExpiredWhileDown?.(sub);
+        continue;
+      }
+      const shared = this.sharedDialog(sub.dialog);
+      const live = this.makeLive(sub, pkg, shared, false);
+      live.lastEvent = sub.status === 'pending' ? 'subscribe' : 'approved';
+      this.index(live);
+      this.armExpiry(live);
+      resumed++;
+    }
+    return { resumed, expired };
+  }
+
+  /** Stops listening and cancels every timer; sends nothing (subscriptions survive restarts). */
+  close(): void {
+    this.closed = true;
+    this.stopListening();
+    for (const live of this.byId.values()) {
+      live.timer?.();
+      live.expiry?.();
+    }
+    this.byId.clear();
+    this.byKey.clear();
+    this.byResource.clear();
+    this.dialogs.clear();
+  }
+
+  // ---- SUBSCRIBE ----
+
+  private async onSubscribe(incoming: IncomingRequest): Promise<void> {
+    if (this.closed) {
+      incoming.respond(503, 'Service Unavailable');
+      return;
+    }
+    const request = incoming.request;
+    const ev = negotiateEvent(this.packages, request);
+    if (!ev.ok) return void incoming.respond(ev.status, ev.reason, { headers: ev.headers });
+    const { pkg, eventId } = ev.value;
+    if (!request.to?.params.has('tag')) return this.newSubscription(incoming, pkg, eventId, undefined);
+
+    // RFC 3261 §12.2.2: a request naming a dialog we do not have gets 481.
+    const id = dialogIdOfIncomingRequest(request);
+    const shared = id ? this.dialogs.get(dialogKey(id)) : undefined;
+    if (!shared) return void incoming.respond(481, 'Subscription Does Not Exist');
+    const checked = receiveInDialogRequest(shared.dialog, request);
+    if (!checked.ok) return void incoming.respond(checked.status, checked.reason);
+    shared.dialog = checked.dialog;
+
+    const liveId = this.byKey.get(subscriptionKey(dialogKey(shared.dialog.id), pkg.event, eventId));
+    const live = liveId === undefined ? undefined : this.byId.get(liveId);
+    if (!live) {
+      // RFC 6665 §4.2.1.4: unsubscribing from nothing is 481; a new event or id in the dialog is a new subscription.
+      if (request.expires === 0) return void incoming.respond(481, 'Subscription Does Not Exist');
+      return this.newSubscription(incoming, pkg, eventId, shared);
+    }
+    this.refresh(incoming, live);
+  }
+
+  /** RFC 6665 §4.2.1.2 refresh and §4.2.1.4 unsubscribe. */
+  private refresh(incoming: IncomingRequest, live: Live): void {
+    const expires = negotiateExpires(live.pkg, incoming.request.expires);
+    if (!expires.ok) return void incoming.respond(expires.status, expires.reason, { headers: expires.headers });
+    const now = this.host.clock.now();
+    live.sub = { ...live.sub, flow: incoming.flow, expiresAt: now + expires.value * 1000 };
+    this.respondOk(incoming, expires.value, 200);
+    if (expires.value === 0) {
+      // RFC 6665 §4.2.1.4: the final NOTIFY carries the state, reason timeout.
+      this.terminate(live, 'timeout', 'timeout');
+      return;
+    }
+    this.armExpiry(live);
+    live.forceFull = true;
+    this.sender.step(live, { type: 'immediate', now });
+  }
+
+  private async newSubscription(
+    incoming: IncomingRequest,
+    pkg: EventPackage,
+    eventId: string | undefined,
+    existing: SharedDialog | undefined,
+  ): Promise<void> {
+    const request = incoming.request;
+    const expires = negotiateExpires(pkg, request.expires);
+    if (!expires.ok) return void incoming.respond(expires.status, expires.reason, { headers: expires.headers });
+    const accept = acceptValues(request);
+    const type = negotiateAccept(pkg, accept);
+    if (!type.ok) return void incoming.respond(type.status, type.reason, { headers: type.headers });
+    let dialog: Dialog;
+    if (existing) dialog = existing.dialog;
+    else {
+      const created = createUasDialog(request, incoming.toTag);
+      if (!created.ok) return void incoming.respond(created.status, created.reason);
+      dialog = created.dialog;
+    }
+    const from = request.from;
+    if (!from) return void incoming.respond(400, 'Missing From');
+    const resource = resourceKey(request.uri);
+    const watcher = resourceKey(from.uri);
+
+    const decision: AuthorizeDecision = this.options.authorize
+      ? await this.options.authorize({ event: pkg.event, resource, watcher, request })
+      : 'accept';
+    if (this.closed) return void incoming.respond(503, 'Service Unavailable');
+    if (typeof decision === 'object' && 'reject' in decision) {
+      const reason = decision.reason ?? (decision.reject === 403 ? 'Forbidden' : 'Decline');
+      return void incoming.respond(decision.reject, reason);
+    }
+    if (typeof decision === 'object') return void incoming.respond(decision.status, decision.reason);
+
+    const now = this.host.clock.now();
+    const sub: StoredSubscription = {
+      id: this.newId(),
+      event: pkg.event,
+      eventId,
+      resource,
+      watcher,
+      watcherDisplayName: from.displayName,
+      userAgent: request.headers.get('User-Agent'),
+      accept,
+      contentType: type.value,
+      dialog,
+      flow: incoming.flow,
+      status: decision === 'pending' ? 'pending' : 'active',
+      expiresAt: now + expires.value * 1000,
+      version: -1,
+      createdAt: now,
+      blocked: decision === 'polite-block' ? true : undefined,
+    };
+
+    if (expires.value === 0) {
+      // RFC 6665 §4.4.3 fetch: 200, one NOTIFY with the state and reason timeout, nothing kept.
+      const live = this.makeLive(sub, pkg, { dialog, members: new Set() }, true);
+      this.respondOk(incoming, 0, this.options.respondWith202 ? 202 : 200);
+      live.removed = true;
+      this.sender.step(live, { type: 'terminate', reason: 'timeout', now });
+      return;
+    }
+
+    const shared = existing ?? this.sharedDialog(dialog);
+    const live = this.makeLive(sub, pkg, shared, false);
+    // Stored before the 2xx: a subscription we acknowledged must survive a crash.
+    try {
+      await this.persist(live);
+    } catch (err) {
+      this.byId.delete(sub.id);
+      shared.members.delete(sub.id);
+      if (shared.members.size === 0 && !existing) this.dialogs.delete(dialogKey(dialog.id));
+      throw err;
+    }
+    if (this.closed) return;
+    this.respondOk(incoming, expires.value, this.options.respondWith202 ? 202 : 200);
+    this.index(live);
+    this.emit(live, 'subscribe');
+    this.armExpiry(live);
+    // RFC 6665 §4.2.1.1: the initial NOTIFY goes out at once, after the 2xx.
+    this.sender.step(live, { type: 'immediate', now: this.host.clock.now() });
+  }
+
+  private respondOk(incoming: IncomingRequest, expires: number, status: 200 | 202): void {
+    incoming.respond(status, status === 200 ? 'OK' : 'Accepted', {
+      headers: [
+        ['Expires', String(expires)],
+        ['Contact', contactValue(incoming.flow, this.options.contact)],
+      ],
+    });
+  }
+
+  // ---- state and lifecycle ----
+
+  private onStateChange(change: ResourceChange): void {
+    const ids = this.byResource.get(resourceIndexKey(change.event, change.resource));
+    if (!ids) return;
+    const now = this.host.clock.now();
+    for (const id of ids) {
+      const live = this.byId.get(id);
+      if (!live || live.removed) continue;
+      if (change.delta === undefined) live.deltasComplete = false;
+      else live.deltas.push(change.delta);
+      // Pending and politely blocked watchers see a neutral body that no change alters.
+      if (live.sub.status !== 'active' || live.sub.blocked) continue;
+      this.sender.step(live, { type: 'change', now });
+    }
+  }
+
+  /** Ends a subscription: out of the store and indexes, watcher change, terminal NOTIFY. */
+  private terminate(live: Live, reason: string, event: WatcherEvent): void {
+    if (live.removed) return;
+    this.remove(live, event);
+    this.sender.step(live, { type: 'terminate', reason, now: this.host.clock.now() });
+  }
+
+  /** The delivery machine finished: the terminal NOTIFY went (or failed), or delivery failed for good. */
+  private delivered(live: Live, reason: 'terminated' | 'failed' | 'gave-up'): void {
+    live.timer?.();
+    if (!live.removed) {
+      // RFC 6665 §4.2.2: a NOTIFY answered 481 (or failing for good) ends the subscription.
+      this.options.logger?.warn('notifier: NOTIFY delivery failed, subscription ended', { id: live.sub.id, reason });
+      this.remove(live, 'deactivated');
+    }
+    if (!live.ephemeral) this.byId.delete(live.sub.id);
+  }
+
+  private remove(live: Live, event: WatcherEvent): void {
+    live.removed = true;
+    live.endedPending = live.sub.status === 'pending';
+    live.expiry?.();
+    live.sub = { ...live.sub, status: 'terminated' };
+    const key = dialogKey(live.shared.dialog.id);
+    this.byKey.delete(subscriptionKey(key, live.sub.event, live.sub.eventId));
+    this.byResource.get(resourceIndexKey(live.sub.event, live.sub.resource))?.delete(live.sub.id);
+    live.shared.members.delete(live.sub.id);
+    if (live.shared.members.size === 0) this.dialogs.delete(key);
+    if (!live.ephemeral) {
+      live.saving = live.saving.then(() => this.store.delete(live.sub.id)).catch((err: unknown) => this.storeFailed(live, err));
+      this.emit(live, event);
+    }
+  }
+
+  private armExpiry(live: Live): void {
+    live.expiry?.();
+    const delay = Math.max(0, live.sub.expiresAt - this.host.clock.now());
+    live.expiry = this.host.clock.setTimer(delay, () => {
+      // RFC 6665 §4.2.2: expiry sends a final NOTIFY, reason timeout.
+      if (!this.closed) this.terminate(live, 'timeout', 'timeout');
+    });
+  }
+
+  // ---- bookkeeping ----
+
+  private makeLive(sub: StoredSubscription, pkg: EventPackage, shared: SharedDialog, ephemeral: boolean): Live {
+    const retry = this.options.retry ?? {};
+    const live: Live = {
+      sub,
+      pkg,
+      shared,
+      delivery: initialDelivery({
+        interval: this.options.notifyIntervalOverride ?? pkg.minNotifyInterval,
+        attempts: retry.attempts ?? 2,
+        backoffMs: retry.backoffMs ?? 2000,
+      }),
+      timer: undefined,
+      expiry: undefined,
+      lastEvent: 'subscribe',
+      deltas: [],
+      deltasComplete: true,
+      forceFull: true,
+      removed: false,
+      endedPending: false,
+      ephemeral,
+      saving: Promise.resolve(),
+    };
+    if (!ephemeral) {
+      shared.members.add(sub.id);
+      this.byId.set(sub.id, live);
+    }
+    return live;
+  }
+
+  private index(live: Live): void {
+    const sub = live.sub;
+    this.byKey.set(subscriptionKey(dialogKey(live.shared.dialog.id), sub.event, sub.eventId), sub.id);
+    const rk = resourceIndexKey(sub.event, sub.resource);
+    let ids = this.byResource.get(rk);
+    if (!ids) this.byResource.set(rk, (ids = new Set()));
+    ids.add(sub.id);
+  }
+
+  private sharedDialog(dialog: Dialog): SharedDialog {
+    const key = dialogKey(dialog.id);
+    let shared = this.dialogs.get(key);
+    if (!shared) this.dialogs.set(key, (shared = { dialog, members: new Set() }));
+    else shared.dialog = newestDialog(shared.dialog, dialog);
+    return shared;
+  }
+
+  /** Writes the subscription (with its dialog's newest CSeqs) to the store, in order. */
+  private persist(live: Live): Promise<void> {
+    if (live.ephemeral) return Promise.resolve();
+    if (live.removed) {
+      // Its record is gone, but the dialog's CSeq moved: keep a sibling in the same dialog up to date.
+      const sibling = [...live.shared.members].map((id) => this.byId.get(id)).find((l) => l && !l.removed);
+      return sibling ? this.persist(sibling) : Promise.resolve();
+    }
+    live.sub = { ...live.sub, dialog: live.shared.dialog };
+    const snapshot = live.sub;
+    const done = live.saving.then(() => this.store.put(snapshot));
+    live.saving = done.catch((err: unknown) => this.storeFailed(live, err));
+    return done;
+  }
+
+  private storeFailed(live: Live, err: unknown): void {
+    this.options.logger?.warn('notifier: store write failed', { id: live.sub.id, error: String(err) });
+  }
+
+  private emit(live: Live, event: WatcherEvent): void {
+    live.lastEvent = event;
+    if (this.listeners.size === 0) return;
+    const change: WatcherChange = { watcher: watcherRecordOf(live, this.host.clock.now()), event };
+    for (const listener of this.listeners) listener(change);
+  }
+}
