@@ -11,6 +11,7 @@ import {
   createLoopPair,
   createUacDialog,
   type Dialog,
+  type IncomingRequest,
   type LoopTransport,
   type SipRequest,
   type SipResponse,
@@ -60,6 +61,8 @@ export function bench(options: BenchOptions = {}) {
   const states = options.states ?? new ResourceStates();
   const notifier = new Notifier({ packages: [testPackage()], ...options, host: server, store, states });
   const notifies: SipRequest[] = [];
+  /** NOTIFYs the phone has not answered yet (the answer function returned undefined). */
+  const held: IncomingRequest[] = [];
   const dest = { ...SERVER, transport: options.protocol ?? 'udp' };
   /** Status the phone answers each NOTIFY with (default 200). */
   let answer: (notify: SipRequest) => number | undefined = () => 200;
@@ -69,6 +72,7 @@ export function bench(options: BenchOptions = {}) {
       notifies.push(incoming.request);
       const status = answer(incoming.request);
       if (status !== undefined) incoming.respond(status);
+      else held.push(incoming);
     },
     { dialogs: 'handler' },
   );
@@ -83,6 +87,7 @@ export function bench(options: BenchOptions = {}) {
     states,
     notifier,
     notifies,
+    held,
     setAnswer(fn: (notify: SipRequest) => number | undefined) {
       answer = fn;
     },
