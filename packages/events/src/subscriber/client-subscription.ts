@@ -41,7 +41,8 @@ import {
 import type { ResolvedTimings, SubscribeOptions } from './options.js';
 
 /** The public state of a {@link ClientSubscription}. */
-export type ClientSubscriptionState = 'idle' | 'subscribing' | 'pending' | 'active' | 'retrying' | 'unsubscribing' | 'terminated';
+export type ClientSubscriptionState =
+  'idle' | 'subscribing' | 'pending' | 'active' | 'retrying' | 'unsubscribing' | 'terminated';
 
 /** One NOTIFY as delivered to the caller. */
 export interface NotifyEvent {
@@ -148,7 +149,9 @@ export class ClientSubscription extends TypedEmitter<ClientSubscriptionEvents> {
         return this.machine.status ?? 'subscribing';
       case 'subscribed':
         return this.machine.status ?? 'pending';
-      default:
+      case 'retrying':
+      case 'unsubscribing':
+      case 'terminated':
         return this.machine.phase;
     }
   }
@@ -160,7 +163,9 @@ export class ClientSubscription extends TypedEmitter<ClientSubscriptionEvents> {
 
   /** Clock ms at which the subscription lapses unless refreshed (undefined when not established). */
   get expiresAt(): number | undefined {
-    return this.machine.phase === 'subscribed' || this.machine.phase === 'unsubscribing' ? this.machine.expiresAt : undefined;
+    return this.machine.phase === 'subscribed' || this.machine.phase === 'unsubscribing'
+      ? this.machine.expiresAt
+      : undefined;
   }
 
   /** Expires (s) asked for in the next SUBSCRIBE (raised by a 423). */
@@ -263,7 +268,13 @@ export class ClientSubscription extends TypedEmitter<ClientSubscriptionEvents> {
       body: request.body,
       request,
     });
-    this.input({ type: 'notify', state: substate.state, reason: substate.reason, expires: substate.expires, retryAfter: substate.retryAfter });
+    this.input({
+      type: 'notify',
+      state: substate.state,
+      reason: substate.reason,
+      expires: substate.expires,
+      retryAfter: substate.retryAfter,
+    });
   }
 
   private input(input: MachineInput): void {
@@ -278,7 +289,10 @@ export class ClientSubscription extends TypedEmitter<ClientSubscriptionEvents> {
   }
 
   private step(input: MachineInput): void {
-    const { state, effects } = reduceSubscription(this.machine, input, { now: this.link.host.clock.now(), timings: this.timings });
+    const { state, effects } = reduceSubscription(this.machine, input, {
+      now: this.link.host.clock.now(),
+      timings: this.timings,
+    });
     this.machine = state;
     const notices: Array<() => void> = [];
     for (const effect of effects) this.perform(effect, notices);
@@ -388,7 +402,9 @@ export class ClientSubscription extends TypedEmitter<ClientSubscriptionEvents> {
       this.input({ type: 'response', purpose, status: 481, local: true });
       return;
     }
-    const built = createInDialogRequest({ ...attempt.dialog, localSeq: attempt.localSeq }, 'SUBSCRIBE', { headers: this.subscribeHeaders(expires) });
+    const built = createInDialogRequest({ ...attempt.dialog, localSeq: attempt.localSeq }, 'SUBSCRIBE', {
+      headers: this.subscribeHeaders(expires),
+    });
     attempt.dialog = built.dialog;
     attempt.localSeq = built.dialog.localSeq ?? attempt.localSeq;
     this.send(attempt, purpose, built.request);

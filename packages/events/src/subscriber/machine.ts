@@ -78,7 +78,13 @@ export type MachineInput =
       /** A 2xx that could not create the dialog (no To tag, no Contact). */
       readonly dialogError?: string;
     }
-  | { readonly type: 'notify'; readonly state: string; readonly reason?: string; readonly expires?: number; readonly retryAfter?: number }
+  | {
+      readonly type: 'notify';
+      readonly state: string;
+      readonly reason?: string;
+      readonly expires?: number;
+      readonly retryAfter?: number;
+    }
   | { readonly type: 'refresh' }
   | { readonly type: 'unsubscribe' }
   | { readonly type: 'close' };
@@ -182,10 +188,22 @@ function finish(state: MachineState, fx: MachineEffect[], termination: Omit<Term
 }
 
 /** Ends this attempt and starts a new one after `waitMs` (at once when 0). */
-function newAttempt(state: MachineState, ctx: MachineContext, fx: MachineEffect[], termination: Omit<Termination, 'retry'>, waitMs: number): MachineState {
+function newAttempt(
+  state: MachineState,
+  ctx: MachineContext,
+  fx: MachineEffect[],
+  termination: Omit<Termination, 'retry'>,
+  waitMs: number,
+): MachineState {
   cancelAll(fx);
   fx.push({ type: 'terminated', termination: { ...termination, retry: true } });
-  const ended: MachineState = { ...state, phase: 'retrying', status: undefined, expiresAt: undefined, refreshing: false };
+  const ended: MachineState = {
+    ...state,
+    phase: 'retrying',
+    status: undefined,
+    expiresAt: undefined,
+    refreshing: false,
+  };
   if (waitMs <= 0) return sendInitial(ended, ctx, fx);
   fx.push({ type: 'setTimer', name: 'resubscribe', ms: waitMs });
   return ended;
@@ -197,9 +215,15 @@ function newAttempt(state: MachineState, ctx: MachineContext, fx: MachineEffect[
  * `minResubscribeTime` after the last initial SUBSCRIBE, so a notifier that
  * terminates every new subscription at once cannot drive a SUBSCRIBE storm.
  */
-function resubscribe(state: MachineState, ctx: MachineContext, fx: MachineEffect[], termination: Omit<Termination, 'retry'>): MachineState {
+function resubscribe(
+  state: MachineState,
+  ctx: MachineContext,
+  fx: MachineEffect[],
+  termination: Omit<Termination, 'retry'>,
+): MachineState {
   const afterRetry = termination.retryAfter !== undefined ? ms(termination.retryAfter) : 0;
-  const afterLast = state.lastInitialAt !== undefined ? state.lastInitialAt + ms(ctx.timings.minResubscribeTime) - ctx.now : 0;
+  const afterLast =
+    state.lastInitialAt !== undefined ? state.lastInitialAt + ms(ctx.timings.minResubscribeTime) - ctx.now : 0;
   return newAttempt(state, ctx, fx, termination, Math.max(afterRetry, afterLast));
 }
 
@@ -215,7 +239,12 @@ function schedule(state: MachineState, ctx: MachineContext, fx: MachineEffect[])
 type ResponseInput = Extract<MachineInput, { type: 'response' }>;
 type NotifyInput = Extract<MachineInput, { type: 'notify' }>;
 
-function onInitialResponse(state: MachineState, input: ResponseInput, ctx: MachineContext, fx: MachineEffect[]): MachineState {
+function onInitialResponse(
+  state: MachineState,
+  input: ResponseInput,
+  ctx: MachineContext,
+  fx: MachineEffect[],
+): MachineState {
   if (state.phase !== 'subscribing') return state;
   const { status } = input;
   if (status >= 200 && status < 300 && input.dialogError === undefined) {
@@ -239,7 +268,12 @@ function onInitialResponse(state: MachineState, input: ResponseInput, ctx: Machi
   return finish(state, fx, { reason: state.unsubscribeWanted ? 'unsubscribed' : 'failed', status });
 }
 
-function onRefreshResponse(state: MachineState, input: ResponseInput, ctx: MachineContext, fx: MachineEffect[]): MachineState {
+function onRefreshResponse(
+  state: MachineState,
+  input: ResponseInput,
+  ctx: MachineContext,
+  fx: MachineEffect[],
+): MachineState {
   if (state.phase !== 'subscribed') return state;
   const { status } = input;
   if (status >= 200 && status < 300) {
@@ -338,7 +372,11 @@ function step(state: MachineState, input: MachineInput, ctx: MachineContext, fx:
 }
 
 /** The subscriber reducer: the next state and the effects to perform, in order. */
-export function reduceSubscription(state: MachineState, input: MachineInput, ctx: MachineContext): { state: MachineState; effects: MachineEffect[] } {
+export function reduceSubscription(
+  state: MachineState,
+  input: MachineInput,
+  ctx: MachineContext,
+): { state: MachineState; effects: MachineEffect[] } {
   const effects: MachineEffect[] = [];
   const next = step(state, input, ctx, effects);
   return { state: next, effects };

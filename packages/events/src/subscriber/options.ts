@@ -86,7 +86,8 @@ export function resolveTimings(defaults: SubscriptionTimings, options: Subscribe
   };
   const defaultExpires = pick('defaultExpires');
   const expires = options.expires ?? defaultExpires;
-  if (!Number.isInteger(expires) || expires <= 0) throw new RangeError('expires must be a positive whole number of seconds');
+  if (!Number.isInteger(expires) || expires <= 0)
+    throw new RangeError('expires must be a positive whole number of seconds');
   return {
     expires,
     resubscribeDelta: pick('resubscribeDelta'),

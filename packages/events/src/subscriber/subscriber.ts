@@ -73,7 +73,8 @@ export class Subscriber {
     const request = incoming.request;
     const callId = request.callId;
     const tag = request.to?.params.get('tag');
-    const subscription = callId !== undefined && typeof tag === 'string' ? this.byKey.get(notifyKey(callId, tag)) : undefined;
+    const subscription =
+      callId !== undefined && typeof tag === 'string' ? this.byKey.get(notifyKey(callId, tag)) : undefined;
     // RFC 6665 §4.1.3: a NOTIFY matching no subscription of ours MUST get 481.
     if (!subscription) {
       incoming.respond(481, 'Subscription Does Not Exist');
