@@ -75,11 +75,14 @@ function isIpv6Char(c: number): boolean {
   return (c >= 48 && c <= 58) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102) || c === 46;
 }
 
+/** Where {@link readHostPort} leaves its results (no tuple allocated per URI). */
+const hp = { host: '', port: undefined as number | undefined };
+
 /**
  * Reads host [":" port] from `i` (RFC 3261 §25.1 `hostport`; IPv6 references
- * in brackets). Returns [host lower-cased, port or undefined, stop index].
+ * in brackets) into `hp` (host lower-cased) and returns the stop index.
  */
-export function readHostPort(s: string, i: number, raw: string): [string, number | undefined, number] {
+function readHostPort(s: string, i: number, raw: string): number {
   const start = i;
   if (s.charCodeAt(i) === 91) {
     const close = s.indexOf(']', i);
@@ -109,8 +112,20 @@ export function readHostPort(s: string, i: number, raw: string): [string, number
     if (i === pStart || i - pStart > 5 || n > 65535) bad(raw);
     port = n;
   }
-  return [host, port, i];
+  hp.host = host;
+  hp.port = port;
+  return i;
 }
+
+/** An empty map that refuses changes. */
+class FrozenEmptyMap extends Map<string, string> {
+  override set(): this {
+    throw new TypeError('parsed URI values are snapshots: build a new URI to change them');
+  }
+}
+
+/** Shared by every parsed URI without `?headers` (nearly all): one allocation less per URI. */
+const NO_HEADERS: Map<string, string> = new FrozenEmptyMap();
 
 function parseSip(s: string, scheme: string, colon: number): SipUri {
   let i = colon + 1;
@@ -128,12 +143,15 @@ function parseSip(s: string, scheme: string, colon: number): SipUri {
     }
     i = at + 1;
   }
-  const [host, port, hEnd] = readHostPort(s, i, s);
+  const hEnd = readHostPort(s, i, s);
+  const host = hp.host;
+  const port = hp.port;
   const params: Params = new Map();
-  const headers = new Map<string, string>();
+  let headers: Map<string, string> = NO_HEADERS;
   i = parseUriParams(s, hEnd, params, s);
   if (i < s.length) {
     if (s.charCodeAt(i) !== 63) bad(s);
+    headers = new Map();
     parseUriHeaders(s, i, headers, s);
   }
   const uri: { -readonly [K in keyof SipUri]: SipUri[K] } = { scheme, host, params, headers, raw: s };
