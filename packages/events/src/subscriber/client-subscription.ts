@@ -210,7 +210,7 @@ export class ClientSubscription extends TypedEmitter<ClientSubscriptionEvents> {
   /**
    * @internal A NOTIFY the Subscriber routed here by Call-ID and To tag.
    * RFC 6665 §4.1.3: answered 489 for another event package, 481 for another
-   * `id` or another fork (we keep the first dialog), 400 without
+   * `id` or another fork (RFC 6665 §4.1.4: we keep the first dialog), 400 without
    * Subscription-State, 200 otherwise; then delivered as a `notify` event.
    */
   handleNotify(incoming: IncomingRequest): void {
@@ -236,7 +236,7 @@ export class ClientSubscription extends TypedEmitter<ClientSubscriptionEvents> {
     }
     const remoteTag = request.from?.params.get('tag');
     if (attempt.dialog) {
-      // RFC 6665 §4.1.2.4: forks. We keep the first dialog; NOTIFYs of any other get 481.
+      // RFC 6665 §4.1.4: forks. We keep the first dialog; NOTIFYs of any other get 481.
       if (remoteTag !== attempt.dialog.id.remoteTag) {
         incoming.respond(481, 'Subscription Does Not Exist');
         return;
