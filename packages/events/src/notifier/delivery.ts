@@ -64,7 +64,15 @@ const STATE: NotifyKind = { kind: 'state' };
 
 /** The initial delivery state. */
 export function initialDelivery(config: { interval: number; attempts: number; backoffMs: number }): DeliveryState {
-  return { phase: 'idle', queued: undefined, urgent: false, sending: undefined, lastSentAt: undefined, failures: 0, ...config };
+  return {
+    phase: 'idle',
+    queued: undefined,
+    urgent: false,
+    sending: undefined,
+    lastSentAt: undefined,
+    failures: 0,
+    ...config,
+  };
 }
 
 /** A terminal NOTIFY wins over a state one; the first terminal reason stays. */
@@ -108,7 +116,8 @@ export function reduceDelivery(s: DeliveryState, input: DeliveryInput): Delivery
     case 'terminate': {
       const final: NotifyKind = { kind: 'final', reason: input.reason };
       if (s.phase === 'idle') return send(s, final, input.now);
-      if (s.phase === 'coalescing' || s.phase === 'backoff') return send(s, merge(s.queued, final), input.now, [{ type: 'disarm' }]);
+      if (s.phase === 'coalescing' || s.phase === 'backoff')
+        return send(s, merge(s.queued, final), input.now, [{ type: 'disarm' }]);
       return same({ ...s, queued: merge(s.queued, final) });
     }
     case 'timer':
@@ -125,12 +134,18 @@ function respond(s: DeliveryState, outcome: NotifyOutcome, now: number): Deliver
   const wasFinal = s.sending?.kind === 'final';
   if (outcome === 'end') {
     // RFC 6665 §4.2.2: 481 and other failures end the subscription.
-    return { state: { ...s, phase: 'done', queued: undefined }, effects: [{ type: 'end', reason: wasFinal ? 'terminated' : 'failed' }] };
+    return {
+      state: { ...s, phase: 'done', queued: undefined },
+      effects: [{ type: 'end', reason: wasFinal ? 'terminated' : 'failed' }],
+    };
   }
   if (outcome === 'retry') {
     const failures = s.failures + 1;
     if (failures > s.attempts) {
-      return { state: { ...s, phase: 'done', queued: undefined, failures }, effects: [{ type: 'end', reason: 'gave-up' }] };
+      return {
+        state: { ...s, phase: 'done', queued: undefined, failures },
+        effects: [{ type: 'end', reason: 'gave-up' }],
+      };
     }
     return {
       state: { ...s, phase: 'backoff', failures },

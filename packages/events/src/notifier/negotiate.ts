@@ -9,7 +9,12 @@ import type { EventPackage } from '../package.js';
 /** A SUBSCRIBE check's outcome. */
 export type Negotiated<T> =
   | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly status: number; readonly reason: string; readonly headers?: Array<[string, string]> };
+  | {
+      readonly ok: false;
+      readonly status: number;
+      readonly reason: string;
+      readonly headers?: Array<[string, string]>;
+    };
 
 /**
  * Finds the package for the request's Event header. RFC 6665 §4.2.1.1: an
@@ -22,7 +27,12 @@ export function negotiateEvent(
   const event = request.event;
   const pkg = event ? packages.get(event.event) : undefined;
   if (!event || !pkg) {
-    return { ok: false, status: 489, reason: 'Bad Event', headers: [['Allow-Events', [...packages.keys()].join(', ')]] };
+    return {
+      ok: false,
+      status: 489,
+      reason: 'Bad Event',
+      headers: [['Allow-Events', [...packages.keys()].join(', ')]],
+    };
   }
   return { ok: true, value: { pkg, eventId: event.id } };
 }
@@ -101,6 +111,7 @@ export function negotiateAccept(pkg: EventPackage, values: readonly string[]): N
     const q = qualityOf(type.toLowerCase(), ranges);
     if (q !== undefined && q > 0 && (!chosen || q > chosen.q)) chosen = { type, q };
   }
-  if (!chosen) return { ok: false, status: 406, reason: 'Not Acceptable', headers: [['Accept', pkg.contentTypes.join(', ')]] };
+  if (!chosen)
+    return { ok: false, status: 406, reason: 'Not Acceptable', headers: [['Accept', pkg.contentTypes.join(', ')]] };
   return { ok: true, value: chosen.type };
 }

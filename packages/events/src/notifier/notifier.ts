@@ -11,7 +11,14 @@ import { resourceKey } from '../resource-key.js';
 import type { ResourceChange, ResourceStates } from '../resource-states.js';
 import type { StoredSubscription, SubscriptionStore } from '../store.js';
 import { initialDelivery } from './delivery.js';
-import { type Live, type SharedDialog, newestDialog, resourceIndexKey, subscriptionKey, watcherRecordOf } from './live.js';
+import {
+  type Live,
+  type SharedDialog,
+  newestDialog,
+  resourceIndexKey,
+  subscriptionKey,
+  watcherRecordOf,
+} from './live.js';
 import { acceptValues, negotiateAccept, negotiateEvent, negotiateExpires } from './negotiate.js';
 import { contactValue } from './notify-request.js';
 import { NotifySender } from './sender.js';
@@ -132,7 +139,10 @@ export class Notifier {
       if (this.byId.has(sub.id)) continue;
       const pkg = this.packages.get(sub.event);
       if (!pkg) {
-        this.options.logger?.warn('notifier: stored subscription for an unknown event left alone', { id: sub.id, event: sub.event });
+        this.options.logger?.warn('notifier: stored subscription for an unknown event left alone', {
+          id: sub.id,
+          event: sub.event,
+        });
         continue;
       }
       if (sub.expiresAt <= now) {
@@ -351,7 +361,9 @@ export class Notifier {
     live.shared.members.delete(live.sub.id);
     if (live.shared.members.size === 0) this.dialogs.delete(key);
     if (!live.ephemeral) {
-      live.saving = live.saving.then(() => this.store.delete(live.sub.id)).catch((err: unknown) => this.storeFailed(live, err));
+      live.saving = live.saving
+        .then(() => this.store.delete(live.sub.id))
+        .catch((err: unknown) => this.storeFailed(live, err));
       this.emit(live, event);
     }
   }

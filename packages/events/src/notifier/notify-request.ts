@@ -30,7 +30,12 @@ export function eventHeaderValue(event: string, eventId: string | undefined): st
  * `pending;expires=N` with the seconds left (rounded up, so the initial
  * NOTIFY repeats the granted duration), or `terminated;reason=R`.
  */
-export function subscriptionStateValue(status: SubscriptionStatus, kind: NotifyKind, expiresAt: number, now: number): string {
+export function subscriptionStateValue(
+  status: SubscriptionStatus,
+  kind: NotifyKind,
+  expiresAt: number,
+  now: number,
+): string {
   if (kind.kind === 'final' || status === 'terminated') {
     return kind.kind === 'final' ? `terminated;reason=${kind.reason}` : 'terminated';
   }

@@ -8,7 +8,13 @@ import type { DigestClient, SipRequest, SipResponse } from '@herald/sip';
 import type { EventHost } from '../host.js';
 import type { ResourceStates } from '../resource-states.js';
 import type { StoredSubscription } from '../store.js';
-import { type DeliveryEnd, type DeliveryInput, type NotifyKind, type NotifyOutcome, reduceDelivery } from './delivery.js';
+import {
+  type DeliveryEnd,
+  type DeliveryInput,
+  type NotifyKind,
+  type NotifyOutcome,
+  reduceDelivery,
+} from './delivery.js';
 import { type Live, watcherInfoOf } from './live.js';
 import { buildNotify, contactValue, subscriptionStateValue } from './notify-request.js';
 import type { NotifierLogger } from './types.js';
@@ -84,7 +90,11 @@ export class NotifySender {
       const response = await host.request(request, { to: live.sub.flow, auth });
       outcome = classifyNotifyResponse(response);
       if (outcome === 'end' && response.status !== 481) {
-        this.options.logger?.warn('notifier: NOTIFY failed', { id: live.sub.id, status: response.status, reason: response.reason });
+        this.options.logger?.warn('notifier: NOTIFY failed', {
+          id: live.sub.id,
+          status: response.status,
+          reason: response.reason,
+        });
       }
     } catch (err) {
       this.options.logger?.warn('notifier: NOTIFY could not be sent', { id: live.sub.id, error: String(err) });
@@ -100,16 +110,25 @@ export class NotifySender {
     const sub = live.sub;
     const now = this.options.host.clock.now();
     // Pending, politely blocked and rejected watchers get the package's neutral document.
-    const neutral = sub.status === 'pending' || live.endedPending || sub.blocked === true || (kind.kind === 'final' && kind.reason === 'rejected');
-    const partial = live.pkg.partialNotify === true && !neutral && !live.forceFull && live.deltasComplete && live.deltas.length > 0;
+    const neutral =
+      sub.status === 'pending' ||
+      live.endedPending ||
+      sub.blocked === true ||
+      (kind.kind === 'final' && kind.reason === 'rejected');
+    const partial =
+      live.pkg.partialNotify === true && !neutral && !live.forceFull && live.deltasComplete && live.deltas.length > 0;
     const version = sub.version + 1;
-    const body = live.pkg.render(neutral ? undefined : this.options.states.get(sub.event, sub.resource), sub.contentType, {
-      resource: sub.resource,
-      watcher: watcherInfoOf(sub),
-      full: !partial,
-      version,
-      delta: partial ? [...live.deltas] : undefined,
-    });
+    const body = live.pkg.render(
+      neutral ? undefined : this.options.states.get(sub.event, sub.resource),
+      sub.contentType,
+      {
+        resource: sub.resource,
+        watcher: watcherInfoOf(sub),
+        full: !partial,
+        version,
+        delta: partial ? [...live.deltas] : undefined,
+      },
+    );
     live.deltas = [];
     live.deltasComplete = true;
     live.forceFull = false;

@@ -83,14 +83,7 @@ export interface NotifierOptions {
  * {@link Notifier.reject}.
  */
 export type WatcherEvent =
-  | 'subscribe'
-  | 'approved'
-  | 'deactivated'
-  | 'probation'
-  | 'rejected'
-  | 'timeout'
-  | 'giveup'
-  | 'noresource';
+  'subscribe' | 'approved' | 'deactivated' | 'probation' | 'rejected' | 'timeout' | 'giveup' | 'noresource';
 
 /** One watcher of a resource, for `presence.winfo`. */
 export interface WatcherRecord {

@@ -7,7 +7,11 @@ import { bench, h, inDialogSubscribe, phoneDialog, settle } from './helpers.js';
 const RES = 'sip:bob@127.0.0.2';
 
 t.test('reject 403 / 603 and 404 for an unknown resource; nothing kept', async (t) => {
-  const decisions: AuthorizeDecision[] = [{ reject: 403 }, { reject: 603, reason: 'Not Today' }, { status: 404, reason: 'No Such User' }];
+  const decisions: AuthorizeDecision[] = [
+    { reject: 403 },
+    { reject: 603, reason: 'Not Today' },
+    { status: 404, reason: 'No Such User' },
+  ];
   const seen: AuthorizeInfo[] = [];
   const b = bench({
     authorize: (info) => {
@@ -35,7 +39,7 @@ t.test('reject 403 / 603 and 404 for an unknown resource; nothing kept', async (
 });
 
 t.test('async hook, pending: neutral NOTIFY until approve → active with full state', async (t) => {
-  const b = bench({ authorize: async () => 'pending' });
+  const b = bench({ authorize: async () => 'pending' as const });
   t.teardown(() => b.close());
   const changes: WatcherChange[] = [];
   b.notifier.onWatcherChange((c) => changes.push(c));

@@ -9,41 +9,44 @@ import { bench, h, inDialogSubscribe, phoneDialog, settle, testPackage } from '.
 const RES = 'sip:bob@127.0.0.2';
 const body = (n: { body: Buffer }): string => n.body.toString();
 
-t.test('coalescing: 10 changes inside the interval → 1 NOTIFY with the last state, then one more after it', async (t) => {
-  const b = bench({ packages: [testPackage({ minNotifyInterval: 5000 })] });
-  t.teardown(() => b.close());
-  await b.subscribe();
-  await settle();
-  t.equal(b.notifies.length, 1);
-  for (let i = 1; i <= 10; i++) {
-    b.clock.advance(100);
-    b.states.set('test', RES, `s${i}`);
+t.test(
+  'coalescing: 10 changes inside the interval → 1 NOTIFY with the last state, then one more after it',
+  async (t) => {
+    const b = bench({ packages: [testPackage({ minNotifyInterval: 5000 })] });
+    t.teardown(() => b.close());
+    await b.subscribe();
     await settle();
-  }
-  t.equal(b.notifies.length, 1, 'nothing inside the window');
-  b.clock.advance(3999);
-  await settle();
-  t.equal(b.notifies.length, 1);
-  b.clock.advance(1);
-  await settle();
-  t.equal(b.notifies.length, 2, 'one NOTIFY at lastSent + interval');
-  t.equal(body(b.notifies[1]), 's10 full v1 text/plain');
+    t.equal(b.notifies.length, 1);
+    for (let i = 1; i <= 10; i++) {
+      b.clock.advance(100);
+      b.states.set('test', RES, `s${i}`);
+      await settle();
+    }
+    t.equal(b.notifies.length, 1, 'nothing inside the window');
+    b.clock.advance(3999);
+    await settle();
+    t.equal(b.notifies.length, 1);
+    b.clock.advance(1);
+    await settle();
+    t.equal(b.notifies.length, 2, 'one NOTIFY at lastSent + interval');
+    t.equal(body(b.notifies[1]), 's10 full v1 text/plain');
 
-  // Another change 1 s later waits for the next window…
-  b.clock.advance(1000);
-  b.states.set('test', RES, 'later');
-  await settle();
-  t.equal(b.notifies.length, 2);
-  b.clock.advance(4000);
-  await settle();
-  t.equal(b.notifies.length, 3);
-  t.equal(body(b.notifies[2]), 'later full v2 text/plain');
-  // …and one after a quiet interval goes at once.
-  b.clock.advance(6000);
-  b.states.set('test', RES, 'quiet');
-  await settle();
-  t.equal(b.notifies.length, 4);
-});
+    // Another change 1 s later waits for the next window…
+    b.clock.advance(1000);
+    b.states.set('test', RES, 'later');
+    await settle();
+    t.equal(b.notifies.length, 2);
+    b.clock.advance(4000);
+    await settle();
+    t.equal(b.notifies.length, 3);
+    t.equal(body(b.notifies[2]), 'later full v2 text/plain');
+    // …and one after a quiet interval goes at once.
+    b.clock.advance(6000);
+    b.states.set('test', RES, 'quiet');
+    await settle();
+    t.equal(b.notifies.length, 4);
+  },
+);
 
 t.test('the terminal NOTIFY is not delayed by coalescing and replaces a queued one', async (t) => {
   const b = bench({ packages: [testPackage({ minNotifyInterval: 5000 })] });
@@ -75,7 +78,12 @@ t.test('notifyIntervalOverride 0: every change its own NOTIFY', async (t) => {
     b.states.set('test', RES, s);
     await settle();
   }
-  t.same(b.notifies.map(body), ['neutral full v0 text/plain', 'a full v1 text/plain', 'b full v2 text/plain', 'c full v3 text/plain']);
+  t.same(b.notifies.map(body), [
+    'neutral full v0 text/plain',
+    'a full v1 text/plain',
+    'b full v2 text/plain',
+    'c full v3 text/plain',
+  ]);
 });
 
 t.test('one NOTIFY in flight: changes meanwhile are queued, only the newest is sent next', async (t) => {
@@ -154,29 +162,36 @@ t.test('NOTIFY 408: retried with doubling back-off, then the subscription ends',
   t.equal(b.notifies.length, 3);
 });
 
-t.test('local 408 (no answer) and local 503 (transport error) are retried; success keeps the subscription', async (t) => {
-  const b = bench({ retry: { attempts: 2, backoffMs: 1000 } });
-  t.teardown(() => b.close());
-  await b.subscribe();
-  await settle();
-  // The phone never answers: Timer F gives a local 408.
-  b.serverTransport.drop = (m) => m.kind === 'request' && m.method === 'NOTIFY';
-  b.states.set('test', RES, 'lost');
-  await settle();
-  b.clock.advance(32_000);
-  await settle();
-  t.equal(b.notifier.size, 1, 'still alive after one timeout');
-  b.serverTransport.drop = false;
-  b.serverTransport.fail = (m) => m.kind === 'request' && m.method === 'NOTIFY';
-  b.clock.advance(1000);
-  await settle();
-  t.equal(b.notifier.size, 1, 'still alive after a transport error');
-  b.serverTransport.fail = false;
-  b.clock.advance(2000);
-  await settle();
-  t.equal(b.notifier.size, 1);
-  t.equal(body(b.notifies.at(-1) ?? { body: Buffer.alloc(0) }), 'lost full v3 text/plain', 'the retry delivered the state');
-});
+t.test(
+  'local 408 (no answer) and local 503 (transport error) are retried; success keeps the subscription',
+  async (t) => {
+    const b = bench({ retry: { attempts: 2, backoffMs: 1000 } });
+    t.teardown(() => b.close());
+    await b.subscribe();
+    await settle();
+    // The phone never answers: Timer F gives a local 408.
+    b.serverTransport.drop = (m) => m.kind === 'request' && m.method === 'NOTIFY';
+    b.states.set('test', RES, 'lost');
+    await settle();
+    b.clock.advance(32_000);
+    await settle();
+    t.equal(b.notifier.size, 1, 'still alive after one timeout');
+    b.serverTransport.drop = false;
+    b.serverTransport.fail = (m) => m.kind === 'request' && m.method === 'NOTIFY';
+    b.clock.advance(1000);
+    await settle();
+    t.equal(b.notifier.size, 1, 'still alive after a transport error');
+    b.serverTransport.fail = false;
+    b.clock.advance(2000);
+    await settle();
+    t.equal(b.notifier.size, 1);
+    t.equal(
+      body(b.notifies.at(-1) ?? { body: Buffer.alloc(0) }),
+      'lost full v3 text/plain',
+      'the retry delivered the state',
+    );
+  },
+);
 
 t.test('NOTIFY 401 is answered once with credentials', async (t) => {
   const asked: StoredSubscription[] = [];

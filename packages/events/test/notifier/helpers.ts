@@ -16,7 +16,13 @@ import {
   type SipRequest,
   type SipResponse,
 } from '@herald/sip';
-import { MemorySubscriptionStore, Notifier, ResourceStates, type EventPackage, type NotifierOptions } from '@herald/events';
+import {
+  MemorySubscriptionStore,
+  Notifier,
+  ResourceStates,
+  type EventPackage,
+  type NotifierOptions,
+} from '@herald/events';
 
 /** Where the phone sends: the server end of the loop. */
 export const SERVER = { transport: 'udp' as const, address: '127.0.0.2', port: 5060 };
@@ -118,9 +124,16 @@ const DEFAULTS: Array<[string, string]> = [
 ];
 
 /** An initial SUBSCRIBE from alice to `uri`. */
-export function subscribeRequest(phone: Endpoint, headers: Array<[string, string]>, uri = 'sip:bob@127.0.0.2'): SipRequest {
+export function subscribeRequest(
+  phone: Endpoint,
+  headers: Array<[string, string]>,
+  uri = 'sip:bob@127.0.0.2',
+): SipRequest {
   const names = new Set(headers.map(([n]) => n.toLowerCase()));
-  const merged = [...DEFAULTS.filter(([n]) => !names.has(n.toLowerCase())), ...headers.filter(([, v]) => v !== '<omit>')];
+  const merged = [
+    ...DEFAULTS.filter(([n]) => !names.has(n.toLowerCase())),
+    ...headers.filter(([, v]) => v !== '<omit>'),
+  ];
   return phone.createRequest({
     method: 'SUBSCRIBE',
     uri,
@@ -138,7 +151,10 @@ export function phoneDialog(s: Subscribed): Dialog {
 }
 
 /** An in-dialog SUBSCRIBE (refresh / unsubscribe); returns the request and the advanced dialog. */
-export function inDialogSubscribe(dialog: Dialog, headers: Array<[string, string]>): { request: SipRequest; dialog: Dialog } {
+export function inDialogSubscribe(
+  dialog: Dialog,
+  headers: Array<[string, string]>,
+): { request: SipRequest; dialog: Dialog } {
   return createInDialogRequest(dialog, 'SUBSCRIBE', {
     headers: [['Contact', '<sip:alice@127.0.0.1:5060>'], ...headers],
   });

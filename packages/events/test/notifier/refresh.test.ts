@@ -155,7 +155,11 @@ t.test('Event id: subscriptions to one event in one dialog are distinct (RFC 666
   t.equal(b.notifies.length, 4);
   t.equal(h(b.notifies[3], 'Event'), 'test;id=1');
   const seqs = b.notifies.map((n) => n.cseq?.seq ?? 0);
-  t.same([...seqs].sort((x, y) => x - y), seqs, 'one increasing CSeq space per dialog');
+  t.same(
+    [...seqs].sort((x, y) => x - y),
+    seqs,
+    'one increasing CSeq space per dialog',
+  );
   t.equal(new Set(seqs).size, seqs.length);
   // The surviving record carries the dialog's newest CSeq.
   const [stored] = await b.store.all();

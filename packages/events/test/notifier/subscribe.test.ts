@@ -164,38 +164,43 @@ t.test('fetch (Expires: 0, no To tag): 200, one terminated NOTIFY with state, no
   t.equal(b.notifies.length, 1, 'no NOTIFY after a fetch');
 });
 
-t.test('a retransmitted SUBSCRIBE is absorbed; a merged duplicate gets 482 (RFC 6665 §4.1.2, RFC 3261 §8.2.2.2)', async (t) => {
-  const b = bench();
-  t.teardown(() => b.close());
-  // Lose the first 200 so the phone's transaction retransmits the SUBSCRIBE (Timer E).
-  let dropped = false;
-  b.serverTransport.drop = (m) => {
-    if (!dropped && m.kind === 'response' && m.cseq?.method === 'SUBSCRIBE') return (dropped = true);
-    return false;
-  };
-  const pending = b.subscribe();
-  await settle();
-  b.clock.advance(500);
-  await settle();
-  const r = await pending;
-  t.equal(r.response.status, 200);
-  const subscribes = b.serverTransport.received.filter(({ message }) => message.kind === 'request' && message.method === 'SUBSCRIBE');
-  t.equal(subscribes.length, 2, 'the server saw the retransmission');
-  t.equal(b.notifier.size, 1, 'one subscription');
+t.test(
+  'a retransmitted SUBSCRIBE is absorbed; a merged duplicate gets 482 (RFC 6665 §4.1.2, RFC 3261 §8.2.2.2)',
+  async (t) => {
+    const b = bench();
+    t.teardown(() => b.close());
+    // Lose the first 200 so the phone's transaction retransmits the SUBSCRIBE (Timer E).
+    let dropped = false;
+    b.serverTransport.drop = (m) => {
+      if (!dropped && m.kind === 'response' && m.cseq?.method === 'SUBSCRIBE') return (dropped = true);
+      return false;
+    };
+    const pending = b.subscribe();
+    await settle();
+    b.clock.advance(500);
+    await settle();
+    const r = await pending;
+    t.equal(r.response.status, 200);
+    const subscribes = b.serverTransport.received.filter(
+      ({ message }) => message.kind === 'request' && message.method === 'SUBSCRIBE',
+    );
+    t.equal(subscribes.length, 2, 'the server saw the retransmission');
+    t.equal(b.notifier.size, 1, 'one subscription');
 
-  // The same request forked back to us on another branch (same From tag, Call-ID, CSeq; no To tag).
-  const copy = b.phone.createRequest({
-    method: 'SUBSCRIBE',
-    uri: 'sip:bob@127.0.0.2',
-    from: r.request.headers.get('From') ?? '',
-    callId: r.request.callId,
-    cseq: r.request.cseq?.seq,
-    contact: '<sip:alice@127.0.0.1:5060>',
-    headers: [['Event', 'test']],
-  });
-  const merged = await b.phone.request(copy, { to: { transport: 'udp', address: '127.0.0.2', port: 5060 } });
-  t.equal(merged.status, 482);
-  await settle();
-  t.equal(b.notifier.size, 1, 'still one subscription');
-  t.equal(b.notifies.length, 1, 'one initial NOTIFY');
-});
+    // The same request forked back to us on another branch (same From tag, Call-ID, CSeq; no To tag).
+    const copy = b.phone.createRequest({
+      method: 'SUBSCRIBE',
+      uri: 'sip:bob@127.0.0.2',
+      from: r.request.headers.get('From') ?? '',
+      callId: r.request.callId,
+      cseq: r.request.cseq?.seq,
+      contact: '<sip:alice@127.0.0.1:5060>',
+      headers: [['Event', 'test']],
+    });
+    const merged = await b.phone.request(copy, { to: { transport: 'udp', address: '127.0.0.2', port: 5060 } });
+    t.equal(merged.status, 482);
+    await settle();
+    t.equal(b.notifier.size, 1, 'still one subscription');
+    t.equal(b.notifies.length, 1, 'one initial NOTIFY');
+  },
+);
