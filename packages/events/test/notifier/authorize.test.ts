@@ -2,7 +2,7 @@
 // polite block, 404) and watcher bookkeeping for presence.winfo (RFC 3857).
 import t from 'tap';
 import type { AuthorizeDecision, AuthorizeInfo, WatcherChange } from '@herald/events';
-import { bench, h, inDialogSubscribe, phoneDialog, settle } from './helpers.js';
+import { bench, h, inDialogSubscribe, phoneDialog, settle } from './fixtures/bench.js';
 
 const RES = 'sip:bob@127.0.0.2';
 

@@ -4,7 +4,7 @@
 import t from 'tap';
 import { DigestClient } from '@herald/sip';
 import { MemorySubscriptionStore, type StoredSubscription, type WatcherChange } from '@herald/events';
-import { bench, h, inDialogSubscribe, phoneDialog, settle, testPackage } from './helpers.js';
+import { bench, h, inDialogSubscribe, phoneDialog, settle, testPackage } from './fixtures/bench.js';
 
 const RES = 'sip:bob@127.0.0.2';
 const body = (n: { body: Buffer }): string => n.body.toString();

@@ -1,7 +1,7 @@
 // In-dialog SUBSCRIBEs (RFC 6665 §4.2.1.2, §4.2.1.4), expiry, unknown dialogs,
 // CSeq order (RFC 3261 §12.2.2) and Event ids (RFC 6665 §7.2.1).
 import t from 'tap';
-import { bench, h, inDialogSubscribe, phoneDialog, settle } from './helpers.js';
+import { bench, h, inDialogSubscribe, phoneDialog, settle } from './fixtures/bench.js';
 
 t.test('refresh: new expiry, 200, NOTIFY with full current state', async (t) => {
   const b = bench();

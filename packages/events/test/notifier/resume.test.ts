@@ -3,7 +3,7 @@
 import t from 'tap';
 import { Endpoint, ManualClock, TransportLayer } from '@herald/sip';
 import { MemorySubscriptionStore, Notifier, ResourceStates, type StoredSubscription } from '@herald/events';
-import { bench, h, inDialogSubscribe, phoneDialog, settle, testPackage } from './helpers.js';
+import { bench, h, inDialogSubscribe, phoneDialog, settle, testPackage } from './fixtures/bench.js';
 
 const RES = 'sip:bob@127.0.0.2';
 

@@ -1,7 +1,7 @@
 // New subscriptions (RFC 6665 §4.2.1.1, §4.1.2): Event, Expires and Accept
 // checks, the 2xx, and the initial NOTIFY in the same dialog after the 2xx.
 import t from 'tap';
-import { bench, h, settle, testPackage } from './helpers.js';
+import { bench, h, settle, testPackage } from './fixtures/bench.js';
 
 t.test('unknown or missing Event → 489 with Allow-Events', async (t) => {
   const b = bench({ packages: [testPackage(), testPackage({ event: 'other' })] });
