@@ -49,7 +49,7 @@ export function parseNameAddr(s: string): NameAddr {
   const uri: SipUri = parseUri(uriText);
   const params: Params = new Map();
   if (parseParams(s, i, params) !== s.length) bad();
-  return displayName === undefined ? { uri, params } : { displayName, uri, params };
+  return { displayName, uri, params };
 }
 
 /** Quotes a display name (RFC 3261 §25.1 `quoted-string`), escaping `"` and `\`. */

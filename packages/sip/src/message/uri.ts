@@ -154,11 +154,8 @@ function parseSip(s: string, scheme: string, colon: number): SipUri {
     headers = new Map();
     parseUriHeaders(s, i, headers, s);
   }
-  const uri: { -readonly [K in keyof SipUri]: SipUri[K] } = { scheme, host, params, headers, raw: s };
-  if (user !== undefined) uri.user = user;
-  if (password !== undefined) uri.password = password;
-  if (port !== undefined) uri.port = port;
-  return uri;
+  // One object shape for every URI (absent parts are undefined), so code reading them stays monomorphic.
+  return { scheme, user, password, host, port, params, headers, raw: s };
 }
 
 const TEL = new Uint8Array(128);
@@ -172,7 +169,8 @@ function parseTel(s: string, colon: number): SipUri {
   const params: Params = new Map();
   const end = parseUriParams(s, i, params, s);
   if (end !== s.length) bad(s);
-  return { scheme: 'tel', user: decode(s.slice(start, i), s), host: '', params, headers: new Map(), raw: s };
+  const user = decode(s.slice(start, i), s);
+  return { scheme: 'tel', user, password: undefined, host: '', port: undefined, params, headers: NO_HEADERS, raw: s };
 }
 
 /**
@@ -189,7 +187,16 @@ export function parseUri(s: string): SipUri {
     const c = s.charCodeAt(i);
     if (c <= 32 || c === 60 || c === 62 || c === 34 || c === 127) bad(s);
   }
-  return { scheme, host: '', params: new Map(), headers: new Map(), raw: s };
+  return {
+    scheme,
+    user: undefined,
+    password: undefined,
+    host: '',
+    port: undefined,
+    params: new Map(),
+    headers: NO_HEADERS,
+    raw: s,
+  };
 }
 
 function formatUriParams(params: Params): string {
@@ -236,14 +243,14 @@ export function createUri(init: UriInit): SipUri {
   const headers = init.headers instanceof Map ? new Map(init.headers) : new Map(Object.entries(init.headers ?? {}));
   const uri: { -readonly [K in keyof SipUri]: SipUri[K] } = {
     scheme: (init.scheme ?? 'sip').toLowerCase(),
+    user: init.user,
+    password: init.password,
     host: init.host.toLowerCase(),
+    port: init.port,
     params,
     headers,
     raw: '',
   };
-  if (init.user !== undefined) uri.user = init.user;
-  if (init.password !== undefined) uri.password = init.password;
-  if (init.port !== undefined) uri.port = init.port;
   uri.raw = formatUri(uri);
   return uri;
 }

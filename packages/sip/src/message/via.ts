@@ -77,19 +77,21 @@ export function parseVia(s: string): Via {
   }
   const params: Params = new Map();
   if (parseParams(s, i, params) !== s.length) bad();
-  const via: { -readonly [K in keyof Via]: Via[K] } = { protocol: name + '/' + version, transport, host, params };
-  if (port !== undefined) via.port = port;
-  const branch = params.get('branch');
-  if (branch) via.branch = branch;
-  const received = params.get('received');
-  if (received) via.received = received;
-  if (params.has('rport')) {
-    const r = params.get('rport') ?? null;
-    via.rport = r === null ? true : readNumber(r, 65535);
-  }
-  const maddr = params.get('maddr');
-  if (maddr) via.maddr = maddr;
-  if (params.has('ttl')) via.ttl = readNumber(params.get('ttl') ?? null, 255);
+  const rport = params.get('rport');
+  const ttl = params.get('ttl');
+  // One object shape for every Via (absent parts are undefined).
+  const via: Via = {
+    protocol: name + '/' + version,
+    transport,
+    host,
+    port,
+    params,
+    branch: params.get('branch') || undefined,
+    received: params.get('received') || undefined,
+    rport: rport === undefined ? undefined : rport === null ? true : readNumber(rport, 65535),
+    maddr: params.get('maddr') || undefined,
+    ttl: ttl === undefined ? undefined : readNumber(ttl, 255),
+  };
   return via;
 }
 
@@ -111,17 +113,18 @@ export function createVia(init: ViaInit): Via {
   if (init.branch !== undefined) params.set('branch', init.branch);
   if (init.received !== undefined) params.set('received', init.received);
   if (init.rport !== undefined) params.set('rport', init.rport === true ? null : String(init.rport));
-  const via: { -readonly [K in keyof Via]: Via[K] } = {
+  return {
     protocol: 'SIP/2.0',
     transport: init.transport.toUpperCase(),
     host: init.host,
+    port: init.port,
     params,
+    branch: init.branch,
+    received: init.received,
+    rport: init.rport,
+    maddr: undefined,
+    ttl: undefined,
   };
-  if (init.port !== undefined) via.port = init.port;
-  if (init.branch !== undefined) via.branch = init.branch;
-  if (init.received !== undefined) via.received = init.received;
-  if (init.rport !== undefined) via.rport = init.rport;
-  return via;
 }
 
 /** Formats a Via value; the typed fields (branch, received, rport, maddr, ttl) win over `params`. */
