@@ -66,6 +66,7 @@ function subscription(id: string, over: Partial<StoredSubscription> = {}): Store
     expiresAt: 1_700_000_600_000,
     version: 3,
     createdAt: 1_700_000_000_000,
+    blocked: true,
     ...over,
   };
 }
@@ -119,6 +120,7 @@ export function subscriptionStoreConformance(t: Test, makeStore: () => Promise<S
     t.equal(got.eventId, undefined);
     t.equal(got.watcherDisplayName, undefined);
     t.equal(got.userAgent, undefined);
+    t.notOk(got.blocked, 'blocked absent (= false)');
     t.strictSame(got.accept, []);
     t.equal(got.dialog.localSeq, undefined);
     t.equal(got.dialog.remoteSeq, 1);

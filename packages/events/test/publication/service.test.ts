@@ -346,7 +346,7 @@ t.test('resume reloads from the store: drops expired and invalid, re-arms timers
   const left = (await h.store.all()).map((p) => `${p.resource} ${p.etag}`).sort();
   t.same(
     left,
-    [`${ALICE} ${e}`, `${ALICE} keep`],
+    [`${ALICE} ${e}`, `${ALICE} keep`].sort(),
     "expired bob and invalid carol deleted; an unconfigured package's publication left alone",
   );
   t.same(h.states.get('test-state', ALICE), { status: 'open' }, 'state recomposed');
@@ -423,4 +423,49 @@ t.test('a store failure is a 500, not a crash, and expiry errors reach onError',
     200,
     'the resource queue is not stuck',
   );
+});
+
+t.test('a malformed Event header is a 400; an Event id parameter is fine', async (t) => {
+  const h = setup();
+  t.teardown(() => h.close());
+  const bad = await publish(h, { event: ';id=1', body: doc('open') });
+  t.equal(bad.status, 400);
+  t.equal(bad.reason, 'Invalid Event Header');
+  t.equal((await publish(h, { event: 'test-state;id=7', body: doc('open') })).status, 200);
+});
+
+t.test('a custom ETag generator is used; one that keeps colliding is a server error', async (t) => {
+  const h = setup({ etag: () => 'fixed-tag' });
+  t.teardown(() => h.close());
+  const first = await publish(h, { body: doc('open') });
+  t.equal(first.headers.get('SIP-ETag'), 'fixed-tag');
+  t.equal((await publish(h, { body: doc('again') })).status, 500, 'never two publications with one ETag');
+  t.equal(await h.store.count(), 1);
+});
+
+t.test('publications stored by someone else are parsed on demand and expire on their own instant', async (t) => {
+  const h = setup();
+  t.teardown(() => h.close());
+  const now = h.clock.now();
+  const base = { event: 'test-state', resource: ALICE, contentType: STATE_TYPE, createdAt: now, updatedAt: now };
+  await h.store.put({ ...base, etag: 'peer', body: Buffer.from(doc('remote')), expiresAt: now + 60_000 });
+  await h.store.put({ ...base, etag: 'junk', body: Buffer.from('junk'), expiresAt: now + 60_000 });
+  const docs = await h.service.publications('test-state', ALICE);
+  t.same(docs.map((d) => [d.etag, d.parsed]).sort(), [
+    ['junk', undefined],
+    ['peer', { status: 'remote' }],
+  ]);
+  // Our own publication; then another node refreshes it in place (same ETag, later expiry).
+  const own = await publish(h, { uri: 'sip:bob@example.test', expires: 60, body: doc('x') });
+  const etag = own.headers.get('SIP-ETag') ?? '';
+  const [stored] = await h.store.byResource('test-state', 'sip:bob@example.test');
+  await h.store.put({ ...stored, expiresAt: stored.expiresAt + 30_000 });
+  await advance(h, 60_000);
+  t.ok(
+    await h.store.get('test-state', 'sip:bob@example.test', etag),
+    'a timer firing early re-arms instead of deleting',
+  );
+  await advance(h, 30_000);
+  t.equal(await h.store.get('test-state', 'sip:bob@example.test', etag), undefined, 'removed at the stored instant');
+  t.equal(h.states.get('test-state', 'sip:bob@example.test'), undefined);
 });
