@@ -86,7 +86,10 @@ export function createResponse(
     lines.push({ def, value: v });
   }
   for (const line of toLines(opts?.headers)) lines.push(line);
-  return new Response(status, reason ?? reasonPhrase(status), lines, toBody(opts?.body));
+  const res = new Response(status, reason ?? reasonPhrase(status), lines, toBody(opts?.body));
+  // Copied headers go back out as the same octets, even from a request that was not UTF-8.
+  if (request instanceof Request) res.headerEncoding = request.headerEncoding;
+  return res;
 }
 
 function copiedHeaders(request: SipRequest, status: number): Array<[string, string]> {

@@ -58,6 +58,15 @@ function looksLikeVersion(v: string): boolean {
   return readDecimal(v.slice(4, dot), 1e9) >= 0 && readDecimal(v.slice(dot + 1), 1e9) >= 0;
 }
 
+/** True when `s` holds a control char, SP, DEL or `<`/`>` (none may appear in a Request-URI, RFC 3261 §25.1). */
+function hasControl(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c <= 32 || c === 127 || c === 60 || c === 62) return true;
+  }
+  return false;
+}
+
 interface StartLine {
   isRequest: boolean;
   method: string;
@@ -93,7 +102,7 @@ function parseStartLine(line: string, fail: Failure): StartLine {
   out.uri = line.slice(sp1 + 1, sp2);
   const version = line.slice(sp2 + 1);
   if (!allIn(TOKEN, out.method)) fail.note('Malformed method');
-  if (schemeEnd(out.uri) < 0 || out.uri.indexOf('\t') >= 0) fail.note('Malformed Request-URI');
+  if (schemeEnd(out.uri) < 0 || hasControl(out.uri)) fail.note('Malformed Request-URI');
   if (!isSipVersion(version)) {
     if (looksLikeVersion(version)) fail.note('Version Not Supported', 505);
     else fail.note('Malformed Request-Line');

@@ -192,6 +192,9 @@ t.test('start line strictness', (t) => {
     'OPT@ONS sip:bob@example.com SIP/2.0',
     'OPTIONS bob SIP/2.0',
     'OPTIONS sip:bob@example.com HTTP/1.1',
+    'OPTIONS sip:bob\u0000@example.com SIP/2.0',
+    'OPTIONS sip:bob@example.com\r SIP/2.0',
+    'OPTIONS sip:<bob>@example.com SIP/2.0',
   ];
   for (const line of bad) {
     const e = parseError(OPTIONS().replace('OPTIONS sip:bob@example.com SIP/2.0', line));
