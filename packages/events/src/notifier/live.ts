@@ -68,12 +68,12 @@ export function watcherRecordOf(live: Live, now: number): WatcherRecord {
   const sub = live.sub;
   return {
     subscriptionId: sub.id,
-    event: sub.event,
+    package: sub.event,
     resource: sub.resource,
     watcher: sub.watcher,
     displayName: sub.watcherDisplayName,
     status: sub.status,
-    lastEvent: live.lastEvent,
+    event: live.lastEvent,
     blocked: sub.blocked === true,
     createdAt: sub.createdAt,
     duration: Math.max(0, Math.floor((now - sub.createdAt) / 1000)),

@@ -88,15 +88,15 @@ export type WatcherEvent =
 /** One watcher of a resource, for `presence.winfo`. */
 export interface WatcherRecord {
   readonly subscriptionId: string;
-  /** Event package watched. */
-  readonly event: string;
+  /** Event package watched (`presence`, …). */
+  readonly package: string;
   readonly resource: string;
   /** The watcher, normalized `sip:user@host`. */
   readonly watcher: string;
   readonly displayName?: string;
   readonly status: SubscriptionStatus;
-  /** The event of the last change (RFC 3857 §3.2.4). */
-  readonly lastEvent: WatcherEvent;
+  /** The event of the watcher's last state change (RFC 3857 §3.2.4). */
+  readonly event: WatcherEvent;
   /** True when the watcher is politely blocked (it sees `active` and a neutral body). */
   readonly blocked: boolean;
   /** Clock ms of creation. */

@@ -55,7 +55,7 @@ t.test('async hook, pending: neutral NOTIFY until approve → active with full s
 
   const [w] = b.notifier.watchers('test', RES);
   t.equal(w.status, 'pending');
-  t.equal(w.lastEvent, 'subscribe');
+  t.equal(w.event, 'subscribe');
   t.ok(b.notifier.approve(w.subscriptionId));
   t.notOk(b.notifier.approve(w.subscriptionId), 'approve twice is refused');
   await settle();
@@ -126,7 +126,8 @@ t.test('watchers(): one record per subscription, with duration and events', asyn
   t.equal(ws[0].watcher, 'sip:alice@127.0.0.1');
   t.equal(ws[0].displayName, 'Alice');
   t.equal(ws[0].duration, 42);
-  t.equal(ws[0].event, 'test');
+  t.equal(ws[0].package, 'test');
+  t.equal(ws[0].event, 'subscribe');
   t.equal(ws[0].resource, RES);
   t.equal(ws[0].blocked, false);
   t.equal(b.notifier.watchers('test', 'sip:carol@127.0.0.2').length, 1);
