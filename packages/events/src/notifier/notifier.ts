@@ -3,7 +3,7 @@
  * fetch), keeps subscriptions in a {@link SubscriptionStore}, and sends
  * NOTIFYs when resource state changes, paced by the delivery machine.
  */
-import { createUasDialog, dialogIdOfIncomingRequest, dialogKey, receiveInDialogRequest } from '@herald/sip';
+import { createUasDialog, dialogIdOfIncomingRequest, receiveInDialogRequest } from '@herald/sip';
 import type { Dialog, IncomingRequest } from '@herald/sip';
 import { randomUUID } from 'node:crypto';
 import type { EventPackage } from '../package.js';
@@ -11,14 +11,8 @@ import { resourceKey } from '../resource-key.js';
 import type { ResourceChange, ResourceStates } from '../resource-states.js';
 import type { StoredSubscription, SubscriptionStore } from '../store.js';
 import { initialDelivery } from './delivery.js';
-import {
-  type Live,
-  type SharedDialog,
-  newestDialog,
-  resourceIndexKey,
-  subscriptionKey,
-  watcherRecordOf,
-} from './live.js';
+import { type Live, type SharedDialog, watcherRecordOf } from './live.js';
+import { LiveTable } from './live-table.js';
 import { acceptValues, negotiateAccept, negotiateEvent, negotiateExpires } from './negotiate.js';
 import { contactValue } from './notify-request.js';
 import { NotifySender } from './sender.js';
@@ -40,10 +34,7 @@ export class Notifier {
   private readonly packages = new Map<string, EventPackage>();
   private readonly options: NotifierOptions;
   private readonly sender: NotifySender;
-  private readonly byId = new Map<string, Live>();
-  private readonly byKey = new Map<string, string>();
-  private readonly byResource = new Map<string, Set<string>>();
-  private readonly dialogs = new Map<string, SharedDialog>();
+  private readonly table = new LiveTable();
   private readonly listeners = new Set<(change: WatcherChange) => void>();
   private readonly stopListening: () => void;
   private readonly newId: () => string;
@@ -72,17 +63,17 @@ export class Notifier {
 
   /** Number of running subscriptions. */
   get size(): number {
-    return this.byId.size;
+    return this.table.size;
   }
 
   /** A running subscription's stored record. */
   subscription(id: string): StoredSubscription | undefined {
-    return this.byId.get(id)?.sub;
+    return this.table.get(id)?.sub;
   }
 
   /** Pending → active, then a NOTIFY with full state (RFC 6665 §4.2.1.1). False when not pending. */
   approve(subscriptionId: string): boolean {
-    const live = this.byId.get(subscriptionId);
+    const live = this.table.get(subscriptionId);
     if (!live || live.removed || live.sub.status !== 'pending') return false;
     live.sub = { ...live.sub, status: 'active' };
     this.emit(live, 'approved');
@@ -93,7 +84,7 @@ export class Notifier {
 
   /** Ends a subscription with `terminated;reason=rejected` (RFC 6665 §4.2.2). False when unknown. */
   reject(subscriptionId: string): boolean {
-    const live = this.byId.get(subscriptionId);
+    const live = this.table.get(subscriptionId);
     if (!live || live.removed) return false;
     this.terminate(live, 'rejected', 'rejected');
     return true;
@@ -101,7 +92,7 @@ export class Notifier {
 
   /** Makes the next NOTIFY carry full state and sends it at once. False when unknown. */
   requestFullState(subscriptionId: string): boolean {
-    const live = this.byId.get(subscriptionId);
+    const live = this.table.get(subscriptionId);
     if (!live || live.removed) return false;
     live.forceFull = true;
     this.sender.step(live, { type: 'immediate', now: this.host.clock.now() });
@@ -110,14 +101,8 @@ export class Notifier {
 
   /** Watchers of one resource for one event, for `presence.winfo`. */
   watchers(event: string, resource: string): WatcherRecord[] {
-    const ids = this.byResource.get(resourceIndexKey(event, resource)) ?? new Set<string>();
     const now = this.host.clock.now();
-    const out: WatcherRecord[] = [];
-    for (const id of ids) {
-      const live = this.byId.get(id);
-      if (live) out.push(watcherRecordOf(live, now));
-    }
-    return out;
+    return this.table.watching(event, resource).map((live) => watcherRecordOf(live, now));
   }
 
   /** Listens to watcher changes (subscribe, approve, end); returns the unsubscribe function. */
@@ -136,7 +121,7 @@ export class Notifier {
     const expired: StoredSubscription[] = [];
     let resumed = 0;
     for (const sub of await this.store.all()) {
-      if (this.byId.has(sub.id)) continue;
+      if (this.table.get(sub.id)) continue;
       const pkg = this.packages.get(sub.event);
       if (!pkg) {
         this.options.logger?.warn('notifier: stored subscription for an unknown event left alone', {
@@ -151,10 +136,10 @@ export class Notifier {
         this.options.onExpiredWhileDown?.(sub);
         continue;
       }
-      const shared = this.sharedDialog(sub.dialog);
+      const shared = this.table.share(sub.dialog);
       const live = this.makeLive(sub, pkg, shared, false);
       live.lastEvent = sub.status === 'pending' ? 'subscribe' : 'approved';
-      this.index(live);
+      this.table.index(live);
       this.armExpiry(live);
       resumed++;
     }
@@ -165,14 +150,11 @@ export class Notifier {
   close(): void {
     this.closed = true;
     this.stopListening();
-    for (const live of this.byId.values()) {
+    for (const live of this.table.values()) {
       live.timer?.();
       live.expiry?.();
     }
-    this.byId.clear();
-    this.byKey.clear();
-    this.byResource.clear();
-    this.dialogs.clear();
+    this.table.clear();
   }
 
   // ---- SUBSCRIBE ----
@@ -190,14 +172,13 @@ export class Notifier {
 
     // RFC 3261 §12.2.2: a request naming a dialog we do not have gets 481.
     const id = dialogIdOfIncomingRequest(request);
-    const shared = id ? this.dialogs.get(dialogKey(id)) : undefined;
+    const shared = id ? this.table.dialog(id) : undefined;
     if (!shared) return void incoming.respond(481, 'Subscription Does Not Exist');
     const checked = receiveInDialogRequest(shared.dialog, request);
     if (!checked.ok) return void incoming.respond(checked.status, checked.reason);
     shared.dialog = checked.dialog;
 
-    const liveId = this.byKey.get(subscriptionKey(dialogKey(shared.dialog.id), pkg.event, eventId));
-    const live = liveId === undefined ? undefined : this.byId.get(liveId);
+    const live = this.table.inDialog(shared, pkg.event, eventId);
     if (!live) {
       // RFC 6665 §4.2.1.4: unsubscribing from nothing is 481; a new event or id in the dialog is a new subscription.
       if (request.expires === 0) return void incoming.respond(481, 'Subscription Does Not Exist');
@@ -286,20 +267,18 @@ export class Notifier {
       return;
     }
 
-    const shared = existing ?? this.sharedDialog(dialog);
+    const shared = existing ?? this.table.share(dialog);
     const live = this.makeLive(sub, pkg, shared, false);
     // Stored before the 2xx: a subscription we acknowledged must survive a crash.
     try {
       await this.persist(live);
     } catch (err) {
-      this.byId.delete(sub.id);
-      shared.members.delete(sub.id);
-      if (shared.members.size === 0 && !existing) this.dialogs.delete(dialogKey(dialog.id));
+      this.table.forget(live);
       throw err;
     }
     if (this.closed) return;
     this.respondOk(incoming, expires.value, this.options.respondWith202 ? 202 : 200);
-    this.index(live);
+    this.table.index(live);
     this.emit(live, 'subscribe');
     this.armExpiry(live);
     // RFC 6665 §4.2.1.1: the initial NOTIFY goes out at once, after the 2xx.
@@ -318,12 +297,9 @@ export class Notifier {
   // ---- state and lifecycle ----
 
   private onStateChange(change: ResourceChange): void {
-    const ids = this.byResource.get(resourceIndexKey(change.event, change.resource));
-    if (!ids) return;
     const now = this.host.clock.now();
-    for (const id of ids) {
-      const live = this.byId.get(id);
-      if (!live || live.removed) continue;
+    for (const live of this.table.watching(change.event, change.resource)) {
+      if (live.removed) continue;
       if (change.delta === undefined) live.deltasComplete = false;
       else live.deltas.push(change.delta);
       // Pending and politely blocked watchers see a neutral body that no change alters.
@@ -347,19 +323,15 @@ export class Notifier {
       this.options.logger?.warn('notifier: NOTIFY delivery failed, subscription ended', { id: live.sub.id, reason });
       this.remove(live, 'deactivated');
     }
-    if (!live.ephemeral) this.byId.delete(live.sub.id);
+    if (!live.ephemeral) this.table.forget(live);
   }
 
   private remove(live: Live, event: WatcherEvent): void {
     live.removed = true;
     live.endedPending = live.sub.status === 'pending';
     live.expiry?.();
+    if (!live.ephemeral) this.table.unindex(live);
     live.sub = { ...live.sub, status: 'terminated' };
-    const key = dialogKey(live.shared.dialog.id);
-    this.byKey.delete(subscriptionKey(key, live.sub.event, live.sub.eventId));
-    this.byResource.get(resourceIndexKey(live.sub.event, live.sub.resource))?.delete(live.sub.id);
-    live.shared.members.delete(live.sub.id);
-    if (live.shared.members.size === 0) this.dialogs.delete(key);
     if (!live.ephemeral) {
       live.saving = live.saving
         .then(() => this.store.delete(live.sub.id))
@@ -401,28 +373,8 @@ export class Notifier {
       ephemeral,
       saving: Promise.resolve(),
     };
-    if (!ephemeral) {
-      shared.members.add(sub.id);
-      this.byId.set(sub.id, live);
-    }
+    if (!ephemeral) this.table.add(live);
     return live;
-  }
-
-  private index(live: Live): void {
-    const sub = live.sub;
-    this.byKey.set(subscriptionKey(dialogKey(live.shared.dialog.id), sub.event, sub.eventId), sub.id);
-    const rk = resourceIndexKey(sub.event, sub.resource);
-    let ids = this.byResource.get(rk);
-    if (!ids) this.byResource.set(rk, (ids = new Set()));
-    ids.add(sub.id);
-  }
-
-  private sharedDialog(dialog: Dialog): SharedDialog {
-    const key = dialogKey(dialog.id);
-    let shared = this.dialogs.get(key);
-    if (!shared) this.dialogs.set(key, (shared = { dialog, members: new Set() }));
-    else shared.dialog = newestDialog(shared.dialog, dialog);
-    return shared;
   }
 
   /** Writes the subscription (with its dialog's newest CSeqs) to the store, in order. */
@@ -430,7 +382,7 @@ export class Notifier {
     if (live.ephemeral) return Promise.resolve();
     if (live.removed) {
       // Its record is gone, but the dialog's CSeq moved: keep a sibling in the same dialog up to date.
-      const sibling = [...live.shared.members].map((id) => this.byId.get(id)).find((l) => l && !l.removed);
+      const sibling = this.table.sibling(live);
       return sibling ? this.persist(sibling) : Promise.resolve();
     }
     live.sub = { ...live.sub, dialog: live.shared.dialog };
