@@ -138,8 +138,9 @@ const IDS: Record<string, HeaderId> = {
 };
 
 const TABLE = new Map<string, HeaderDef>();
-/** Known headers by name length, for lookups straight from the message text. */
-const BY_LENGTH: HeaderDef[][] = [];
+/** Known headers by name length and first letter, for lookups straight from the message text. */
+const BY_SHAPE = new Map<number, HeaderDef[]>();
+const shapeKey = (length: number, firstLower: number): number => length * 128 + firstLower;
 /** Compact forms by lower-case char code. */
 const COMPACT: Array<HeaderDef | undefined> = new Array<HeaderDef | undefined>(128).fill(undefined);
 let nextBit = 0;
@@ -150,7 +151,10 @@ for (const [name, shape, compact] of KNOWN) {
   const def: HeaderDef = { name, key, shape, id: IDS[key] ?? HeaderId.Other, bit };
   TABLE.set(def.key, def);
   TABLE.set(name, def);
-  (BY_LENGTH[key.length] ??= []).push(def);
+  const sk = shapeKey(key.length, key.charCodeAt(0));
+  const bucket = BY_SHAPE.get(sk);
+  if (bucket === undefined) BY_SHAPE.set(sk, [def]);
+  else bucket.push(def);
   if (compact !== undefined) {
     TABLE.set(compact, def);
     TABLE.set(compact.toUpperCase(), def);
@@ -189,7 +193,7 @@ export function headerDefAt(s: string, start: number, end: number): HeaderDef {
     const compact = COMPACT[s.charCodeAt(start) | 0x20];
     if (compact !== undefined) return compact;
   } else {
-    const candidates = BY_LENGTH[len];
+    const candidates = BY_SHAPE.get(shapeKey(len, (s.charCodeAt(start) | 0x20) & 127));
     if (candidates !== undefined) {
       for (const def of candidates) {
         const key = def.key;

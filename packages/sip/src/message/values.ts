@@ -108,16 +108,35 @@ export function mediaType(v: string): string {
 
 /**
  * Cheap structural check of a From/To value: balanced quotes (with escapes)
- * and at most one `<…>` pair. The full parse stays lazy.
+ * and at most one `<…>` pair. The full parse stays lazy. Uses indexOf for the
+ * common shapes (`<uri>;p`, `"Name" <uri>;p`), a char loop otherwise.
  */
 export function addressShapeOk(v: string): boolean {
-  if (v.indexOf('"') < 0) {
-    // No quotes (the usual To): indexOf is much cheaper than a char loop.
-    const lt = v.indexOf('<');
-    const gt = v.indexOf('>');
-    if (lt < 0) return gt < 0;
-    return gt > lt && v.indexOf('<', lt + 1) < 0 && v.indexOf('>', gt + 1) < 0;
+  let from = 0;
+  const q = v.indexOf('"');
+  if (q >= 0) {
+    if (skipWs(v, 0) !== q) return addressShapeLoop(v);
+    let j = q + 1;
+    for (;;) {
+      const end = v.indexOf('"', j);
+      if (end < 0) return false; // unterminated quoted string (RFC 4475 quotbal)
+      const esc = v.indexOf('\\', j);
+      if (esc >= 0 && esc < end) {
+        j = esc + 2;
+        continue;
+      }
+      from = end + 1;
+      break;
+    }
+    if (v.indexOf('"', from) >= 0) return addressShapeLoop(v);
   }
+  const lt = v.indexOf('<', from);
+  const gt = v.indexOf('>', from);
+  if (lt < 0) return gt < 0;
+  return gt > lt && v.indexOf('<', lt + 1) < 0 && v.indexOf('>', gt + 1) < 0;
+}
+
+function addressShapeLoop(v: string): boolean {
   let quoted = false;
   let angles = 0;
   let open = false;

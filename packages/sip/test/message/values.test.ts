@@ -15,6 +15,7 @@ import {
   parseUri,
   parseVia,
 } from '@herald/sip';
+import { addressShapeOk } from '../../src/message/values.js';
 
 t.test('sip and sips URIs', (t) => {
   const u = parseUri(
@@ -236,5 +237,24 @@ t.test('CSeq, Event and Subscription-State', (t) => {
   t.equal(parseSubscriptionState('active;expires=3600').expires, 3600);
   t.equal(parseSubscriptionState('active;expires=99999999999').expires, 2 ** 32 - 1, 'clamped');
   t.throws(() => parseSubscriptionState('active;expires=soon'), SipParseError);
+  t.end();
+});
+
+t.test('the eager From/To shape check (quotes and angle brackets)', (t) => {
+  const cases: Array<[string, boolean]> = [
+    ['"A" <sip:a@b>;tag=1', true],
+    ['"A \\" <x" <sip:a@b>', true],
+    ['"A \\\\" <sip:a@b>', true],
+    ['"A \\\\" x" <sip:a@b>', false],
+    ['"unterminated <sip:a@b>', false],
+    ['"A" <sip:a@b', false],
+    ['"A" <sip:a@b>>', false],
+    ['<sip:a@b>;p="x"', true],
+    ['<sip:a@b>;p="x', false],
+    ['sip:a@b;tag=2', true],
+    ['<sip:a@b><sip:c@d>', false],
+    ['  "A"<sip:a@b>', true],
+  ];
+  for (const [v, ok] of cases) t.equal(addressShapeOk(v), ok, v);
   t.end();
 });
