@@ -41,22 +41,19 @@ function decode(s: string, raw: string): string {
 /** Parses `;name=value` URI parameters (RFC 3261 §19.1.1, escapes decoded, names lower-cased) from `i`; returns the stop index. */
 function parseUriParams(s: string, i: number, params: Params, raw: string): number {
   while (i < s.length && s.charCodeAt(i) === 59) {
+    // One pass per parameter: find its end and `=`, and check every char.
     let j = i + 1;
     let eq = -1;
-    while (j < s.length) {
+    for (; j < s.length; j++) {
       const c = s.charCodeAt(j);
       if (c === 59 || c === 63) break;
       if (c === 61 && eq < 0) eq = j;
-      j++;
+      else if (c !== 37 && (c >= 128 || PARAMCHAR[c] === 0)) bad(raw);
     }
     const nameEnd = eq < 0 ? j : eq;
-    if (nameEnd === i + 1 || !validEscaped(PARAMCHAR, s, i + 1, nameEnd)) bad(raw);
+    if (nameEnd === i + 1) bad(raw);
     const name = decode(s.slice(i + 1, nameEnd), raw).toLowerCase();
-    if (eq < 0) params.set(name, null);
-    else {
-      if (!validEscaped(PARAMCHAR, s, eq + 1, j)) bad(raw);
-      params.set(name, decode(s.slice(eq + 1, j), raw));
-    }
+    params.set(name, eq < 0 ? null : decode(s.slice(eq + 1, j), raw));
     i = j;
   }
   return i;
