@@ -96,3 +96,41 @@ t.test('close() cancels timers and sends no terminating NOTIFY', async (t) => {
   const late = await b.subscribe();
   t.equal(late.response.status, 503, 'a closed notifier refuses new subscriptions');
 });
+
+t.test('a store that fails: SUBSCRIBE gets 500 and nothing runs; unknown stored events are left alone', async (t) => {
+  const warnings: string[] = [];
+  class BrokenStore extends MemorySubscriptionStore {
+    override async put(): Promise<void> {
+      throw new Error('disk full');
+    }
+  }
+  const b = bench({ store: new BrokenStore(), logger: { warn: (m) => warnings.push(m) } });
+  t.teardown(() => b.close());
+  const r = await b.subscribe();
+  t.equal(r.response.status, 500);
+  t.equal(b.notifier.size, 0);
+  await settle();
+  t.equal(b.notifies.length, 0);
+  t.ok(warnings.some((w) => w.includes('store write failed')));
+
+  const store = new MemorySubscriptionStore();
+  const b2 = bench({ store, packages: [testPackage(), testPackage({ event: 'gone' })] });
+  t.teardown(() => b2.close());
+  await b2.subscribe([['Event', 'gone']]);
+  const server2 = new Endpoint({
+    transport: new TransportLayer({ transports: [b2.serverTransport] }),
+    clock: b2.clock,
+  });
+  t.teardown(() => server2.close());
+  const n2 = new Notifier({
+    host: server2,
+    store,
+    states: new ResourceStates(),
+    packages: [testPackage()],
+    logger: { warn: (m) => warnings.push(m) },
+  });
+  t.teardown(() => n2.close());
+  t.equal((await n2.resume()).resumed, 0);
+  t.equal(await store.count(), 1, 'kept for a notifier that serves the event');
+  t.ok(warnings.some((w) => w.includes('unknown event')));
+});
