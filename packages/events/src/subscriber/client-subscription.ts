@@ -137,6 +137,10 @@ export class ClientSubscription extends TypedEmitter<ClientSubscriptionEvents> {
     super();
     this.machine = initialMachineState(timings.expires);
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
+    // A throwing listener must not break the protocol; it is reported as an `error` event instead.
+    this.onListenerError = (err, event) => {
+      if (event !== 'error') this.emit('error', { message: `${event} listener failed: ${String(err)}` });
+    };
   }
 
   /** Public state. */

@@ -556,3 +556,27 @@ t.test('close(): timers cancelled; close({ unsubscribe: true }) unsubscribes eve
   t.equal(s2.termination?.reason, 'unsubscribed');
   await env2.close();
 });
+
+t.test('listeners: once/off work, and a throwing listener becomes an error event, never a broken NOTIFY', async (t) => {
+  const env = setup();
+  const sub = env.subscriber.subscribe(presence());
+  const errors: string[] = [];
+  let onceCount = 0;
+  let offCount = 0;
+  sub.on('error', (e) => errors.push(e.message));
+  sub.once('notify', () => onceCount++);
+  const off = sub.on('notify', () => offCount++);
+  sub.on('notify', () => {
+    throw new Error('listener bug');
+  });
+  await settle();
+  t.equal((await env.notifier.notify(env.notifier.seen[0], 'active')).status, 200);
+  off();
+  t.equal((await env.notifier.notify(env.notifier.seen[0], 'active')).status, 200);
+  t.equal(onceCount, 1);
+  t.equal(offCount, 1);
+  t.equal(sub.listenerCount('notify'), 1);
+  t.same(errors, ['notify listener failed: Error: listener bug', 'notify listener failed: Error: listener bug']);
+  t.equal(sub.state, 'active');
+  await env.close();
+});
