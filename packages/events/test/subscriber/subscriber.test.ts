@@ -580,3 +580,72 @@ t.test('listeners: once/off work, and a throwing listener becomes an error event
   t.equal(sub.state, 'active');
   await env.close();
 });
+
+t.test(
+  'destination (outbound proxy) carries every SUBSCRIBE; an unroutable target is retried like a 503',
+  async (t) => {
+    const env = setup();
+    const proxy = { transport: 'udp' as const, address: '127.0.0.2', port: 5060 };
+    const sub = env.subscriber.subscribe(
+      presence({ target: 'sip:bob@phone.example.invalid', destination: proxy, expires: 600 }),
+    );
+    await settle();
+    t.equal(env.notifier.seen.length, 1, 'sent to the proxy, not to DNS');
+    t.equal(env.notifier.seen[0].request.requestUri, 'sip:bob@phone.example.invalid');
+    sub.refresh();
+    await settle();
+    t.equal(env.notifier.seen.length, 2, 'refresh() sends at once, through the proxy too');
+    t.equal(env.notifier.seen[1].request.callId, env.notifier.seen[0].request.callId);
+    await env.close();
+
+    const env2 = setup();
+    const errors: string[] = [];
+    const ends: Termination[] = [];
+    const bad = env2.subscriber.subscribe(presence({ target: 'tel:+15551234', onErrorRetryTime: 5 }));
+    bad.on('error', (e) => errors.push(e.message));
+    bad.on('terminated', (e) => ends.push(e));
+    await settle();
+    t.match(errors[0], /SUBSCRIBE not sent/);
+    t.same(ends, [{ reason: 'failed', status: 503, retry: true, retryAfter: undefined }]);
+    t.equal(bad.state, 'retrying');
+    await env2.close();
+  },
+);
+
+t.test('a 2xx without Contact cannot make a dialog: retried after onErrorRetryTime', async (t) => {
+  const env = setup();
+  env.notifier.scripts.push((seen) => void seen.incoming.respond(200, 'OK', { headers: [['Expires', '600']] }));
+  const ends: Termination[] = [];
+  const sub = env.subscriber.subscribe(presence({ onErrorRetryTime: 10 }));
+  sub.on('terminated', (e) => ends.push(e));
+  await settle();
+  t.same(ends, [{ reason: 'failed', status: 200, retry: true, retryAfter: undefined }]);
+  t.equal(sub.dialog, undefined);
+  await advance(env.clock, 10_000);
+  t.equal(env.notifier.seen.length, 2);
+  t.equal(sub.state, 'pending', 'the second attempt made it');
+  await env.close();
+});
+
+t.test("another fork's 2xx after a NOTIFY-made dialog: the first dialog is kept", async (t) => {
+  const env = setup();
+  env.notifier.fallback = async (seen, n) => {
+    await n.notify(seen, 'active;expires=600');
+    // Answer as if from another fork: a To tag other than the NOTIFY's From tag.
+    const response = seen.incoming.createResponse(200, 'OK', {
+      headers: [
+        ['Contact', '<sip:fork2@127.0.0.2>'],
+        ['Expires', '600'],
+      ],
+    });
+    response.headers.set('To', `${seen.request.headers.get('To') ?? ''};tag=fork2`);
+    seen.incoming.send(response);
+  };
+  const sub = env.subscriber.subscribe(presence());
+  await settle(200);
+  t.equal(sub.dialog?.id.remoteTag, env.notifier.seen[0].incoming.toTag);
+  t.equal(sub.dialog?.remoteTarget, 'sip:bob@127.0.0.2', 'not the second fork');
+  t.equal(sub.state, 'active');
+  t.ok(sub.expiresAt);
+  await env.close();
+});
