@@ -19,7 +19,7 @@ function toLines(headers: Array<[string, string]> | undefined): HeaderLine[] {
 }
 
 /** What {@link createRequest} needs. */
-export interface RequestInit {
+export interface SipRequestInit {
   method: string;
   uri: string;
   headers?: Array<[string, string]>;
@@ -27,12 +27,12 @@ export interface RequestInit {
 }
 
 /** Builds a request from parts; headers are kept in the given order (Content-Length is written by the serializer). */
-export function createRequest(init: RequestInit): SipRequest {
+export function createRequest(init: SipRequestInit): SipRequest {
   return new Request(init.method, init.uri, toLines(init.headers), toBody(init.body));
 }
 
 /** Options of {@link createResponse}. */
-export interface ResponseOptions {
+export interface SipResponseOptions {
   /** Added to To when the request's To has no tag (RFC 3261 §8.2.6.2). */
   toTag?: string;
   /** Extra headers, after the copied ones. */
@@ -77,7 +77,7 @@ export function createResponse(
   request: SipRequest,
   status: number,
   reason?: string,
-  opts?: ResponseOptions,
+  opts?: SipResponseOptions,
 ): SipResponse {
   const lines: HeaderLine[] = [];
   for (const [name, value] of copiedHeaders(request, status)) {

@@ -31,6 +31,7 @@ export const HeaderId = {
 } as const;
 export type HeaderId = (typeof HeaderId)[keyof typeof HeaderId];
 
+/** What the parser and the header store know about one header name. */
 export interface HeaderDef {
   /** Canonical spelling, used on output. */
   readonly name: string;

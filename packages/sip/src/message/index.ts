@@ -6,7 +6,7 @@ export { parseMessage } from './parser.js';
 export type { ParseOptions } from './parser.js';
 export { serializeMessage } from './serializer.js';
 export { createRequest, createResponse } from './create.js';
-export type { RequestInit, ResponseOptions } from './create.js';
+export type { SipRequestInit, SipResponseOptions } from './create.js';
 export { statelessErrorResponse } from './stateless.js';
 export { reasonPhrase } from './reason.js';
 export { parseUri, formatUri, createUri } from './uri.js';
