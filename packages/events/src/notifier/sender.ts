@@ -88,6 +88,7 @@ export class NotifySender {
       if (this.options.isClosed()) return;
       const auth = this.options.credentials?.(live.sub);
       const response = await host.request(request, { to: live.sub.flow, auth });
+      this.adoptCSeq(live, response);
       outcome = classifyNotifyResponse(response);
       if (outcome === 'end' && response.status !== 481) {
         this.options.logger?.warn('notifier: NOTIFY failed', {
@@ -103,6 +104,19 @@ export class NotifySender {
     // The watcher may have missed what failed: the retry carries full state.
     if (outcome === 'retry') live.forceFull = true;
     this.step(live, { type: 'response', outcome, now: host.clock.now() });
+  }
+
+  /**
+   * An answered 401/407 re-sends the NOTIFY with CSeq + 1 (RFC 3261 §22.2):
+   * the dialog's local sequence must move past it, or the next NOTIFY would
+   * repeat that CSeq and the watcher would refuse it (§12.2.2).
+   */
+  private adoptCSeq(live: Live, response: SipResponse): void {
+    const seq = response.cseq?.seq;
+    if (seq === undefined || seq <= (live.shared.dialog.localSeq ?? -1)) return;
+    live.shared.dialog = { ...live.shared.dialog, localSeq: seq };
+    live.sub = { ...live.sub, dialog: live.shared.dialog };
+    this.options.persist(live).catch(() => undefined);
   }
 
   /** Renders the body and builds the NOTIFY, advancing the dialog CSeq and the body version. */

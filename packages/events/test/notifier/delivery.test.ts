@@ -219,6 +219,13 @@ t.test('NOTIFY 401 is answered once with credentials', async (t) => {
   t.match(b.notifies[1].headers.get('Authorization') ?? '', /username="herald"/);
   t.equal(b.notifier.size, 1, 'authenticated NOTIFY succeeded');
   t.equal(asked.length, 1);
+  const authSeq = b.notifies[1].cseq?.seq ?? 0;
+  t.equal(authSeq, (b.notifies[0].cseq?.seq ?? 0) + 1, 'the retry took CSeq + 1');
+  t.equal((await b.store.all())[0].dialog.localSeq, authSeq, 'stored');
+  b.states.set('test', RES, 'next');
+  await settle();
+  t.equal(b.notifies.length, 4, 'next NOTIFY challenged and answered again');
+  t.ok((b.notifies[2].cseq?.seq ?? 0) > authSeq, 'the next NOTIFY does not repeat the CSeq of the authenticated retry');
 });
 
 t.test('dialog CSeq and version are stored before each NOTIFY leaves', async (t) => {
