@@ -276,7 +276,7 @@ export class Notifier {
       this.table.forget(live);
       throw err;
     }
-    if (this.closed) return;
+    if (this.closed) return void incoming.respond(503, 'Service Unavailable');
     this.respondOk(incoming, expires.value, this.options.respondWith202 ? 202 : 200);
     this.table.index(live);
     this.emit(live, 'subscribe');
