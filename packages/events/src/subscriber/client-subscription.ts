@@ -14,16 +14,11 @@ import {
   type SipRequest,
   type SipResponse,
   createInDialogRequest,
-  createRequest,
   createUacDialog,
-  createUasDialog,
-  formatNameAddr,
   generateCallId,
   generateInitialCSeq,
   generateTag,
   isLocalResponse,
-  parseNameAddr,
-  receiveInDialogRequest,
   receiveResponseInDialog,
 } from '@herald/sip';
 import type { EventHost } from '../host.js';
@@ -38,7 +33,9 @@ import {
   initialMachineState,
   reduceSubscription,
 } from './machine.js';
+import { matchNotify } from './notify-match.js';
 import type { ResolvedTimings, SubscribeOptions } from './options.js';
+import { buildInitialSubscribe, headerSeconds, subscribeHeaders } from './subscribe-request.js';
 
 /** The public state of a {@link ClientSubscription}. */
 export type ClientSubscriptionState =
@@ -89,7 +86,6 @@ export function notifyKey(callId: string, localTag: string): string {
 }
 
 interface Attempt {
-  readonly id: number;
   readonly callId: string;
   readonly localTag: string;
   /** The initial SUBSCRIBE (for the dialog built from its 2xx). */
@@ -99,24 +95,10 @@ interface Attempt {
   dialog: Dialog | undefined;
 }
 
-/** Leading delta-seconds of Retry-After (RFC 3261 §20.33) or Min-Expires. */
-function headerSeconds(response: SipResponse, name: string): number | undefined {
-  const match = /^\s*(\d+)/.exec(response.headers.get(name) ?? '');
-  return match ? Number(match[1]) : undefined;
-}
-
-function withTag(nameAddr: string, tag: string): string {
-  const parsed = parseNameAddr(nameAddr);
-  const params = new Map(parsed.params);
-  params.set('tag', tag);
-  return formatNameAddr({ ...parsed, params });
-}
-
 /** An outgoing subscription; create it with {@link Subscriber.subscribe}. */
 export class ClientSubscription extends TypedEmitter<ClientSubscriptionEvents> {
   private machine: MachineState;
   private attempt: Attempt | undefined;
-  private attempts = 0;
   private readonly timers = new Map<TimerName, { cancel: CancelTimer; generation: number }>();
   private timerGeneration = 0;
   private readonly queue: MachineInput[] = [];
@@ -224,43 +206,19 @@ export class ClientSubscription extends TypedEmitter<ClientSubscriptionEvents> {
       incoming.respond(481, 'Subscription Does Not Exist');
       return;
     }
-    const event = request.event;
-    if (!event || event.event !== this.options.event.toLowerCase()) {
-      incoming.respond(489, 'Bad Event', { headers: [['Allow-Events', this.options.event]] });
+    const verdict = matchNotify(request, {
+      event: this.options.event.toLowerCase(),
+      eventId: this.options.eventId,
+      localTag: attempt.localTag,
+      localSeq: attempt.localSeq,
+      dialog: attempt.dialog,
+    });
+    if (!verdict.ok) {
+      incoming.respond(verdict.status, verdict.reason, { headers: verdict.headers });
       return;
     }
-    if ((event.id ?? undefined) !== (this.options.eventId ?? undefined)) {
-      incoming.respond(481, 'Subscription Does Not Exist');
-      return;
-    }
-    const substate = request.subscriptionState;
-    if (!substate) {
-      incoming.respond(400, 'Missing Subscription-State');
-      return;
-    }
-    const remoteTag = request.from?.params.get('tag');
-    if (attempt.dialog) {
-      // RFC 6665 §4.1.4: forks. We keep the first dialog; NOTIFYs of any other get 481.
-      if (remoteTag !== attempt.dialog.id.remoteTag) {
-        incoming.respond(481, 'Subscription Does Not Exist');
-        return;
-      }
-      const next = receiveInDialogRequest(attempt.dialog, request);
-      if (!next.ok) {
-        incoming.respond(next.status, next.reason);
-        return;
-      }
-      attempt.dialog = next.dialog;
-    } else {
-      // RFC 6665 §4.1.2.4: a NOTIFY before the 2xx creates the dialog: remote target from its
-      // Contact, route set from its Record-Route; the later 2xx joins it.
-      const created = createUasDialog(request, attempt.localTag);
-      if (!created.ok) {
-        incoming.respond(created.status, created.reason);
-        return;
-      }
-      attempt.dialog = { ...created.dialog, role: 'uac', localSeq: attempt.localSeq };
-    }
+    attempt.dialog = verdict.dialog;
+    const substate = verdict.substate;
     incoming.respond(200, 'OK');
     const state = substate.state === 'active' || substate.state === 'terminated' ? substate.state : 'pending';
     this.emit('notify', {
@@ -360,40 +318,12 @@ export class ClientSubscription extends TypedEmitter<ClientSubscriptionEvents> {
     this.attempt = undefined;
   }
 
-  /** Headers every SUBSCRIBE of this subscription carries (RFC 6665 §4.1.2, §8.2.1). */
-  private subscribeHeaders(expires: number): Array<[string, string]> {
-    const o = this.options;
-    const headers: Array<[string, string]> = [
-      ['Contact', `<${o.contact}>`],
-      ['Event', o.eventId !== undefined ? `${o.event};id=${o.eventId}` : o.event],
-      ['Expires', String(expires)],
-    ];
-    for (const type of o.accept ?? []) headers.push(['Accept', type]);
-    if (this.link.allowEvents.length > 0) headers.push(['Allow-Events', this.link.allowEvents.join(', ')]);
-    for (const [name, value] of o.headers ?? []) headers.push([name, value]);
-    return headers;
-  }
-
   private sendInitial(expires: number): void {
     this.endAttempt();
-    const o = this.options;
-    const callId = generateCallId();
-    const localTag = generateTag();
-    const seq = generateInitialCSeq();
-    const request = createRequest({
-      method: 'SUBSCRIBE',
-      uri: o.target,
-      headers: [
-        ['Max-Forwards', '70'],
-        ...(o.route ?? []).map((route): [string, string] => ['Route', route]),
-        ['From', withTag(o.from, localTag)],
-        ['To', o.to ?? `<${o.target}>`],
-        ['Call-ID', callId],
-        ['CSeq', `${seq} SUBSCRIBE`],
-        ...this.subscribeHeaders(expires),
-      ],
-    });
-    const attempt: Attempt = { id: ++this.attempts, callId, localTag, request, localSeq: seq, dialog: undefined };
+    const ids = { callId: generateCallId(), localTag: generateTag(), seq: generateInitialCSeq() };
+    const { callId, localTag } = ids;
+    const request = buildInitialSubscribe(this.options, this.link.allowEvents, ids, expires);
+    const attempt: Attempt = { callId, localTag, request, localSeq: ids.seq, dialog: undefined };
     this.attempt = attempt;
     // Bound before sending: the NOTIFY may overtake the 2xx (RFC 6665 §4.1.2.4).
     this.link.bind(notifyKey(callId, localTag), this);
@@ -407,7 +337,7 @@ export class ClientSubscription extends TypedEmitter<ClientSubscriptionEvents> {
       return;
     }
     const built = createInDialogRequest({ ...attempt.dialog, localSeq: attempt.localSeq }, 'SUBSCRIBE', {
-      headers: this.subscribeHeaders(expires),
+      headers: subscribeHeaders(this.options, this.link.allowEvents, expires),
     });
     attempt.dialog = built.dialog;
     attempt.localSeq = built.dialog.localSeq ?? attempt.localSeq;

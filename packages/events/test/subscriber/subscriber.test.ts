@@ -649,3 +649,19 @@ t.test("another fork's 2xx after a NOTIFY-made dialog: the first dialog is kept"
   t.ok(sub.expiresAt);
   await env.close();
 });
+
+t.test('a NOTIFY with a CSeq below the last one gets 500 and is not delivered (RFC 3261 §12.2.2)', async (t) => {
+  const env = setup();
+  const notifies: NotifyEvent[] = [];
+  const sub = env.subscriber.subscribe(presence());
+  sub.on('notify', (n) => notifies.push(n));
+  await settle();
+  const seen = env.notifier.seen[0];
+  t.equal((await env.notifier.notify(seen, 'active')).status, 200);
+  const dialog = env.notifier.dialogOf(seen);
+  env.notifier.dialogs.set(dialog.id.callId, { ...dialog, localSeq: (dialog.localSeq ?? 10) - 5 });
+  t.equal((await env.notifier.notify(seen, 'terminated;reason=rejected')).status, 500);
+  t.equal(notifies.length, 1);
+  t.equal(sub.state, 'active', 'the stale NOTIFY changed nothing');
+  await env.close();
+});
