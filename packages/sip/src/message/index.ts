@@ -10,6 +10,7 @@ export type { SipRequestInit, SipResponseOptions } from './create.js';
 export { statelessErrorResponse } from './stateless.js';
 export { reasonPhrase } from './reason.js';
 export { parseUri, formatUri, createUri } from './uri.js';
+export { uriEquals } from './uri-compare.js';
 export type { UriInit } from './uri.js';
 export { parseNameAddr, formatNameAddr } from './name-addr.js';
 export { parseVia, formatVia, createVia } from './via.js';

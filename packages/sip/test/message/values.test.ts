@@ -8,6 +8,7 @@ import {
   formatParams,
   formatUri,
   formatVia,
+  uriEquals,
   parseCSeq,
   parseEvent,
   parseNameAddr,
@@ -256,5 +257,39 @@ t.test('the eager From/To shape check (quotes and angle brackets)', (t) => {
     ['  "A"<sip:a@b>', true],
   ];
   for (const [v, ok] of cases) t.equal(addressShapeOk(v), ok, v);
+  t.end();
+});
+
+t.test('uriEquals follows RFC 3261 §19.1.4', (t) => {
+  const eq = (a: string, b: string): boolean => uriEquals(parseUri(a), parseUri(b));
+  // The RFC's own examples of equivalent URIs.
+  t.ok(eq('sip:%61lice@atlanta.com;transport=TCP', 'sip:alice@AtLanTa.CoM;Transport=tcp'));
+  t.ok(eq('sip:carol@chicago.com', 'sip:carol@chicago.com;newparam=5'));
+  t.ok(eq('sip:carol@chicago.com', 'sip:carol@chicago.com;security=on'));
+  t.ok(
+    eq(
+      'sip:biloxi.com;transport=tcp;method=REGISTER?to=sip:bob%40biloxi.com',
+      'sip:biloxi.com;method=REGISTER;transport=tcp?to=sip:bob%40biloxi.com',
+    ),
+  );
+  t.ok(
+    eq(
+      'sip:alice@atlanta.com?subject=project%20x&priority=urgent',
+      'sip:alice@atlanta.com?priority=urgent&subject=project%20x',
+    ),
+  );
+  // ... and of URIs that are not.
+  t.notOk(eq('SIP:ALICE@AtLanTa.CoM;Transport=udp', 'sip:alice@AtLanTa.CoM;Transport=UDP'), 'user differs in case');
+  t.notOk(eq('sip:bob@biloxi.com', 'sip:bob@biloxi.com:5060'), 'absent port differs');
+  t.notOk(eq('sip:bob@biloxi.com', 'sip:bob@biloxi.com;transport=udp'), 'transport only on one side');
+  t.notOk(eq('sip:bob@biloxi.com', 'sip:bob@biloxi.com:6000;transport=tcp'));
+  t.notOk(eq('sip:carol@chicago.com', 'sip:carol@chicago.com?Subject=next%20meeting'));
+  t.notOk(eq('sip:bob@phone21.boxesbybob.com', 'sip:bob@192.0.2.4'));
+  t.notOk(eq('sip:carol@chicago.com;security=on', 'sip:carol@chicago.com;security=off'));
+  t.notOk(eq('sip:a@example.com', 'sips:a@example.com'));
+  t.ok(eq('tel:+1-201-555-0123', 'tel:+1.201.555.0123'));
+  t.notOk(eq('tel:+12015550123;ext=1', 'tel:+12015550123'));
+  t.ok(eq('URN:service:sos', 'urn:service:sos'));
+  t.notOk(eq('urn:service:sos', 'urn:service:SOS'));
   t.end();
 });
