@@ -1,14 +1,14 @@
 // The subscriber reducer as tables (STYLE.md): inputs in, state and effects out.
 import t from 'tap';
 import {
-  type MachineEffect,
-  type MachineInput,
-  type MachineState,
-  type ResolvedTimings,
-  initialMachineState,
+  type ResolvedSubscriberTimings as ResolvedTimings,
+  type SubscriberEffect as MachineEffect,
+  type SubscriberInput as MachineInput,
+  type SubscriberMachineState as MachineState,
+  initialSubscriberState as initialMachineState,
   reduceSubscription,
   refreshDelayMs,
-  resolveTimings,
+  resolveSubscriberTimings as resolveTimings,
 } from '@herald/events';
 
 const timings: ResolvedTimings = {
