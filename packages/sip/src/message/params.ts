@@ -24,6 +24,10 @@ export function readQuoted(s: string, i: number): [string, number] {
   return fail('Unterminated quoted string');
 }
 
+/** Chars that end an unquoted parameter value: `;` `,` SP HTAB `"` `<` `>`. */
+const VALUE_END = new Uint8Array(128);
+for (const c of ';, \t"<>') VALUE_END[c.charCodeAt(0)] = 1;
+
 /**
  * Parses `*( SEMI generic-param )` with optional LWS (RFC 3261 §25.1
  * `generic-param`) from index `i` into `params`; names are lower-cased, a
@@ -54,7 +58,7 @@ export function parseParams(s: string, i: number, params: Params): number {
         const vStart = i;
         while (i < s.length) {
           const c = s.charCodeAt(i);
-          if (c === 59 || c === 44 || c === 32 || c === 9 || c === 34 || c === 62 || c === 60) break;
+          if (c < 128 && VALUE_END[c] === 1) break;
           i++;
         }
         if (i === vStart) fail('Empty parameter value');

@@ -42,12 +42,20 @@ function readNumber(v: string | null, max: number): number {
  */
 export function parseVia(s: string): Via {
   let i = skipWs(s, 0);
-  let j = readToken(s, i);
-  const name = s.slice(i, j).toUpperCase();
-  i = expectSlash(s, j);
-  j = readToken(s, i);
-  const version = s.slice(i, j);
-  i = expectSlash(s, j);
+  let j: number;
+  let protocol: string;
+  if (s.startsWith('SIP/2.0/', i)) {
+    // The usual spelling, without LWS around the slashes.
+    protocol = 'SIP/2.0';
+    i += 8;
+  } else {
+    j = readToken(s, i);
+    const name = s.slice(i, j).toUpperCase();
+    i = expectSlash(s, j);
+    j = readToken(s, i);
+    protocol = name + '/' + s.slice(i, j);
+    i = expectSlash(s, j);
+  }
   j = readToken(s, i);
   const transport = s.slice(i, j).toUpperCase();
   i = skipWs(s, j);
@@ -81,7 +89,7 @@ export function parseVia(s: string): Via {
   const ttl = params.get('ttl');
   // One object shape for every Via (absent parts are undefined).
   const via: Via = {
-    protocol: name + '/' + version,
+    protocol,
     transport,
     host,
     port,
