@@ -8,3 +8,4 @@ export * from './memory-store.js';
 export * from './subscriber/index.js';
 export * from './publication/index.js';
 export * from './notifier/index.js';
+export * from './engine.js';
