@@ -3,7 +3,14 @@
 import tseslint from 'typescript-eslint';
 
 const layers = {
-  sip: ['@herald/events', '@herald/presence', '@herald/dialog', '@herald/message-summary', '@herald/registrar', '@herald/server'],
+  sip: [
+    '@herald/events',
+    '@herald/presence',
+    '@herald/dialog',
+    '@herald/message-summary',
+    '@herald/registrar',
+    '@herald/server',
+  ],
 };
 
 export default tseslint.config(

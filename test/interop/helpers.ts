@@ -26,7 +26,11 @@ export async function startEndpoint(userAgent = 'Herald interop test'): Promise<
 }
 
 /** Runs a command to completion (bounded by `timeoutMs`), capturing its output. */
-export function run(command: string, args: string[], timeoutMs = 20_000): Promise<{ code: number | null; out: string }> {
+export function run(
+  command: string,
+  args: string[],
+  timeoutMs = 20_000,
+): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

@@ -24,7 +24,27 @@ t.test('sipp OPTIONS scenario over UDP and TCP passes', async (t) => {
   const { endpoint, port } = await startEndpoint();
   t.teardown(() => endpoint.close());
   for (const transport of ['u1', 't1']) {
-    const args = ['-sf', scenario, '-m', '5', '-r', '50', '-s', 'herald', '-t', transport, '-i', '127.0.0.1', '-p', '0', '-nostdin', '-timeout', '15s', '-timeout_error', `127.0.0.1:${port}`];
+    const args = [
+      '-sf',
+      scenario,
+      '-m',
+      '5',
+      '-r',
+      '50',
+      '-s',
+      'herald',
+      '-t',
+      transport,
+      '-i',
+      '127.0.0.1',
+      '-p',
+      '0',
+      '-nostdin',
+      '-timeout',
+      '15s',
+      '-timeout_error',
+      `127.0.0.1:${port}`,
+    ];
     const { code, out } = await run('sipp', args);
     t.equal(code, 0, `sipp over ${transport} exits 0 (all 5 calls passed)`);
     if (code !== 0) t.comment(out.slice(-2000));

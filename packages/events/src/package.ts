@@ -6,7 +6,8 @@
  */
 
 /** An expected failure as a value (STYLE.md): the SIP status and reason phrase to answer with. */
-export type Verdict<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly status: number; readonly reason: string };
+export type Verdict<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly status: number; readonly reason: string };
 
 /** Who a NOTIFY body is rendered for (packages with per-user-agent profiles read it). */
 export interface WatcherInfo {

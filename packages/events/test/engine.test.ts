@@ -25,7 +25,12 @@ const notes: EventPackage<string> = {
   validatePublish: (body) =>
     body.length > 0 ? { ok: true, value: body.toString('utf8') } : { ok: false, status: 400, reason: 'Empty Note' },
   compose: (pubs: readonly PublishedDocument[]) =>
-    pubs.length === 0 ? undefined : pubs.map((p) => String(p.parsed)).sort().join('+'),
+    pubs.length === 0
+      ? undefined
+      : pubs
+          .map((p) => String(p.parsed))
+          .sort()
+          .join('+'),
   render: (state) => ({ body: state ?? 'nothing' }),
 };
 
@@ -33,7 +38,10 @@ const settle = async (): Promise<void> => {
   for (let i = 0; i < 8; i++) await new Promise<void>((r) => setImmediate(r));
 };
 
-function world(stores = { subs: new MemorySubscriptionStore(), pubs: new MemoryPublicationStore() }, clock = new ManualClock(5_000_000)) {
+function world(
+  stores = { subs: new MemorySubscriptionStore(), pubs: new MemoryPublicationStore() },
+  clock = new ManualClock(5_000_000),
+) {
   const [a, b] = createLoopPair({ clock, protocol: 'udp' });
   const phone = new Endpoint({ transport: new TransportLayer({ transports: [a] }), clock });
   const server = new Endpoint({ transport: new TransportLayer({ transports: [b] }), clock });
@@ -82,7 +90,10 @@ t.test('PUBLISH drives NOTIFYs with the composed state of every live publication
       uri: 'sip:carol@example.test',
       from: '<sip:dave@example.test>',
       contact: '<sip:dave@127.0.0.1:5060>',
-      headers: [['Event', 'x-notes'], ['Expires', '600']],
+      headers: [
+        ['Event', 'x-notes'],
+        ['Expires', '600'],
+      ],
     }),
     { to: SERVER },
   );
@@ -100,7 +111,10 @@ t.test('PUBLISH drives NOTIFYs with the composed state of every live publication
   await settle();
   t.same(w.bodies.slice(1), ['desk', 'desk+mobile'], 'composition sees both publications');
 
-  const removed = await w.publish(undefined, [['SIP-If-Match', etag], ['Expires', '0']]);
+  const removed = await w.publish(undefined, [
+    ['SIP-If-Match', etag],
+    ['Expires', '0'],
+  ]);
   t.equal(removed.status, 200);
   await settle();
   t.equal(w.bodies.at(-1), 'mobile');
@@ -115,7 +129,10 @@ t.test('PUBLISH drives NOTIFYs with the composed state of every live publication
   t.equal(w.bodies.at(-1), 'from-app');
 
   const cseqs = w.notifies.map((n) => n.cseq?.seq ?? 0);
-  t.ok(cseqs.every((c, i) => i === 0 || c > cseqs[i - 1]), 'NOTIFY CSeqs increase');
+  t.ok(
+    cseqs.every((c, i) => i === 0 || c > cseqs[i - 1]),
+    'NOTIFY CSeqs increase',
+  );
   await w.engine.close();
   await w.phone.close();
   await w.server.close();
@@ -129,7 +146,10 @@ t.test('a restart resumes subscriptions and publications from the stores', async
       uri: 'sip:carol@example.test',
       from: '<sip:dave@example.test>',
       contact: '<sip:dave@127.0.0.1:5060>',
-      headers: [['Event', 'x-notes'], ['Expires', '600']],
+      headers: [
+        ['Event', 'x-notes'],
+        ['Expires', '600'],
+      ],
     }),
     { to: SERVER },
   );

@@ -119,7 +119,11 @@ export function createUacDialog(request: SipRequest, response: SipResponse): Dia
  * response carrying `localTag`. Route set is the request's Record-Route in
  * order; remote target its Contact.
  */
-export function createUasDialog(request: SipRequest, localTag: string, state: 'early' | 'confirmed' = 'confirmed'): DialogResult {
+export function createUasDialog(
+  request: SipRequest,
+  localTag: string,
+  state: 'early' | 'confirmed' = 'confirmed',
+): DialogResult {
   const from = request.from;
   const to = request.to;
   const callId = request.callId;

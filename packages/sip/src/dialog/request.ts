@@ -40,7 +40,11 @@ function withTag(party: string, tag: string): string {
  * goes last in Route (the §16.12 strict-route interworking).
  * The Via is left to the transaction and transport layers.
  */
-export function createInDialogRequest(dialog: Dialog, method: string, options: InDialogRequestOptions = {}): InDialogRequest {
+export function createInDialogRequest(
+  dialog: Dialog,
+  method: string,
+  options: InDialogRequestOptions = {},
+): InDialogRequest {
   let localSeq = dialog.localSeq;
   let seq: number;
   if (options.cseq !== undefined) {

@@ -29,7 +29,11 @@ export function preprocessRoute(
     topRouteRemoved = true;
   }
   if (strictRewritten || topRouteRemoved) {
-    if (routes.length > 0) request.headers.set('Route', routes.map((r) => formatNameAddr(r)));
+    if (routes.length > 0)
+      request.headers.set(
+        'Route',
+        routes.map((r) => formatNameAddr(r)),
+      );
     else request.headers.delete('Route');
   }
   return { strictRewritten, topRouteRemoved };

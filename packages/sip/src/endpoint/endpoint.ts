@@ -171,7 +171,8 @@ export class Endpoint {
   async request(request: SipRequest, options: SendOptions = {}): Promise<SipResponse> {
     const to = options.to ?? (await resolveDestination(request, this.resolver));
     const response = await this.runClient(request, to, options.onResponse);
-    if (!options.auth || (response.status !== 401 && response.status !== 407) || isLocalResponse(response)) return response;
+    if (!options.auth || (response.status !== 401 && response.status !== 407) || isLocalResponse(response))
+      return response;
     const retry = this.withCredentials(request, response, options.auth);
     if (!retry) return response;
     return this.runClient(retry, to, options.onResponse);
@@ -190,7 +191,11 @@ export class Endpoint {
     await this.transport.close();
   }
 
-  private runClient(request: SipRequest, to: Destination | Flow, onResponse?: (r: SipResponse) => void): Promise<SipResponse> {
+  private runClient(
+    request: SipRequest,
+    to: Destination | Flow,
+    onResponse?: (r: SipResponse) => void,
+  ): Promise<SipResponse> {
     if (this.userAgent && !request.headers.has('User-Agent')) request.headers.set('User-Agent', this.userAgent);
     return new Promise((resolve) => {
       let done = false;
@@ -217,7 +222,11 @@ export class Endpoint {
   }
 
   private withCredentials(request: SipRequest, challenge: SipResponse, auth: DigestClient): SipRequest | undefined {
-    const answer = auth.answer(challenge, { method: request.method, requestUri: request.requestUri, body: request.body });
+    const answer = auth.answer(challenge, {
+      method: request.method,
+      requestUri: request.requestUri,
+      body: request.body,
+    });
     if (!answer.ok) return undefined;
     // A copy through the wire format: the original stays untouched for the caller.
     const retry = parseMessage(serializeMessage(request)) as SipRequest;
@@ -282,7 +291,8 @@ export class Endpoint {
     if (!entry) return;
     try {
       const result = entry.handler(new IncomingRequest(ack, flow, undefined, this.userAgent));
-      if (result instanceof Promise) result.catch((err: unknown) => this.logger.warn('ACK handler failed', { error: String(err) }));
+      if (result instanceof Promise)
+        result.catch((err: unknown) => this.logger.warn('ACK handler failed', { error: String(err) }));
     } catch (err) {
       this.logger.warn('ACK handler failed', { error: String(err) });
     }
@@ -299,7 +309,10 @@ export class Endpoint {
     if (!request.headers.has('Via')) return;
     let response: SipResponse;
     try {
-      response = createResponse(request, refusal.status, refusal.reason, { toTag: generateTag(), headers: refusal.headers });
+      response = createResponse(request, refusal.status, refusal.reason, {
+        toTag: generateTag(),
+        headers: refusal.headers,
+      });
     } catch {
       return;
     }

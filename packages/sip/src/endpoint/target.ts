@@ -22,7 +22,10 @@ function stripBrackets(host: string): string {
  * sips), port from the URI or the transport's default. NAPTR/SRV lookups are
  * not done: names resolve through `resolve` (A/AAAA).
  */
-export async function resolveDestination(request: SipRequest, resolve: HostResolver = systemResolver): Promise<Destination> {
+export async function resolveDestination(
+  request: SipRequest,
+  resolve: HostResolver = systemResolver,
+): Promise<Destination> {
   const route = request.route;
   const uri: SipUri = route.length > 0 ? route[0].uri : request.uri;
   return resolveUri(uri, resolve);
@@ -32,7 +35,8 @@ export async function resolveDestination(request: SipRequest, resolve: HostResol
 export async function resolveUri(uri: SipUri, resolve: HostResolver = systemResolver): Promise<Destination> {
   if (uri.scheme !== 'sip' && uri.scheme !== 'sips') throw new TypeError(`cannot route to a ${uri.scheme}: URI`);
   const param = uri.params.get('transport')?.toLowerCase();
-  const transport: TransportProtocol = param && PROTOCOLS[param] ? PROTOCOLS[param] : uri.scheme === 'sips' ? 'tls' : 'udp';
+  const transport: TransportProtocol =
+    param && PROTOCOLS[param] ? PROTOCOLS[param] : uri.scheme === 'sips' ? 'tls' : 'udp';
   const host = stripBrackets(uri.params.get('maddr') ?? uri.host);
   const address = isIP(host) ? host : await resolve(host);
   const port = uri.port ?? (transport === 'tls' || transport === 'wss' ? 5061 : 5060);

@@ -72,7 +72,9 @@ export class TcpConnection {
     if (!this.alive) return Promise.reject(new Error('connection closed'));
     if (this.socket.writableLength + data.length > this.settings.maxWriteBuffer) {
       this.close('write buffer cap reached');
-      return Promise.reject(new Error(`write buffer cap (${this.settings.maxWriteBuffer} bytes) reached; connection closed`));
+      return Promise.reject(
+        new Error(`write buffer cap (${this.settings.maxWriteBuffer} bytes) reached; connection closed`),
+      );
     }
     this.lastActivity = this.settings.clock.now();
     return new Promise((resolve, reject) => {

@@ -112,16 +112,19 @@ export class TcpTransport implements Transport {
       const onError = (err: Error): void =>
         reject(new TransportError(`tcp listen ${hostPortKey(this.options.host, this.options.port)}: ${err.message}`));
       this.server.once('error', onError);
-      this.server.listen({ host: this.options.host, port: this.options.port, ipv6Only: isIPv6(this.options.host) }, () => {
-        this.server.off('error', onError);
-        const a = this.server.address();
-        if (a === null || typeof a === 'string') {
-          reject(new TransportError('tcp listener has no address'));
-          return;
-        }
-        this.bound = { address: a.address, port: a.port };
-        resolve();
-      });
+      this.server.listen(
+        { host: this.options.host, port: this.options.port, ipv6Only: isIPv6(this.options.host) },
+        () => {
+          this.server.off('error', onError);
+          const a = this.server.address();
+          if (a === null || typeof a === 'string') {
+            reject(new TransportError('tcp listener has no address'));
+            return;
+          }
+          this.bound = { address: a.address, port: a.port };
+          resolve();
+        },
+      );
     });
   }
 

@@ -105,10 +105,17 @@ export class TransportLayer implements TransportUser {
       const tcp = this.pick('tcp', remoteAddress);
       if (tcp) {
         try {
-          return await tcp.transport.send(this.stamp(request, tcp), { transport: 'tcp', address: to.address, port: to.port });
+          return await tcp.transport.send(this.stamp(request, tcp), {
+            transport: 'tcp',
+            address: to.address,
+            port: to.port,
+          });
         } catch (err) {
           // §18.1.1: if the TCP connection cannot be made, the element SHOULD retry over UDP.
-          this.logger.warn('large request: tcp failed, falling back to udp', { to: hostPortKey(to.address, to.port), error: String(err) });
+          this.logger.warn('large request: tcp failed, falling back to udp', {
+            to: hostPortKey(to.address, to.port),
+            error: String(err),
+          });
           return this.send(entry, this.stamp(request, entry), to);
         }
       }
@@ -164,7 +171,9 @@ export class TransportLayer implements TransportUser {
   private pick(protocol: TransportProtocol, remote: string, local?: HostPort): TransportEntry | undefined {
     const candidates = this.entries.filter((e) => e.transport.protocol === protocol);
     if (local) {
-      const exact = candidates.find((e) => e.transport.local.address === local.address && e.transport.local.port === local.port);
+      const exact = candidates.find(
+        (e) => e.transport.local.address === local.address && e.transport.local.port === local.port,
+      );
       if (exact) return exact;
     }
     if (!isIpLiteral(remote)) return candidates[0];
@@ -175,7 +184,9 @@ export class TransportLayer implements TransportUser {
   /** The transport holding the flow's connection if any, else by local address and family. */
   private pickForFlow(flow: Flow): TransportEntry | undefined {
     const id = flow.connectionId;
-    const owner = id ? this.entries.find((e) => e.transport.protocol === flow.transport && e.transport.hasConnection?.(id)) : undefined;
+    const owner = id
+      ? this.entries.find((e) => e.transport.protocol === flow.transport && e.transport.hasConnection?.(id))
+      : undefined;
     return owner ?? this.pick(flow.transport, flow.remote.address, flow.local);
   }
 
@@ -220,7 +231,13 @@ export class TransportLayer implements TransportUser {
     if (message.kind === 'request') {
       const stamped = stampReceived(via, source.remote);
       if (stamped !== undefined) message.headers.set('Via', [stamped, ...message.headers.getAll('Via').slice(1)]);
-    } else if (this.checkResponseVia && !sentByIsOurs(via, this.entries.map((e) => this.sentBy(e)))) {
+    } else if (
+      this.checkResponseVia &&
+      !sentByIsOurs(
+        via,
+        this.entries.map((e) => this.sentBy(e)),
+      )
+    ) {
       this.drop(`response Via sent-by ${via.host} is not ours`, source);
       return;
     }
@@ -233,6 +250,8 @@ export class TransportLayer implements TransportUser {
 
   private drop(reason: string, source: Flow): void {
     this.dropped++;
-    this.logger.warn(`transport layer: dropped message: ${reason}`, { from: hostPortKey(source.remote.address, source.remote.port) });
+    this.logger.warn(`transport layer: dropped message: ${reason}`, {
+      from: hostPortKey(source.remote.address, source.remote.port),
+    });
   }
 }

@@ -58,7 +58,8 @@ export class UdpTransport implements Transport {
   /** Binds the socket; `local` then reports the real port. */
   listen(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const onError = (err: Error): void => reject(new TransportError(`udp bind ${hostPortKey(this.options.host, this.options.port)}: ${err.message}`));
+      const onError = (err: Error): void =>
+        reject(new TransportError(`udp bind ${hostPortKey(this.options.host, this.options.port)}: ${err.message}`));
       this.socket.once('error', onError);
       this.socket.bind({ address: this.options.host, port: this.options.port, exclusive: true }, () => {
         this.socket.off('error', onError);
@@ -79,7 +80,10 @@ export class UdpTransport implements Transport {
     if (this.closed || !this.bound) return Promise.reject(new TransportError('udp transport not listening', to));
     const flow: Flow = { transport: 'udp', local: this.bound, remote };
     const fail = (err: unknown): TransportError =>
-      new TransportError(`udp send to ${hostPortKey(remote.address, remote.port)}: ${err instanceof Error ? err.message : String(err)}`, to);
+      new TransportError(
+        `udp send to ${hostPortKey(remote.address, remote.port)}: ${err instanceof Error ? err.message : String(err)}`,
+        to,
+      );
     return new Promise((resolve, reject) => {
       try {
         this.socket.send(data, remote.port, remote.address, (err) => (err ? reject(fail(err)) : resolve(flow)));
@@ -112,7 +116,10 @@ export class UdpTransport implements Transport {
     const parsed = parseIncoming(data, this.limits);
     if (!parsed.ok) {
       this.stats.parseErrors++;
-      this.logger.warn('udp: unparsable datagram', { from: hostPortKey(remote.address, remote.port), reason: parsed.reason });
+      this.logger.warn('udp: unparsable datagram', {
+        from: hostPortKey(remote.address, remote.port),
+        reason: parsed.reason,
+      });
       if (parsed.response) {
         this.stats.errorResponses++;
         this.send(serializeMessage(parsed.response), source).catch((err: unknown) => {

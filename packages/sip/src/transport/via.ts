@@ -27,7 +27,10 @@ export function bracket(host: string): string {
 
 /** Compares two IP addresses or host names, ignoring brackets, case and the IPv4-mapped IPv6 prefix. */
 export function sameHost(a: string, b: string): boolean {
-  const norm = (h: string): string => unbracket(h).toLowerCase().replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+  const norm = (h: string): string =>
+    unbracket(h)
+      .toLowerCase()
+      .replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
   return norm(a) === norm(b);
 }
 
@@ -110,11 +113,16 @@ export function responseRoute(via: Via, requestFlow?: Flow): ResponseRoute | und
   if (transport !== 'udp') {
     // §18.2.2: reliable — the same connection if still open, else a new one to received (or sent-by) and the sent-by port.
     const destination: Destination = { transport, address: received ?? host, port: sentByPort };
-    if (requestFlow && requestFlow.transport === transport) return { rule: 'connection', flow: requestFlow, destination };
+    if (requestFlow && requestFlow.transport === transport)
+      return { rule: 'connection', flow: requestFlow, destination };
     return { rule: received ? 'received' : 'sent-by', destination };
   }
   if (via.maddr !== undefined) {
-    return { rule: 'maddr', destination: { transport, address: unbracket(via.maddr), port: sentByPort }, ...(local ? { local } : {}) };
+    return {
+      rule: 'maddr',
+      destination: { transport, address: unbracket(via.maddr), port: sentByPort },
+      ...(local ? { local } : {}),
+    };
   }
   if (via.rport !== undefined && (typeof via.rport === 'number' || requestFlow)) {
     // RFC 3581 §4: to the source IP and port of the request, from the socket it reached.
@@ -122,7 +130,12 @@ export function responseRoute(via: Via, requestFlow?: Flow): ResponseRoute | und
     const address = received ?? requestFlow?.remote.address ?? host;
     return { rule: 'rport', destination: { transport, address, port }, ...(local ? { local } : {}) };
   }
-  if (received !== undefined) return { rule: 'received', destination: { transport, address: received, port: sentByPort }, ...(local ? { local } : {}) };
+  if (received !== undefined)
+    return {
+      rule: 'received',
+      destination: { transport, address: received, port: sentByPort },
+      ...(local ? { local } : {}),
+    };
   return { rule: 'sent-by', destination: { transport, address: host, port: sentByPort }, ...(local ? { local } : {}) };
 }
 

@@ -131,7 +131,10 @@ t.test('UAS dialog from SUBSCRIBE keeps Record-Route in order (§12.1.1)', (t) =
 
   // First NOTIFY: local CSeq chosen afresh, loose routing keeps the target as Request-URI.
   const { request: notify, dialog: d2 } = createInDialogRequest(d, 'NOTIFY', {
-    headers: [['Event', 'presence'], ['Subscription-State', 'active;expires=600']],
+    headers: [
+      ['Event', 'presence'],
+      ['Subscription-State', 'active;expires=600'],
+    ],
   });
   t.equal(notify.method, 'NOTIFY');
   t.equal(notify.requestUri, 'sip:carol@192.0.2.9:5070;transport=tcp');

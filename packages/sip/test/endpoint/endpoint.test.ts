@@ -132,7 +132,7 @@ t.test('a throwing handler yields 500, never a crash', async (t) => {
 });
 
 t.test('malformed requests are answered statelessly: 400 naming the header, 416 for an unknown scheme', async (t) => {
-  const { a, b, bob } = setup();
+  const { a, bob } = setup();
   const raw = (lines: string[]) => Buffer.from(lines.join('\r\n') + '\r\n\r\n');
   const got: SipResponse[] = [];
   a.onMessage((inc) => {
@@ -209,7 +209,11 @@ t.test('timeout resolves with a local 408; transport failure with a local 503', 
 
 t.test('a 401 is answered once with digest credentials (RFC 3261 §22.2)', async (t) => {
   const { clock, alice, bob } = setup();
-  const digest = new DigestServer({ realm: 'example.test', clock, lookup: (u) => (u === 'alice' ? { password: 'pw' } : undefined) });
+  const digest = new DigestServer({
+    realm: 'example.test',
+    clock,
+    lookup: (u) => (u === 'alice' ? { password: 'pw' } : undefined),
+  });
   const cseqs: number[] = [];
   bob.on('MESSAGE', async (inc) => {
     cseqs.push(inc.request.cseq?.seq ?? -1);
@@ -260,13 +264,21 @@ t.test('resolveDestination: Route first, maddr, transport and default ports', as
     if (!a) throw new Error(`no such host ${host}`);
     return a;
   };
-  t.same(await resolveDestination(req('sip:bob@192.0.2.1:5070'), resolver), { transport: 'udp', address: '192.0.2.1', port: 5070 });
+  t.same(await resolveDestination(req('sip:bob@192.0.2.1:5070'), resolver), {
+    transport: 'udp',
+    address: '192.0.2.1',
+    port: 5070,
+  });
   t.same(await resolveDestination(req('sip:bob@example.test;transport=tcp'), resolver), {
     transport: 'tcp',
     address: '192.0.2.20',
     port: 5060,
   });
-  t.same(await resolveDestination(req('sips:bob@[2001:db8::1]'), resolver), { transport: 'tls', address: '2001:db8::1', port: 5061 });
+  t.same(await resolveDestination(req('sips:bob@[2001:db8::1]'), resolver), {
+    transport: 'tls',
+    address: '2001:db8::1',
+    port: 5061,
+  });
   t.same(await resolveDestination(req('sip:bob@example.test', '<sip:proxy.example.test:5080;lr>'), resolver), {
     transport: 'udp',
     address: '192.0.2.10',

@@ -45,7 +45,10 @@ void t.test('several messages in one chunk, with leading CRLFs between them', (t
   const f = new StreamFramer();
   const chunk = Buffer.concat([Buffer.from('\r\n'), withBody, compact, Buffer.from('\r\n'), noBody, withBody]);
   const events = f.push(chunk);
-  t.same(messages(events), [withBody, compact, noBody, withBody].map((b) => b.toString('latin1')));
+  t.same(
+    messages(events),
+    [withBody, compact, noBody, withBody].map((b) => b.toString('latin1')),
+  );
   t.equal(events.filter((e) => e.type === 'pong').length, 2, 'stray CRLFs are reported as pongs');
   t.equal(f.buffered, 0);
   t.end();
@@ -55,7 +58,10 @@ void t.test('the compact l: header is read, case-insensitively, with space befor
   t.equal(contentLength(Buffer.from('INVITE x SIP/2.0\r\nL : 3\r\n\r\n')), 3);
   t.equal(contentLength(Buffer.from('INVITE x SIP/2.0\r\nCONTENT-length:  12 \r\n\r\n')), 12);
   t.equal(contentLength(Buffer.from('INVITE x SIP/2.0\r\nVia: a\r\n\r\n')), 'Missing Content-Length');
-  t.equal(contentLength(Buffer.from('INVITE x SIP/2.0\r\nl: 1\r\nContent-Length: 2\r\n\r\n')), 'Conflicting Content-Length');
+  t.equal(
+    contentLength(Buffer.from('INVITE x SIP/2.0\r\nl: 1\r\nContent-Length: 2\r\n\r\n')),
+    'Conflicting Content-Length',
+  );
   t.equal(contentLength(Buffer.from('INVITE x SIP/2.0\r\nl: -1\r\n\r\n')), 'Bad Content-Length');
   t.equal(contentLength(Buffer.from('INVITE x SIP/2.0\r\nX-Length: 9\r\nl: 0\r\n\r\n')), 0);
   t.end();
@@ -77,7 +83,10 @@ void t.test('CRLFCRLF is a ping, also when split; a lone CRLF is a pong', (t) =>
   t.same(f.push(Buffer.from('\r\n\r')), []);
   t.same(f.push(Buffer.from('\n')), [{ type: 'ping' }]);
   const events = f.push(Buffer.concat([Buffer.from('\r\n'), noBody]));
-  t.same(events.map((e) => e.type), ['pong', 'message']);
+  t.same(
+    events.map((e) => e.type),
+    ['pong', 'message'],
+  );
   t.end();
 });
 

@@ -52,7 +52,11 @@ void t.test('tcp loop pair: reliable, one connection id on both ends', async (t)
   t.type(flow.connectionId, 'string');
   t.equal(got[0].source.connectionId, flow.connectionId);
   await b.close();
-  await t.rejects(a.send(serializeMessage(options()), toB), { name: 'TransportError' }, 'a closed tcp peer fails the send');
+  await t.rejects(
+    a.send(serializeMessage(options()), toB),
+    { name: 'TransportError' },
+    'a closed tcp peer fails the send',
+  );
 });
 
 void t.test('knobs: drop, dropNext, fail, delay on the Clock', async (t) => {
@@ -98,7 +102,8 @@ void t.test('loop pair under two TransportLayers: request and response round tri
   const responses: IncomingMessage[] = [];
   uac.onMessage((m) => responses.push(m));
   uas.onMessage((m) => {
-    if (m.message.kind === 'request') void uas.sendResponse(createResponse(m.message, 200, 'OK', { toTag: 'u' }), m.source);
+    if (m.message.kind === 'request')
+      void uas.sendResponse(createResponse(m.message, 200, 'OK', { toTag: 'u' }), m.source);
   });
   const flow = await uac.sendRequest(options('SUBSCRIBE', 'z9hG4bKsub'), toB);
   t.equal(flow.transport, 'udp');

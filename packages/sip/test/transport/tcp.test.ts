@@ -1,6 +1,14 @@
 import t from 'tap';
 import { createServer } from 'node:net';
-import { createResponse, ManualClock, serializeMessage, TcpTransport, type IncomingMessage, type SipRequest, type TcpTransportOptions } from '@herald/sip';
+import {
+  createResponse,
+  ManualClock,
+  serializeMessage,
+  TcpTransport,
+  type IncomingMessage,
+  type SipRequest,
+  type TcpTransportOptions,
+} from '@herald/sip';
 import { nextMessage, rawRequest, tcpClient, until } from './fixtures/helpers.js';
 
 interface Teardown {
@@ -56,34 +64,37 @@ for (const host of ['127.0.0.1', '::1']) {
   });
 }
 
-void t.test('TCP connection reuse: outbound by destination, inbound by remote address, concurrent opens share one', async (t) => {
-  const { server, client } = await pair(t, '127.0.0.1');
-  const dest = { transport: 'tcp' as const, address: '127.0.0.1', port: server.local.port };
-  const msgs: IncomingMessage[] = [];
-  server.onMessage((m) => msgs.push(m));
-  const [f1, f2] = await Promise.all([
-    client.send(Buffer.from(rawRequest({ via: sent('127.0.0.1', client.local.port) })), dest),
-    client.send(Buffer.from(rawRequest({ via: sent('127.0.0.1', client.local.port) })), dest),
-  ]);
-  t.equal(f1.connectionId, f2.connectionId, 'concurrent sends opened one connection');
-  const f3 = await client.send(Buffer.from(rawRequest({ via: sent('127.0.0.1', client.local.port) })), dest);
-  t.equal(f3.connectionId, f1.connectionId, 'a later send reuses it');
-  t.equal(client.connectionCount, 1);
-  await until(() => msgs.length === 3, 'three requests');
-  const inbound = msgs[0].source;
-  t.ok(msgs.every((m) => m.source.connectionId === inbound.connectionId));
+void t.test(
+  'TCP connection reuse: outbound by destination, inbound by remote address, concurrent opens share one',
+  async (t) => {
+    const { server, client } = await pair(t, '127.0.0.1');
+    const dest = { transport: 'tcp' as const, address: '127.0.0.1', port: server.local.port };
+    const msgs: IncomingMessage[] = [];
+    server.onMessage((m) => msgs.push(m));
+    const [f1, f2] = await Promise.all([
+      client.send(Buffer.from(rawRequest({ via: sent('127.0.0.1', client.local.port) })), dest),
+      client.send(Buffer.from(rawRequest({ via: sent('127.0.0.1', client.local.port) })), dest),
+    ]);
+    t.equal(f1.connectionId, f2.connectionId, 'concurrent sends opened one connection');
+    const f3 = await client.send(Buffer.from(rawRequest({ via: sent('127.0.0.1', client.local.port) })), dest);
+    t.equal(f3.connectionId, f1.connectionId, 'a later send reuses it');
+    t.equal(client.connectionCount, 1);
+    await until(() => msgs.length === 3, 'three requests');
+    const inbound = msgs[0].source;
+    t.ok(msgs.every((m) => m.source.connectionId === inbound.connectionId));
 
-  // The server sends to the client's address:port as a plain destination: the inbound connection is reused.
-  const back = nextMessage(client);
-  const f4 = await server.send(Buffer.from(rawRequest({ via: sent('127.0.0.1', server.local.port) })), {
-    transport: 'tcp',
-    address: inbound.remote.address,
-    port: inbound.remote.port,
-  });
-  t.equal(f4.connectionId, inbound.connectionId);
-  t.equal(server.connectionCount, 1, 'no new connection');
-  t.equal((await back).source.connectionId, f1.connectionId);
-});
+    // The server sends to the client's address:port as a plain destination: the inbound connection is reused.
+    const back = nextMessage(client);
+    const f4 = await server.send(Buffer.from(rawRequest({ via: sent('127.0.0.1', server.local.port) })), {
+      transport: 'tcp',
+      address: inbound.remote.address,
+      port: inbound.remote.port,
+    });
+    t.equal(f4.connectionId, inbound.connectionId);
+    t.equal(server.connectionCount, 1, 'no new connection');
+    t.equal((await back).source.connectionId, f1.connectionId);
+  },
+);
 
 void t.test('TCP idle timeout closes a quiet connection (ManualClock)', async (t) => {
   const { clock, server, client } = await pair(t, '127.0.0.1', { idleTimeoutMs: 30_000 });
@@ -102,8 +113,15 @@ void t.test('TCP idle timeout closes a quiet connection (ManualClock)', async (t
   t.ok(server.hasConnection(inbound.connectionId ?? ''), 'activity restarted the idle timer');
   clock.advance(10_000);
   t.notOk(server.hasConnection(inbound.connectionId ?? ''), 'closed after 30 s without traffic');
-  await until(() => server.connectionCount === 0 && !client.hasConnection(out.connectionId ?? ''), 'both ends to see the close');
-  await t.rejects(server.send(Buffer.from('x'), inbound), { name: 'TransportError' }, 'a dead inbound flow is not re-dialled');
+  await until(
+    () => server.connectionCount === 0 && !client.hasConnection(out.connectionId ?? ''),
+    'both ends to see the close',
+  );
+  await t.rejects(
+    server.send(Buffer.from('x'), inbound),
+    { name: 'TransportError' },
+    'a dead inbound flow is not re-dialled',
+  );
 });
 
 void t.test('TCP connection cap: connections past it are refused and logged', async (t) => {
@@ -188,7 +206,9 @@ void t.test('TCP send errors are TransportErrors: refused connect, not listening
   const freePort = typeof addr === 'object' && addr ? addr.port : 0;
   await new Promise<void>((resolve) => probe.close(() => resolve()));
   const tcp = new TcpTransport({ host: '127.0.0.1', port: 0, clock });
-  await t.rejects(tcp.send(Buffer.from('x'), { transport: 'tcp', address: '127.0.0.1', port: freePort }), { name: 'TransportError' });
+  await t.rejects(tcp.send(Buffer.from('x'), { transport: 'tcp', address: '127.0.0.1', port: freePort }), {
+    name: 'TransportError',
+  });
   await tcp.listen();
   t.teardown(() => tcp.close());
   await t.rejects(tcp.send(Buffer.from('x'), { transport: 'tcp', address: '127.0.0.1', port: freePort }), {
@@ -209,7 +229,8 @@ void t.test('TCP write cap: a peer that stops reading gets its connection closed
   const chunk = Buffer.alloc(64 * 1024, 0x41);
   // The kernel swallows the first megabytes; keep writing (without waiting) until the queue passes the cap.
   const sends: Array<Promise<unknown>> = [];
-  for (let i = 0; i < 2000 && server.hasConnection(inbound.connectionId ?? ''); i++) sends.push(server.send(chunk, inbound));
+  for (let i = 0; i < 2000 && server.hasConnection(inbound.connectionId ?? ''); i++)
+    sends.push(server.send(chunk, inbound));
   const results = await Promise.allSettled(sends);
   const rejected = results.filter((r) => r.status === 'rejected');
   t.ok(rejected.length > 0, 'sends past the cap reject');
@@ -222,5 +243,7 @@ void t.test('TCP write cap: a peer that stops reading gets its connection closed
 
 void t.test('TCP: a bad port is a TransportError, not a throw', async (t) => {
   const { server } = await pair(t, '127.0.0.1');
-  await t.rejects(server.send(Buffer.from('x'), { transport: 'tcp', address: '127.0.0.1', port: 70000 }), { name: 'TransportError' });
+  await t.rejects(server.send(Buffer.from('x'), { transport: 'tcp', address: '127.0.0.1', port: 70000 }), {
+    name: 'TransportError',
+  });
 });

@@ -17,7 +17,11 @@ for (const host of ['127.0.0.1', '::1']) {
 
     const got = nextMessage(server);
     const via = `SIP/2.0/UDP ${host.includes(':') ? `[${host}]` : host}:${client.local.port};branch=z9hG4bKr1`;
-    const sentFlow = await client.send(Buffer.from(rawRequest({ via })), { transport: 'udp', address: host, port: server.local.port });
+    const sentFlow = await client.send(Buffer.from(rawRequest({ via })), {
+      transport: 'udp',
+      address: host,
+      port: server.local.port,
+    });
     t.same(sentFlow, { transport: 'udp', local: client.local, remote: server.local });
     const incoming = await got;
     t.equal(incoming.message.kind, 'request');
@@ -50,7 +54,10 @@ void t.test('UDP: an unparsable request with enough headers gets a stateless err
   });
   let delivered = 0;
   server.onMessage(() => delivered++);
-  const bad = rawRequest({ via: `SIP/2.0/UDP 127.0.0.1:${client.port};branch=z9hG4bKbad` }).replace('OPTIONS sip:bob@example.test SIP/2.0', 'OPTIONS sip:bob@example.test SIP/7.0');
+  const bad = rawRequest({ via: `SIP/2.0/UDP 127.0.0.1:${client.port};branch=z9hG4bKbad` }).replace(
+    'OPTIONS sip:bob@example.test SIP/2.0',
+    'OPTIONS sip:bob@example.test SIP/7.0',
+  );
   await udpSend(client.socket, bad, server.local.port, '127.0.0.1');
   const answer = (await client.next()).toString();
   t.match(answer, /^SIP\/2\.0 505 /, 'a 505 for the unknown version');
@@ -74,7 +81,12 @@ void t.test('UDP: garbage and bare CRLF keep-alives are dropped without an answe
   await udpSend(client.socket, 'this is not SIP at all\r\n\r\n', server.local.port, '127.0.0.1');
   await udpSend(client.socket, '\r\n\r\n', server.local.port, '127.0.0.1');
   await udpSend(client.socket, '\r\n', server.local.port, '127.0.0.1');
-  await udpSend(client.socket, rawRequest({ via: `SIP/2.0/UDP 127.0.0.1:${client.port};branch=z9hG4bKok` }), server.local.port, '127.0.0.1');
+  await udpSend(
+    client.socket,
+    rawRequest({ via: `SIP/2.0/UDP 127.0.0.1:${client.port};branch=z9hG4bKok` }),
+    server.local.port,
+    '127.0.0.1',
+  );
   const incoming = await got;
   t.equal(incoming.message.kind, 'request', 'the valid request after the junk is delivered');
   if (incoming.message.kind !== 'request') return;
@@ -94,8 +106,14 @@ void t.test('UDP: listen on a taken port rejects with TransportError; send befor
   t.teardown(() => Promise.all([a.close(), b.close()]));
   await t.rejects(b.listen(), { name: 'TransportError' });
   const c = new UdpTransport({ host: '127.0.0.1', port: 0, clock });
-  await t.rejects(c.send(Buffer.from('x'), { transport: 'udp', address: '127.0.0.1', port: 9 }), { name: 'TransportError' });
+  await t.rejects(c.send(Buffer.from('x'), { transport: 'udp', address: '127.0.0.1', port: 9 }), {
+    name: 'TransportError',
+  });
   t.throws(() => c.local);
-  await t.rejects(a.send(Buffer.from('x'), { transport: 'udp', address: '127.0.0.1', port: 70000 }), { name: 'TransportError' }, 'bad port');
+  await t.rejects(
+    a.send(Buffer.from('x'), { transport: 'udp', address: '127.0.0.1', port: 70000 }),
+    { name: 'TransportError' },
+    'bad port',
+  );
   await c.close();
 });

@@ -26,8 +26,18 @@ void t.test('formatViaWith changes transport, sent-by and params, keeping the re
 void t.test('stampReceived: RFC 3261 §18.2.1 received, RFC 3581 rport', (t) => {
   const rows: Array<[string, string, number, string | undefined]> = [
     ['SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bK1', '198.51.100.7', 40000, undefined],
-    ['SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bK1', '198.51.100.7', 40000, 'SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bK1;received=198.51.100.7'],
-    ['SIP/2.0/UDP phone.example;branch=z9hG4bK1', '198.51.100.7', 5060, 'SIP/2.0/UDP phone.example;branch=z9hG4bK1;received=198.51.100.7'],
+    [
+      'SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bK1',
+      '198.51.100.7',
+      40000,
+      'SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bK1;received=198.51.100.7',
+    ],
+    [
+      'SIP/2.0/UDP phone.example;branch=z9hG4bK1',
+      '198.51.100.7',
+      5060,
+      'SIP/2.0/UDP phone.example;branch=z9hG4bK1;received=198.51.100.7',
+    ],
     [
       'SIP/2.0/UDP 198.51.100.7:5060;rport;branch=z9hG4bK1',
       '198.51.100.7',
@@ -42,7 +52,12 @@ void t.test('stampReceived: RFC 3261 §18.2.1 received, RFC 3581 rport', (t) => 
     ],
     ['SIP/2.0/UDP [::1]:5060;branch=z9hG4bK1', '::1', 5060, undefined],
     ['SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK1', '::ffff:127.0.0.1', 5060, undefined],
-    ['SIP/2.0/TCP [2001:db8::1];branch=z9hG4bK1', '2001:db8::2', 5060, 'SIP/2.0/TCP [2001:db8::1];branch=z9hG4bK1;received=2001:db8::2'],
+    [
+      'SIP/2.0/TCP [2001:db8::1];branch=z9hG4bK1',
+      '2001:db8::2',
+      5060,
+      'SIP/2.0/TCP [2001:db8::1];branch=z9hG4bK1;received=2001:db8::2',
+    ],
   ];
   for (const [value, address, port, want] of rows) {
     t.equal(stampReceived(parseVia(value), { address, port }), want, value);
@@ -54,15 +69,43 @@ void t.test('responseRoute: RFC 3261 §18.2.2 and RFC 3581 rules as a table', (t
   type Row = [string, Flow | undefined, string, string, number, boolean];
   // via, request flow, expected rule, address, port, whether the request's local socket is kept
   const rows: Row[] = [
-    ['SIP/2.0/TCP 10.0.0.2:5070;branch=z9hG4bK1;received=198.51.100.7', tcpFlow, 'connection', '198.51.100.7', 5070, false],
+    [
+      'SIP/2.0/TCP 10.0.0.2:5070;branch=z9hG4bK1;received=198.51.100.7',
+      tcpFlow,
+      'connection',
+      '198.51.100.7',
+      5070,
+      false,
+    ],
     ['SIP/2.0/TCP 10.0.0.2;branch=z9hG4bK1', undefined, 'sent-by', '10.0.0.2', 5060, false],
     ['SIP/2.0/TCP 10.0.0.2;branch=z9hG4bK1;received=198.51.100.7', undefined, 'received', '198.51.100.7', 5060, false],
     ['SIP/2.0/TLS phone.example;branch=z9hG4bK1', undefined, 'sent-by', 'phone.example', 5061, false],
-    ['SIP/2.0/UDP 10.0.0.2:5070;branch=z9hG4bK1;maddr=239.255.255.1;ttl=1', udpFlow, 'maddr', '239.255.255.1', 5070, true],
-    ['SIP/2.0/UDP 10.0.0.2:5070;branch=z9hG4bK1;rport=40000;received=198.51.100.7', udpFlow, 'rport', '198.51.100.7', 40000, true],
+    [
+      'SIP/2.0/UDP 10.0.0.2:5070;branch=z9hG4bK1;maddr=239.255.255.1;ttl=1',
+      udpFlow,
+      'maddr',
+      '239.255.255.1',
+      5070,
+      true,
+    ],
+    [
+      'SIP/2.0/UDP 10.0.0.2:5070;branch=z9hG4bK1;rport=40000;received=198.51.100.7',
+      udpFlow,
+      'rport',
+      '198.51.100.7',
+      40000,
+      true,
+    ],
     ['SIP/2.0/UDP 10.0.0.2:5070;branch=z9hG4bK1;rport', udpFlow, 'rport', '198.51.100.7', 40000, true],
     ['SIP/2.0/UDP 10.0.0.2:5070;branch=z9hG4bK1;rport', undefined, 'sent-by', '10.0.0.2', 5070, false],
-    ['SIP/2.0/UDP 10.0.0.2:5070;branch=z9hG4bK1;received=198.51.100.7', udpFlow, 'received', '198.51.100.7', 5070, true],
+    [
+      'SIP/2.0/UDP 10.0.0.2:5070;branch=z9hG4bK1;received=198.51.100.7',
+      udpFlow,
+      'received',
+      '198.51.100.7',
+      5070,
+      true,
+    ],
     ['SIP/2.0/UDP 10.0.0.2;branch=z9hG4bK1;received=198.51.100.7', undefined, 'received', '198.51.100.7', 5060, false],
     ['SIP/2.0/UDP 10.0.0.2:5070;branch=z9hG4bK1', udpFlow, 'sent-by', '10.0.0.2', 5070, true],
     ['SIP/2.0/UDP [2001:db8::9];branch=z9hG4bK1', undefined, 'sent-by', '2001:db8::9', 5060, false],
@@ -96,6 +139,9 @@ void t.test('sentByIsOurs compares host and port (default 5060)', (t) => {
 
 void t.test('formatViaWith re-quotes parameter values that are not tokens', (t) => {
   const via = parseVia('SIP/2.0/UDP h;branch=z9hG4bK1;x="a b"');
-  t.equal(formatViaWith(via, { params: { received: '2001:db8::1' } }), 'SIP/2.0/UDP h;branch=z9hG4bK1;x="a b";received=2001:db8::1');
+  t.equal(
+    formatViaWith(via, { params: { received: '2001:db8::1' } }),
+    'SIP/2.0/UDP h;branch=z9hG4bK1;x="a b";received=2001:db8::1',
+  );
   t.end();
 });
