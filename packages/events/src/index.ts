@@ -9,3 +9,4 @@ export * from './subscriber/index.js';
 export * from './publication/index.js';
 export * from './notifier/index.js';
 export * from './engine.js';
+export * from './xml.js';

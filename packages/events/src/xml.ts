@@ -1,0 +1,156 @@
+/**
+ * Safe, namespace-aware XML reading for event package bodies (PIDF,
+ * dialog-info, watcherinfo, …), on fast-xml-parser.
+ *
+ * Packages match elements by (namespace URI, local name), never by prefix:
+ * `<rpid:busy/>`, `<rp:busy/>` and `<busy xmlns="…rpid"/>` are one element.
+ * Hostile input is refused before the parser sees it: bodies over the size
+ * cap, any DOCTYPE or ENTITY declaration (billion laughs, external entities),
+ * and nesting deeper than the depth cap. Only the five predefined entities
+ * and character references are decoded.
+ */
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import type { Verdict } from './package.js';
+
+/** One element: namespace-resolved, attributes by qualified name as written (`xml:lang` kept). */
+export interface XmlElement {
+  /** Namespace URI ('' when none is in scope). */
+  readonly ns: string;
+  /** Local name (no prefix). */
+  readonly name: string;
+  /** Attributes by local name (unprefixed) or `prefix:local` for prefixed ones other than xmlns. */
+  readonly attrs: ReadonlyMap<string, string>;
+  readonly children: readonly XmlElement[];
+  /** Concatenated text content directly inside this element, entities decoded. */
+  readonly text: string;
+}
+
+/** Limits for {@link parseXml}. */
+export interface XmlLimits {
+  /** Largest body in bytes (default 256 KiB). */
+  readonly maxBytes?: number;
+  /** Deepest element nesting (default 32). */
+  readonly maxDepth?: number;
+}
+
+const DEFAULT_MAX_BYTES = 256 * 1024;
+const DEFAULT_MAX_DEPTH = 32;
+
+const parser = new XMLParser({
+  preserveOrder: true,
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  processEntities: false,
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: false,
+  allowBooleanAttributes: true,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  commentPropName: false,
+});
+
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+/** Decodes the predefined entities and character references; anything else is left as written. */
+export function decodeXmlText(s: string): string {
+  if (s.indexOf('&') < 0) return s;
+  return s.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[a-zA-Z]+);/g, (whole, ref: string) => {
+    if (ref[0] === '#') {
+      const code =
+        ref[1] === 'x' || ref[1] === 'X' ? Number.parseInt(ref.slice(2), 16) : Number.parseInt(ref.slice(1), 10);
+      return Number.isFinite(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+    }
+    return ENTITIES[ref] ?? whole;
+  });
+}
+
+/** Nesting depth by a linear scan of tags (no parser recursion on hostile input). */
+function nestingDepth(xml: string, cap: number): number {
+  let depth = 0;
+  let max = 0;
+  for (let i = xml.indexOf('<'); i >= 0; i = xml.indexOf('<', i + 1)) {
+    const next = xml.charCodeAt(i + 1);
+    if (next === 47 /* / */) depth--;
+    else if (next !== 33 /* ! */ && next !== 63 /* ? */) {
+      const end = xml.indexOf('>', i);
+      if (end < 0) break;
+      const selfClosing = xml.charCodeAt(end - 1) === 47;
+      if (depth + 1 > max) max = depth + 1;
+      if (max > cap) return max;
+      if (!selfClosing) depth++;
+    }
+  }
+  return max;
+}
+
+type Raw = Record<string, unknown>;
+
+function build(node: Raw, scope: ReadonlyMap<string, string>): XmlElement | undefined {
+  let qname: string | undefined;
+  for (const key of Object.keys(node)) if (key !== ':@') qname = key;
+  if (qname === undefined || qname === '#text') return undefined;
+  const rawAttrs = (node[':@'] ?? {}) as Record<string, unknown>;
+  let ns = scope;
+  for (const [k, v] of Object.entries(rawAttrs)) {
+    if (k === 'xmlns' || k.startsWith('xmlns:')) {
+      if (ns === scope) ns = new Map(scope);
+      (ns as Map<string, string>).set(k === 'xmlns' ? '' : k.slice(6), String(v));
+    }
+  }
+  const attrs = new Map<string, string>();
+  for (const [k, v] of Object.entries(rawAttrs)) {
+    if (k === 'xmlns' || k.startsWith('xmlns:')) continue;
+    attrs.set(k, decodeXmlText(String(v)));
+  }
+  const colon = qname.indexOf(':');
+  const prefix = colon >= 0 ? qname.slice(0, colon) : '';
+  const name = colon >= 0 ? qname.slice(colon + 1) : qname;
+  const children: XmlElement[] = [];
+  let text = '';
+  for (const child of (node[qname] ?? []) as Raw[]) {
+    if ('#text' in child) text += String(child['#text']);
+    else {
+      const el = build(child, ns);
+      if (el) children.push(el);
+    }
+  }
+  return { ns: ns.get(prefix) ?? '', name, attrs, children, text: decodeXmlText(text) };
+}
+
+/**
+ * Parses a body into its root element, or says why not (400 for malformed,
+ * 413 for oversized). Never throws on any input.
+ */
+export function parseXml(body: Buffer | string, limits: XmlLimits = {}): Verdict<XmlElement> {
+  const maxBytes = limits.maxBytes ?? DEFAULT_MAX_BYTES;
+  const size = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+  if (size > maxBytes) return { ok: false, status: 413, reason: 'XML Body Too Large' };
+  const xml = typeof body === 'string' ? body : body.toString('utf8');
+  // Entity declarations only live in a DOCTYPE: refusing it defeats entity expansion and external entities.
+  if (/<!DOCTYPE|<!ENTITY/i.test(xml)) return { ok: false, status: 400, reason: 'XML DOCTYPE Not Allowed' };
+  const maxDepth = limits.maxDepth ?? DEFAULT_MAX_DEPTH;
+  if (nestingDepth(xml, maxDepth) > maxDepth) return { ok: false, status: 400, reason: 'XML Nested Too Deeply' };
+  try {
+    const valid = XMLValidator.validate(xml);
+    if (valid !== true) return { ok: false, status: 400, reason: `Malformed XML: ${valid.err.msg}`.slice(0, 120) };
+    const nodes = parser.parse(xml) as Raw[];
+    const roots = nodes
+      .map((n) => build(n, new Map([['xml', 'http://www.w3.org/XML/1998/namespace']])))
+      .filter((e) => e !== undefined);
+    if (roots.length !== 1) return { ok: false, status: 400, reason: 'XML Needs Exactly One Root Element' };
+    return { ok: true, value: roots[0] };
+  } catch (err) {
+    return { ok: false, status: 400, reason: `Malformed XML: ${(err as Error).message}`.slice(0, 120) };
+  }
+}
+
+/** Children of `el` with this namespace and local name. */
+export function xmlChildren(el: XmlElement, ns: string, name: string): XmlElement[] {
+  return el.children.filter((c) => c.ns === ns && c.name === name);
+}
+
+/** The first child with this namespace and local name. */
+export function xmlChild(el: XmlElement, ns: string, name: string): XmlElement | undefined {
+  return el.children.find((c) => c.ns === ns && c.name === name);
+}
