@@ -1,0 +1,2 @@
+/** @herald/registrar: SIP registrar and location service. */
+export {};
