@@ -50,6 +50,11 @@ const parser = new XMLParser({
   commentPropName: false,
 });
 
+/** A parser message fit for a SIP reason phrase: printable ASCII, short (it goes on the wire). */
+function reasonFrom(prefix: string, detail: string): string {
+  return `${prefix}: ${detail}`.replace(/[^\x20-\x7e]/g, '?').slice(0, 120);
+}
+
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
 /** Decodes the predefined entities and character references; anything else is left as written. */
@@ -133,7 +138,7 @@ export function parseXml(body: Buffer | string, limits: XmlLimits = {}): Verdict
   if (nestingDepth(xml, maxDepth) > maxDepth) return { ok: false, status: 400, reason: 'XML Nested Too Deeply' };
   try {
     const valid = XMLValidator.validate(xml);
-    if (valid !== true) return { ok: false, status: 400, reason: `Malformed XML: ${valid.err.msg}`.slice(0, 120) };
+    if (valid !== true) return { ok: false, status: 400, reason: reasonFrom('Malformed XML', valid.err.msg) };
     const nodes = parser.parse(xml) as Raw[];
     const roots = nodes
       .map((n) => build(n, new Map([['xml', 'http://www.w3.org/XML/1998/namespace']])))
@@ -141,7 +146,7 @@ export function parseXml(body: Buffer | string, limits: XmlLimits = {}): Verdict
     if (roots.length !== 1) return { ok: false, status: 400, reason: 'XML Needs Exactly One Root Element' };
     return { ok: true, value: roots[0] };
   } catch (err) {
-    return { ok: false, status: 400, reason: `Malformed XML: ${(err as Error).message}`.slice(0, 120) };
+    return { ok: false, status: 400, reason: reasonFrom('Malformed XML', (err as Error).message) };
   }
 }
 

@@ -67,6 +67,7 @@ t.test('hostile and malformed XML is refused quickly with a reason, never thrown
     if (!r.ok) {
       t.equal(r.status, status, `${name}: ${r.reason}`);
       t.ok(r.reason.length > 0);
+      t.match(r.reason, /^[\x20-\x7e]+$/, 'reason is printable ASCII (it becomes a SIP reason phrase)');
     }
     t.comment(`${name}: ${ms.toFixed(1)} ms`);
   }

@@ -5,7 +5,12 @@ import type { SipMessage } from './types.js';
 function startLine(msg: SipMessage): string {
   return msg.kind === 'request'
     ? msg.method + ' ' + msg.requestUri + ' ' + msg.version
-    : msg.version + ' ' + msg.status + ' ' + msg.reason;
+    : msg.version + ' ' + msg.status + ' ' + safeReason(msg.reason);
+}
+
+/** A reason phrase can come from parser or package messages: never let CR/LF split the start line. */
+function safeReason(reason: string): string {
+  return reason.indexOf('\r') < 0 && reason.indexOf('\n') < 0 ? reason : reason.replace(/[\r\n]+/g, ' ');
 }
 
 /**

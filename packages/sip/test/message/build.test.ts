@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import t from 'tap';
 import type { Test } from 'tap';
 import { createRequest, createResponse, parseMessage, reasonPhrase, serializeMessage } from '@herald/sip';
-import type { SipMessage } from '@herald/sip';
+import type { SipMessage, SipRequest } from '@herald/sip';
 import { asRequest, asResponse, basicHeaders, wire } from './fixtures/messages.js';
 
 const INVITE = wire(
@@ -165,5 +165,17 @@ t.test('serialize → parse round trip of every RFC 4475 message that parses', (
     same(t, first, second, entry.file);
     t.ok(serializeMessage(second).equals(bytes), `${entry.file}: serialization is stable`);
   }
+  t.end();
+});
+
+t.test('a reason phrase with CR/LF cannot inject headers', (t) => {
+  const req = parseMessage(
+    'OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKx\r\nFrom: <sip:x@y>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n',
+  ) as SipRequest;
+  const res = createResponse(req, 400, 'Bad\r\nX-Injected: yes');
+  const wire = serializeMessage(res).toString();
+  t.notMatch(wire, /\r\nX-Injected/);
+  const back = parseMessage(wire);
+  t.equal(back.headers.has('X-Injected'), false);
   t.end();
 });
