@@ -78,10 +78,8 @@ t.test('round trips: parse → render → parse gives the same summary', async (
     t.ok(body.endsWith('\r\n') && !/[^\r]\n/.test(body), `${name}: CRLF line ends`);
   }
   // The RFC's own example renders byte for byte.
-  t.equal(
-    renderMessageSummary((parseMessageSummary(fixture('rfc3842-basic.txt')) as { value: never }).value),
-    fixture('rfc3842-basic.txt').toString(),
-  );
+  const rfc = parseMessageSummary(fixture('rfc3842-basic.txt'));
+  t.equal(rfc.ok && renderMessageSummary(rfc.value), fixture('rfc3842-basic.txt').toString());
 });
 
 t.test('folded message header lines are joined', async (t) => {
