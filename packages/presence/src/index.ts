@@ -9,3 +9,4 @@ export * from './xpidf.js';
 export * from './compose.js';
 export * from './profiles.js';
 export * from './presence-package.js';
+export * from './winfo/index.js';
