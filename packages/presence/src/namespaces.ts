@@ -6,8 +6,14 @@ export const NS_PIDF = 'urn:ietf:params:xml:ns:pidf';
 export const NS_DM = 'urn:ietf:params:xml:ns:pidf:data-model';
 /** RFC 4480 RPID. */
 export const NS_RPID = 'urn:ietf:params:xml:ns:pidf:rpid';
-/** The pre-RFC RPID draft namespace still sent by CounterPath (Bria, X-Lite, eyeBeam) softphones. */
-export const NS_RPID_DRAFT = 'urn:ietf:params:xml:ns:pidf:status:rpid-status';
+/** Pre-RFC RPID draft namespaces (`<activities><activity>away</activity>`) still sent by CounterPath (X-Lite, eyeBeam, older Bria). */
+export const NS_RPID_DRAFTS: readonly string[] = [
+  'urn:ietf:params:xml:ns:pidf:status:rpid-status',
+  'urn:ietf:params:xml:ns:pidf:rpid:status:rpid-status',
+  'urn:ietf:params:xml:ns:pidf:rpid:rpid-person',
+];
+/** The pre-RFC 4479 person namespace of the same clients (`<pp:person>`, no id). */
+export const NS_PERSON_DRAFT = 'urn:ietf:params:xml:ns:pidf:person';
 /** RFC 4480 place-type values come from RFC 4589 location types. */
 export const NS_LOCATION_TYPE = 'urn:ietf:params:xml:ns:location-type';
 /** The `xml:` prefix. */

@@ -16,7 +16,7 @@ import type {
   RpidInfo,
   UserInput,
 } from './model.js';
-import { NS_DM, NS_LOCATION_TYPE, NS_PIDF, NS_RPID, NS_RPID_DRAFT } from './namespaces.js';
+import { NS_DM, NS_LOCATION_TYPE, NS_PERSON_DRAFT, NS_PIDF, NS_RPID, NS_RPID_DRAFTS } from './namespaces.js';
 import { normalizeActivity, normalizeMood, normalizePrivacy } from './rpid.js';
 
 /** The pre-RFC CPIM-PIDF namespace some old clients still send under `application/cpim-pidf+xml`. */
@@ -51,7 +51,13 @@ export function parsePidf(body: Buffer | string): Verdict<PidfDocument> {
       value: {
         entity,
         tuples,
-        persons: xmlChildren(root, NS_DM, 'person').map(readPerson),
+        persons: [
+          ...xmlChildren(root, NS_DM, 'person').map((el) => readPerson(el, requiredId(el, 'Person'))),
+          // CounterPath's draft person has no id; RPID sits in its <status>.
+          ...xmlChildren(root, NS_PERSON_DRAFT, 'person').map((el, i) =>
+            readPerson(el, el.attrs.get('id') ?? `person-${i + 1}`),
+          ),
+        ],
         devices: xmlChildren(root, NS_DM, 'device').map(readDevice),
         notes: notesOf(root, [ns]),
       },
@@ -84,11 +90,11 @@ function readTuple(el: XmlElement, ns: string): PidfTuple {
   const deviceId = (xmlChild(el, NS_DM, 'deviceID') ?? xmlChild(el, ns, 'deviceID'))?.text.trim();
   return {
     id,
-    basic,
-    contact: readContact(xmlChild(el, ns, 'contact')),
+    ...optional('basic', basic),
+    ...optional('contact', readContact(xmlChild(el, ns, 'contact'))),
     notes: notesOf(el, [ns, NS_DM]),
-    timestamp: timestampOf(el, [ns, NS_DM]),
-    deviceId: deviceId || undefined,
+    ...optional('timestamp', timestampOf(el, [ns, NS_DM])),
+    ...optional('deviceId', deviceId || undefined),
     ...rpid,
   };
 }
@@ -107,12 +113,13 @@ function readContact(el: XmlElement | undefined): PresenceContact | undefined {
   return { uri, priority };
 }
 
-function readPerson(el: XmlElement): PidfPerson {
+function readPerson(el: XmlElement, id: string): PidfPerson {
+  const status = el.children.find((c) => c.name === 'status');
   return {
-    id: requiredId(el, 'Person'),
-    notes: notesOf(el, [NS_DM, NS_PIDF, NS_RPID]),
-    timestamp: timestampOf(el, [NS_DM, NS_PIDF]),
-    ...readRpid(el),
+    id,
+    notes: notesOf(el, [NS_DM, NS_PIDF, NS_RPID, NS_PERSON_DRAFT]),
+    ...optional('timestamp', timestampOf(el, [NS_DM, NS_PIDF, NS_PERSON_DRAFT])),
+    ...mergeRpid(readRpid(el), status ? readRpid(status) : undefined),
   };
 }
 
@@ -120,10 +127,10 @@ function readDevice(el: XmlElement): PidfDevice {
   const deviceId = xmlChild(el, NS_DM, 'deviceID')?.text.trim();
   return {
     id: requiredId(el, 'Device'),
-    deviceId: deviceId || undefined,
+    ...optional('deviceId', deviceId || undefined),
     notes: notesOf(el, [NS_DM, NS_PIDF]),
-    timestamp: timestampOf(el, [NS_DM, NS_PIDF]),
-    userInput: readUserInput(xmlChild(el, NS_RPID, 'user-input')),
+    ...optional('timestamp', timestampOf(el, [NS_DM, NS_PIDF])),
+    ...optional('userInput', readUserInput(xmlChild(el, NS_RPID, 'user-input'))),
   };
 }
 
@@ -158,9 +165,9 @@ function readRpid(el: XmlElement): RpidInfo {
       if (!activities.includes(value)) activities.push(value);
     }
   }
-  const draft = xmlChild(el, NS_RPID_DRAFT, 'activities');
+  const draft = el.children.find((c) => c.name === 'activities' && NS_RPID_DRAFTS.includes(c.ns));
   if (draft) {
-    for (const a of xmlChildren(draft, NS_RPID_DRAFT, 'activity')) {
+    for (const a of xmlChildren(draft, draft.ns, 'activity')) {
       const word = a.text.trim();
       if (!word) continue;
       const value = normalizeActivity(word);
@@ -194,16 +201,21 @@ function readRpid(el: XmlElement): RpidInfo {
   return { ...info, ...(otherActivity ? { otherActivity } : {}), ...(userInput ? { userInput } : {}) };
 }
 
+/** `{ [key]: value }` when value is defined, else `{}` (keeps absent fields absent). */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
+}
+
 function mergeRpid(a: RpidInfo, b: RpidInfo | undefined): RpidInfo {
   if (!b) return a;
   const union = (x: readonly string[], y: readonly string[]) => [...new Set([...x, ...y])];
   return {
     activities: union(a.activities, b.activities),
-    otherActivity: a.otherActivity ?? b.otherActivity,
     mood: union(a.mood, b.mood),
     placeType: union(a.placeType, b.placeType),
     privacy: union(a.privacy, b.privacy),
-    userInput: a.userInput ?? b.userInput,
+    ...optional('otherActivity', a.otherActivity ?? b.otherActivity),
+    ...optional('userInput', a.userInput ?? b.userInput),
   };
 }
 

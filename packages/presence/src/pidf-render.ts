@@ -19,6 +19,13 @@ export interface PidfRenderOptions {
   readonly pretty?: boolean;
 }
 
+const XML_ID = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
+/** An id made a valid xs:ID (RFC 3863 tuple ids are xs:ID; Zoiper sends "1000"): kept when valid, else `_` + the id with bad characters replaced. */
+export function toXmlId(id: string): string {
+  return XML_ID.test(id) ? id : `_${id.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
+}
+
 /** Renders a PIDF document (entity, tuples, notes, persons, devices) as UTF-8 XML text. */
 export function renderPidf(doc: PidfDocument, options: PidfRenderOptions = {}): string {
   const rpid = options.rpid !== false;
@@ -40,7 +47,7 @@ export function renderPidf(doc: PidfDocument, options: PidfRenderOptions = {}): 
 }
 
 function writeTuple(root: XMLBuilder, tuple: PidfTuple, dataModel: boolean): void {
-  const el = root.ele(NS_PIDF, 'tuple', { id: tuple.id });
+  const el = root.ele(NS_PIDF, 'tuple', { id: toXmlId(tuple.id) });
   const status = el.ele(NS_PIDF, 'status');
   // RFC 3863 §4.1.4: basic is optional in the schema but every client reads it; say closed rather than nothing.
   status.ele(NS_PIDF, 'basic').txt(tuple.basic ?? 'closed');
@@ -64,14 +71,14 @@ function writeNotes(parent: XMLBuilder, ns: string, qname: string, notes: readon
 }
 
 function writePerson(root: XMLBuilder, person: PidfPerson, rpid: boolean): void {
-  const el = root.ele(NS_DM, 'dm:person', { id: person.id });
+  const el = root.ele(NS_DM, 'dm:person', { id: toXmlId(person.id) });
   if (rpid) writeRpid(el, person);
   writeNotes(el, NS_DM, 'dm:note', person.notes);
   if (person.timestamp) el.ele(NS_DM, 'dm:timestamp').txt(person.timestamp);
 }
 
 function writeDevice(root: XMLBuilder, device: PidfDevice, rpid: boolean): void {
-  const el = root.ele(NS_DM, 'dm:device', { id: device.id });
+  const el = root.ele(NS_DM, 'dm:device', { id: toXmlId(device.id) });
   if (rpid && device.userInput) writeUserInput(el, device.userInput);
   // RFC 4479 §3.3: a device has exactly one deviceID.
   el.ele(NS_DM, 'dm:deviceID').txt(device.deviceId ?? `urn:x-herald:device:${device.id}`);
