@@ -96,12 +96,19 @@ export function applyCallUpdate(call: CallRecord | undefined, u: CallUpdate, now
   const prev = branches.get(key);
   const untagged = branches.get('');
   const terminated = u.state === 'terminated';
-  if (terminated && (key === '' || !prev) && u.event !== 'rejected') {
-    // An untagged or unknown-branch end other than a branch's own rejection is the whole INVITE
-    // transaction ending (CANCEL, timeout, error): every branch not answered ends with it.
+  const global = u.event === 'cancelled' || u.event === 'timeout';
+  if (terminated && (key === '' || (!prev && global))) {
+    // An untagged end, or a CANCEL/timeout from a branch never seen, is the whole INVITE transaction
+    // ending: every branch not answered ends with it. A branch's own rejection ends only that branch.
+    let ended = 0;
     for (const [k, b] of branches)
-      if (b.state !== 'confirmed' && b.state !== 'terminated')
-        branches.set(k, { ...b, state: 'terminated', event: u.event, code: u.code, seq });
+      if (b.state !== 'confirmed' && b.state !== 'terminated') {
+        branches.set(k, { ...b, state: 'terminated', event: u.event, code: u.code });
+        ended++;
+      }
+    // The branches it ended carry the news; no separate record for the untagged answer.
+    if (call && ended > 0)
+      return { ...call, branches, seq };
   }
   // A tagged branch absorbs the untagged "trying" record it grew from.
   if (key !== '' && untagged && !terminated) branches.delete('');
