@@ -1,5 +1,5 @@
 // Rendering PIDF: round trips through the parser, RFC 3863/4479/4480 schema rules checked on our output.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { parseXml, xmlChild, xmlChildren, type XmlElement } from '@herald/events';
 import { NS_DM, NS_PIDF, NS_RPID, renderPidf, toXmlId, type PidfDocument } from '@herald/presence';
 import { fixture, mustParse } from './fixtures/load.js';
@@ -18,7 +18,7 @@ const FIXTURES = [
 ];
 
 /** Checks the schema rules of RFC 3863 §4 / RFC 4479 / RFC 4480 on a rendered document; returns the root. */
-function checkSchema(t: Tap.Test, xml: string): XmlElement {
+function checkSchema(t: Test, xml: string): XmlElement {
   const v = parseXml(xml);
   t.ok(v.ok, 'our output parses');
   if (!v.ok) throw new Error(v.reason);
