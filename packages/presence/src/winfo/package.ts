@@ -165,8 +165,10 @@ export function createWinfoPackage(options: WinfoPackageOptions = {}): WinfoPack
     if (!attached) return;
     const record = change.watcher;
     if (record.package === event && change.event === 'subscribe') {
-      // A new winfo watcher: make sure its first NOTIFY has the list, not the neutral document.
-      if (attached.states.get(event, record.resource) === undefined) resync(record.resource);
+      // A new winfo watcher of a presentity whose watchers were never announced (e.g. resumed after a
+      // restart): seed the list so it is not shown empty. Only then, as the set costs an extra NOTIFY.
+      const unknown = attached.states.get(event, record.resource) === undefined;
+      if (unknown && attached.notifier.watchers(watched, record.resource).length > 0) resync(record.resource);
       return;
     }
     if (record.package !== watched) return;
