@@ -84,7 +84,11 @@ export function identityOf(value: string | DialogIdentity | undefined): DialogId
 }
 
 /** The tag that tells fork branches apart: the peer's on the initiator side, ours on the recipient side. */
-function branchKey(u: { readonly direction: DialogDirection; readonly localTag?: string; readonly remoteTag?: string }): string {
+function branchKey(u: {
+  readonly direction: DialogDirection;
+  readonly localTag?: string;
+  readonly remoteTag?: string;
+}): string {
   return (u.direction === 'initiator' ? u.remoteTag : u.localTag) ?? '';
 }
 
@@ -107,8 +111,7 @@ export function applyCallUpdate(call: CallRecord | undefined, u: CallUpdate, now
         ended++;
       }
     // The branches it ended carry the news; no separate record for the untagged answer.
-    if (call && ended > 0)
-      return { ...call, branches, seq };
+    if (call && ended > 0) return { ...call, branches, seq };
   }
   // A tagged branch absorbs the untagged "trying" record it grew from.
   if (key !== '' && untagged && !terminated) branches.delete('');
@@ -147,7 +150,8 @@ export function expireCall(call: CallRecord): CallRecord {
   const seq = call.seq + 1;
   const branches = new Map(call.branches);
   for (const [k, b] of branches)
-    if (b.state !== 'terminated') branches.set(k, { ...b, state: 'terminated', event: 'timeout', code: undefined, seq });
+    if (b.state !== 'terminated')
+      branches.set(k, { ...b, state: 'terminated', event: 'timeout', code: undefined, seq });
   return { ...call, branches, seq };
 }
 
@@ -163,7 +167,11 @@ function pick(branches: Iterable<Branch>, rank: (b: Branch) => number): Branch |
   return best;
 }
 
-function participant(identity: DialogIdentity | undefined, target: string | undefined, held: boolean): DialogParticipant | undefined {
+function participant(
+  identity: DialogIdentity | undefined,
+  target: string | undefined,
+  held: boolean,
+): DialogParticipant | undefined {
   if (!identity && target === undefined) return undefined;
   return {
     ...(identity && { identity }),
@@ -179,7 +187,8 @@ function participant(identity: DialogIdentity | undefined, target: string | unde
  */
 export function aggregateCall(call: CallRecord, now: number): DialogInfo {
   const live = [...call.branches.values()].filter((b) => b.state !== 'terminated');
-  const best = live.length > 0 ? pick(live, (b) => STATE_RANK[b.state]) : pick(call.branches.values(), (b) => b.reached);
+  const best =
+    live.length > 0 ? pick(live, (b) => STATE_RANK[b.state]) : pick(call.branches.values(), (b) => b.reached);
   const state: DialogStateName = best?.state ?? 'terminated';
   // A held call: the presentity's side does not render media (RFC 4235 §4.1.6.2, +sip.rendering).
   const held = state === 'confirmed' && best?.hold === true;

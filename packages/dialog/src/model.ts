@@ -139,7 +139,11 @@ export class DialogModel {
   setPublished(resource: string, dialogs: readonly DialogInfo[]): DialogResourceState {
     const p = this.entry(resource);
     p.published = dialogs.filter((d) => d.state !== 'terminated');
-    const state = this.snapshot(resource, p, dialogs.filter((d) => d.state === 'terminated'));
+    const state = this.snapshot(
+      resource,
+      p,
+      dialogs.filter((d) => d.state === 'terminated'),
+    );
     this.prune(resource, p);
     return state;
   }

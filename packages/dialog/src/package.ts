@@ -12,7 +12,13 @@ import { DEFAULT_DIALOG_PROFILE, DEFAULT_DIALOG_PROFILE_RULES, selectDialogProfi
 import type { DialogProfile, DialogProfileRule } from './profiles.js';
 import { renderDialogInfoTemplate, type DialogInfoTemplate } from './render.js';
 import { isHold } from './sdp-hold.js';
-import { DIALOG_INFO_TYPE, type DialogDelta, type DialogInfo, type DialogInfoDocument, type DialogResourceState } from './types.js';
+import {
+  DIALOG_INFO_TYPE,
+  type DialogDelta,
+  type DialogInfo,
+  type DialogInfoDocument,
+  type DialogResourceState,
+} from './types.js';
 
 /** A call-tracking event as the server sends it: {@link CallUpdate} plus the SDP to read hold from. */
 export interface CallTrackingUpdate extends CallUpdate {
@@ -134,7 +140,9 @@ export function createDialogPackage(options: DialogPackageOptions = {}): DialogP
     if (!ctx.full && deltas && deltas.length > 0 && profile.partial && state) {
       // RFC 4235 §4.3: a partial document lists the dialogs that changed since the last one.
       const make = (): DialogInfoTemplate =>
-        renderDialogInfoTemplate(entity, 'partial', shapeDialogs(mergeDeltas(deltas), profile, false), { hideIdentity: hide });
+        renderDialogInfoTemplate(entity, 'partial', shapeDialogs(mergeDeltas(deltas), profile, false), {
+          hideIdentity: hide,
+        });
       const key = shapeKey(profile, hide, false, false);
       template = deltas.length === 1 ? cached(partialCache, deltas[0], key, make) : make();
     } else if (!state) {
@@ -194,8 +202,7 @@ export function createDialogPackage(options: DialogPackageOptions = {}): DialogP
     calls: {
       update(resource, update) {
         const hold = update.hold ?? (update.sdp !== undefined ? isHold(update.sdp) : undefined);
-        const { sdp: _sdp, ...rest } = update;
-        model.updateCall(resource, hold === undefined ? rest : { ...rest, hold });
+        model.updateCall(resource, hold === undefined ? update : { ...update, hold });
       },
     },
     dialogs: { set: (resource, dialogs) => model.setDialogs(resource, dialogs) },

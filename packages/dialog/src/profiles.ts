@@ -92,7 +92,6 @@ export function shapeDialogs(dialogs: readonly DialogInfo[], profile: DialogProf
     const best = mostImportantDialog(out);
     out = best ? [best] : [];
   }
-  if (full && profile.dummyWhenIdle && out.length === 0)
-    out = [IDLE_DUMMY_DIALOG];
+  if (full && profile.dummyWhenIdle && out.length === 0) out = [IDLE_DUMMY_DIALOG];
   return out;
 }

@@ -78,7 +78,12 @@ export function renderDialogInfoTemplate(
 
 /** Renders a complete dialog-info document (RFC 4235 §4). */
 export function renderDialogInfo(
-  doc: { readonly entity: string; readonly version: number; readonly state: 'full' | 'partial'; readonly dialogs: readonly DialogInfo[] },
+  doc: {
+    readonly entity: string;
+    readonly version: number;
+    readonly state: 'full' | 'partial';
+    readonly dialogs: readonly DialogInfo[];
+  },
   options: RenderDialogOptions = {},
 ): string {
   const t = renderDialogInfoTemplate(doc.entity, doc.state, doc.dialogs, options);

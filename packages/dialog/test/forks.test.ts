@@ -51,7 +51,14 @@ const rows: Row[] = [
       { state: 'terminated', localTag: 'desk', remoteTag: 'c', event: 'cancelled', code: 487 },
       { state: 'terminated', localTag: 'mobile', remoteTag: 'c', event: 'remote-bye' },
     ],
-    seen: ['early@desk:c', 'early@mobile:c', 'early@mobile:c', 'confirmed@mobile:c', 'confirmed@mobile:c', 'terminated/remote-bye@mobile:c'],
+    seen: [
+      'early@desk:c',
+      'early@mobile:c',
+      'early@mobile:c',
+      'confirmed@mobile:c',
+      'confirmed@mobile:c',
+      'terminated/remote-bye@mobile:c',
+    ],
   },
   {
     name: 'caller CANCELs while two forks ring: one untagged 487 ends every branch',
@@ -136,21 +143,49 @@ t.test('ids, identities and hold', async (t) => {
   t.same(identityOf('sip:bob@x'), { uri: 'sip:bob@x' });
   t.equal(identityOf('  '), undefined);
 
-  let call = applyCallUpdate(undefined, { callId: 'h', direction: 'initiator', state: 'confirmed', localTag: 'a', remoteTag: 'b', localIdentity: 'Alice <sip:alice@x>', localTarget: 'sip:alice@10.0.0.1', remoteIdentity: 'sip:bob@x', remoteTarget: 'sip:bob@10.0.0.2' }, 1000);
+  let call = applyCallUpdate(
+    undefined,
+    {
+      callId: 'h',
+      direction: 'initiator',
+      state: 'confirmed',
+      localTag: 'a',
+      remoteTag: 'b',
+      localIdentity: 'Alice <sip:alice@x>',
+      localTarget: 'sip:alice@10.0.0.1',
+      remoteIdentity: 'sip:bob@x',
+      remoteTarget: 'sip:bob@10.0.0.2',
+    },
+    1000,
+  );
   t.equal(aggregateCall(call, 1000).local?.rendering, undefined, 'not held');
-  call = applyCallUpdate(call, { callId: 'h', direction: 'initiator', state: 'confirmed', localTag: 'a', remoteTag: 'b', hold: true }, 5000);
+  call = applyCallUpdate(
+    call,
+    { callId: 'h', direction: 'initiator', state: 'confirmed', localTag: 'a', remoteTag: 'b', hold: true },
+    5000,
+  );
   const d = aggregateCall(call, 6500);
-  t.same(d.local, { identity: { uri: 'sip:alice@x', display: 'Alice' }, target: 'sip:alice@10.0.0.1', rendering: false }, 'held; identity kept from the first update');
+  t.same(
+    d.local,
+    { identity: { uri: 'sip:alice@x', display: 'Alice' }, target: 'sip:alice@10.0.0.1', rendering: false },
+    'held; identity kept from the first update',
+  );
   t.same(d.remote, { identity: { uri: 'sip:bob@x' }, target: 'sip:bob@10.0.0.2' });
   t.equal(d.duration, 5, 'seconds since the call was created');
-  const expired = expireCall(applyCallUpdate(undefined, { callId: 'e', direction: 'recipient', state: 'early', localTag: 'l' }, 0));
+  const expired = expireCall(
+    applyCallUpdate(undefined, { callId: 'e', direction: 'recipient', state: 'early', localTag: 'l' }, 0),
+  );
   t.same([callEnded(expired), aggregateCall(expired, 0).event], [true, 'timeout']);
 });
 
 t.test('the model: terminated once then dropped, no sticky early, deltas name what changed', async (t) => {
   const clock = new ManualClock(1_000_000);
   const changes: Array<{ resource: string; state: DialogResourceState; delta: DialogDelta }> = [];
-  const model = new DialogModel({ clock, earlyTimeoutMs: 60_000, onState: (resource, state, delta) => changes.push({ resource, state, delta }) });
+  const model = new DialogModel({
+    clock,
+    earlyTimeoutMs: 60_000,
+    onState: (resource, state, delta) => changes.push({ resource, state, delta }),
+  });
   const bob = 'sip:bob@example.test';
   const ring = (tag: string): void =>
     model.updateCall(bob, { callId: 'c1', direction: 'recipient', state: 'early', localTag: tag, remoteTag: 'caller' });
@@ -159,21 +194,50 @@ t.test('the model: terminated once then dropped, no sticky early, deltas name wh
   t.equal(changes.length, 1, 'a repeated identical update announces nothing');
   ring('mobile');
   t.equal(changes.length, 2);
-  t.same(changes[1].delta.map((d) => [d.state, d.localTag]), [['early', 'mobile']]);
+  t.same(
+    changes[1].delta.map((d) => [d.state, d.localTag]),
+    [['early', 'mobile']],
+  );
   t.equal(changes[1].state.dialogs.length, 1, 'one logical dialog for both forks');
 
   model.updateCall(bob, { callId: 'c2', direction: 'initiator', state: 'confirmed', localTag: 'b2', remoteTag: 'r2' });
-  t.same(changes.at(-1)?.state.dialogs.map((d) => d.state), ['early', 'confirmed'], 'two calls, two dialogs');
-  model.updateCall(bob, { callId: 'c2', direction: 'initiator', state: 'terminated', localTag: 'b2', remoteTag: 'r2', event: 'remote-bye' });
-  t.same(changes.at(-1)?.state.dialogs.map((d) => d.state), ['early', 'terminated'], 'the ended call is reported');
-  t.same(changes.at(-1)?.delta.map((d) => d.event), ['remote-bye']);
-  t.same(model.state(bob).dialogs.map((d) => d.callId), ['c1'], '…and dropped from state afterwards');
+  t.same(
+    changes.at(-1)?.state.dialogs.map((d) => d.state),
+    ['early', 'confirmed'],
+    'two calls, two dialogs',
+  );
+  model.updateCall(bob, {
+    callId: 'c2',
+    direction: 'initiator',
+    state: 'terminated',
+    localTag: 'b2',
+    remoteTag: 'r2',
+    event: 'remote-bye',
+  });
+  t.same(
+    changes.at(-1)?.state.dialogs.map((d) => d.state),
+    ['early', 'terminated'],
+    'the ended call is reported',
+  );
+  t.same(
+    changes.at(-1)?.delta.map((d) => d.event),
+    ['remote-bye'],
+  );
+  t.same(
+    model.state(bob).dialogs.map((d) => d.callId),
+    ['c1'],
+    '…and dropped from state afterwards',
+  );
 
   // Nobody answers and no final response ever arrives: the early dialog must not stick.
   clock.advance(59_000);
   t.equal(model.state(bob).dialogs[0]?.state, 'early');
   clock.advance(1_000);
-  t.same(changes.at(-1)?.delta.map((d) => [d.state, d.event]), [['terminated', 'timeout']], 'early timeout ends the call');
+  t.same(
+    changes.at(-1)?.delta.map((d) => [d.state, d.event]),
+    [['terminated', 'timeout']],
+    'early timeout ends the call',
+  );
   t.same(model.state(bob).dialogs, [], 'idle again');
   t.same(model.resources(), [], 'nothing kept for an idle presentity');
 
@@ -183,7 +247,13 @@ t.test('the model: terminated once then dropped, no sticky early, deltas name wh
   ring('mobile');
   clock.advance(50_000);
   t.equal(model.state(bob).dialogs[0]?.state, 'early', 'timer restarted by the second fork');
-  model.updateCall(bob, { callId: 'c1', direction: 'recipient', state: 'confirmed', localTag: 'mobile', remoteTag: 'caller' });
+  model.updateCall(bob, {
+    callId: 'c1',
+    direction: 'recipient',
+    state: 'confirmed',
+    localTag: 'mobile',
+    remoteTag: 'caller',
+  });
   clock.advance(3_600_000);
   t.equal(model.state(bob).dialogs[0]?.state, 'confirmed', 'a confirmed call does not time out');
   model.close();
@@ -196,7 +266,10 @@ t.test('the model: app dialogs and published dialogs merge with tracked calls', 
   const r = 'sip:carol@example.test';
   model.updateCall(r, { callId: 'shared', direction: 'initiator', state: 'confirmed', localTag: 'L' });
   model.setDialogs(r, [{ id: 'app-1', state: 'early', direction: 'recipient' }]);
-  t.same(changes.at(-1)?.map((d) => d.id), ['app-1']);
+  t.same(
+    changes.at(-1)?.map((d) => d.id),
+    ['app-1'],
+  );
   const composed = model.setPublished(r, [
     { id: 'pub-dup', callId: 'shared', localTag: 'L', direction: 'initiator', state: 'early' },
     { id: 'pub-1', callId: 'other', state: 'confirmed' },
@@ -207,10 +280,24 @@ t.test('the model: app dialogs and published dialogs merge with tracked calls', 
     ['app-1:early', 'tracked:confirmed', 'pub-1:confirmed', 'pub-old:terminated'],
     'app first, then tracked (wins over the same call published), then published; a published end is shown once',
   );
-  t.same(model.state(r).dialogs.map((d) => d.state), ['early', 'confirmed', 'confirmed'], 'published end dropped afterwards');
+  t.same(
+    model.state(r).dialogs.map((d) => d.state),
+    ['early', 'confirmed', 'confirmed'],
+    'published end dropped afterwards',
+  );
   model.setDialogs(r, []);
-  t.same(changes.at(-1)?.map((d) => [d.id, d.state]), [['app-1', 'terminated']], 'an app dialog that vanishes is reported ended');
+  t.same(
+    changes.at(-1)?.map((d) => [d.id, d.state]),
+    [['app-1', 'terminated']],
+    'an app dialog that vanishes is reported ended',
+  );
   model.setDialogs(r, [{ id: 'app-2', state: 'terminated', event: 'cancelled' }]);
-  t.same(changes.at(-1)?.map((d) => d.id), ['app-2']);
-  t.notOk(model.state(r).dialogs.some((d) => d.id === 'app-2'), 'terminated app dialog not kept');
+  t.same(
+    changes.at(-1)?.map((d) => d.id),
+    ['app-2'],
+  );
+  t.notOk(
+    model.state(r).dialogs.some((d) => d.id === 'app-2'),
+    'terminated app dialog not kept',
+  );
 });

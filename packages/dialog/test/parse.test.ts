@@ -1,13 +1,13 @@
 // Parsing dialog-info documents in the styles real servers and phones send:
 // default namespace, prefixed namespace, unknown extension namespaces, partial
 // state, terminated dialogs; and hostile or broken XML refused with a reason.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { readFileSync } from 'node:fs';
 import { parseDialogInfo, type DialogInfoDocument } from '@herald/dialog';
 
 const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 
-function parsed(t: Tap.Test, body: string): DialogInfoDocument {
+function parsed(t: Test, body: string): DialogInfoDocument {
   const v = parseDialogInfo(body);
   if (!v.ok) {
     t.fail(`refused: ${v.reason}`);
@@ -28,7 +28,10 @@ t.test('Asterisk-style early dialog with identities and targets', async (t) => {
     [d.id, d.callId, d.localTag, d.remoteTag, d.direction, d.state],
     ['201', 'pickup-a84b4c76e66710@10.0.0.21', 'as5d2f1c3b', '1928301774', 'recipient', 'early'],
   );
-  t.same(d.local, { identity: { uri: 'sip:201@pbx.example.test', display: 'Reception' }, target: 'sip:201@pbx.example.test' });
+  t.same(d.local, {
+    identity: { uri: 'sip:201@pbx.example.test', display: 'Reception' },
+    target: 'sip:201@pbx.example.test',
+  });
   t.same(d.remote?.identity, { uri: 'sip:alice@example.test', display: 'Alice Smith' });
 });
 
@@ -38,7 +41,11 @@ t.test('Kamailio pua_dialoginfo-style confirmed dialog, version 0', async (t) =>
   const d = doc.dialogs[0];
   t.equal(d.state, 'confirmed');
   t.equal(d.direction, 'initiator');
-  t.same(d.remote, { identity: { uri: 'sip:bob@example.test' }, target: 'sip:bob@192.0.2.20:5060' }, 'no display attribute');
+  t.same(
+    d.remote,
+    { identity: { uri: 'sip:bob@example.test' }, target: 'sip:bob@192.0.2.20:5060' },
+    'no display attribute',
+  );
 });
 
 t.test('Yealink-style prefixed namespace with extension namespaces and a held call', async (t) => {
@@ -94,10 +101,18 @@ t.test('schema violations are 400 with a clear reason', async (t) => {
     ['dialog without state', wrap(ok, '<dialog id="1"/>'), /state/],
     ['unknown dialog state', wrap(ok, '<dialog id="1"><state>ringing</state></dialog>'), /state/],
     ['bad direction', wrap(ok, '<dialog id="1" direction="outbound"><state>early</state></dialog>'), /direction/],
-    ['duplicate ids', wrap(ok, '<dialog id="1"><state>early</state></dialog><dialog id="1"><state>early</state></dialog>'), /Duplicate/],
+    [
+      'duplicate ids',
+      wrap(ok, '<dialog id="1"><state>early</state></dialog><dialog id="1"><state>early</state></dialog>'),
+      /Duplicate/,
+    ],
     ['target without uri', wrap(ok, '<dialog id="1"><state>early</state><local><target/></local></dialog>'), /target/],
     ['bad code', wrap(ok, '<dialog id="1"><state code="abc">terminated</state></dialog>'), /code/],
-    ['wrong namespace', '<dialog-info xmlns="urn:example:other" version="1" state="full" entity="sip:a@b"/>', /Not A dialog-info/],
+    [
+      'wrong namespace',
+      '<dialog-info xmlns="urn:example:other" version="1" state="full" entity="sip:a@b"/>',
+      /Not A dialog-info/,
+    ],
     ['PIDF instead', '<presence xmlns="urn:ietf:params:xml:ns:pidf" entity="sip:a@b"/>', /Not A dialog-info/],
   ];
   for (const [name, body, reason] of table) {
@@ -118,8 +133,11 @@ t.test('hostile and malformed XML is refused quickly, never thrown', async (t) =
   const external =
     '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>' +
     '<dialog-info xmlns="urn:ietf:params:xml:ns:dialog-info" version="1" state="full" entity="&x;"/>';
-  const deep = '<dialog-info xmlns="urn:ietf:params:xml:ns:dialog-info" version="1" state="full" entity="sip:a@b">' +
-    '<x>'.repeat(5000) + '</x>'.repeat(5000) + '</dialog-info>';
+  const deep =
+    '<dialog-info xmlns="urn:ietf:params:xml:ns:dialog-info" version="1" state="full" entity="sip:a@b">' +
+    '<x>'.repeat(5000) +
+    '</x>'.repeat(5000) +
+    '</dialog-info>';
   const huge =
     '<dialog-info xmlns="urn:ietf:params:xml:ns:dialog-info" version="1" state="full" entity="sip:a@b">' +
     '<dialog id="1"><state>early</state></dialog>'.repeat(1) +
@@ -127,7 +145,12 @@ t.test('hostile and malformed XML is refused quickly, never thrown', async (t) =
   const table: Array<[string, string | Buffer, number, RegExp]> = [
     ['billion laughs', laughs, 400, /DOCTYPE/],
     ['external entity', external, 400, /DOCTYPE/],
-    ['unclosed tag', '<dialog-info xmlns="urn:ietf:params:xml:ns:dialog-info" version="1" state="full" entity="sip:a@b"><dialog id="1">', 400, /Malformed/],
+    [
+      'unclosed tag',
+      '<dialog-info xmlns="urn:ietf:params:xml:ns:dialog-info" version="1" state="full" entity="sip:a@b"><dialog id="1">',
+      400,
+      /Malformed/,
+    ],
     ['mismatched tags', '<dialog-info><dialog></state></dialog-info>', 400, /Malformed/],
     ['deep nesting', deep, 400, /Nested/],
     ['oversized body', huge, 413, /Too Large/],

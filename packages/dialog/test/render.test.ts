@@ -15,14 +15,27 @@ const held: DialogInfo = {
   direction: 'initiator',
   state: 'confirmed',
   duration: 12,
-  local: { identity: { uri: 'sip:alice@example.test', display: 'Alice <Sales> & "Co"' }, target: 'sip:alice@10.0.0.1', rendering: false },
-  remote: { identity: { uri: 'sip:bob@example.test' }, target: 'sip:bob@10.0.0.2;transport=tcp', targetParams: [['isfocus', 'true']] },
+  local: {
+    identity: { uri: 'sip:alice@example.test', display: 'Alice <Sales> & "Co"' },
+    target: 'sip:alice@10.0.0.1',
+    rendering: false,
+  },
+  remote: {
+    identity: { uri: 'sip:bob@example.test' },
+    target: 'sip:bob@10.0.0.2;transport=tcp',
+    targetParams: [['isfocus', 'true']],
+  },
 };
 
 t.test('every termination event renders valid and round-trips', async (t) => {
   const events = ['cancelled', 'rejected', 'replaced', 'local-bye', 'remote-bye', 'error', 'timeout'] as const;
   const dialogs: DialogInfo[] = events.map((event, i) => ({ id: `t${i}`, state: 'terminated', event, code: 400 + i }));
-  const xml = renderDialogInfo({ entity: 'sip:alice@example.test', version: 3, state: 'full', dialogs: [held, ...dialogs] });
+  const xml = renderDialogInfo({
+    entity: 'sip:alice@example.test',
+    version: 3,
+    state: 'full',
+    dialogs: [held, ...dialogs],
+  });
   t.same(schemaProblems(xml), []);
   const back = parseDialogInfo(xml);
   t.ok(back.ok);
@@ -49,11 +62,17 @@ t.test('every state renders valid; event only on terminated', async (t) => {
 t.test('idle document: a valid dialog-info with no dialogs', async (t) => {
   const xml = renderDialogInfo({ entity: 'sip:idle@example.test', version: 9, state: 'full', dialogs: [] });
   t.same(schemaProblems(xml), []);
-  t.match(xml, /<dialog-info xmlns="urn:ietf:params:xml:ns:dialog-info" version="9" state="full" entity="sip:idle@example.test"\/>/);
+  t.match(
+    xml,
+    /<dialog-info xmlns="urn:ietf:params:xml:ns:dialog-info" version="9" state="full" entity="sip:idle@example.test"\/>/,
+  );
 });
 
 t.test('hideIdentity drops local and remote, keeps call-id and tags for pickup', async (t) => {
-  const xml = renderDialogInfo({ entity: 'sip:a@example.test', version: 1, state: 'full', dialogs: [held] }, { hideIdentity: true });
+  const xml = renderDialogInfo(
+    { entity: 'sip:a@example.test', version: 1, state: 'full', dialogs: [held] },
+    { hideIdentity: true },
+  );
   t.same(schemaProblems(xml), []);
   t.notMatch(xml, '<local>');
   t.notMatch(xml, '<remote>');
@@ -61,7 +80,11 @@ t.test('hideIdentity drops local and remote, keeps call-id and tags for pickup',
 });
 
 t.test('the version hole: a template serves any version, and hostile text cannot collide with it', async (t) => {
-  const sneaky: DialogInfo = { id: 'version="4294967296000"', state: 'early', remote: { identity: { uri: 'sip:4294967296000@x' } } };
+  const sneaky: DialogInfo = {
+    id: 'version="4294967296000"',
+    state: 'early',
+    remote: { identity: { uri: 'sip:4294967296000@x' } },
+  };
   const tpl = renderDialogInfoTemplate('sip:4294967296000@example.test', 'full', [sneaky]);
   for (const v of [0, 1, 4294967295, 123456789012]) {
     const back = parseDialogInfo(tpl.head + String(v) + tpl.tail);
