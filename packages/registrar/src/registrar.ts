@@ -109,7 +109,8 @@ export class Registrar {
       this.digest = options.digest;
     } else {
       const users = options.users ?? {};
-      const find: UserLookup = typeof users === 'function' ? users : (u) => (Object.hasOwn(users, u) ? users[u] : undefined);
+      const find: UserLookup =
+        typeof users === 'function' ? users : (u) => (Object.hasOwn(users, u) ? users[u] : undefined);
       const d = options.digest ?? {};
       this.digest = new DigestServer({
         realm: d.realm ?? this.domains.primary,
@@ -123,7 +124,8 @@ export class Registrar {
         },
       });
     }
-    this.host.on('REGISTER', (incoming) => this.handle(incoming));
+    // REGISTER creates no dialog: a (stray) To tag must not earn a 481 from the endpoint's dialog check.
+    this.host.on('REGISTER', (incoming) => this.handle(incoming), { dialogs: 'handler' });
   }
 
   /** Shorthand for `events.on`. */
@@ -237,8 +239,7 @@ export class Registrar {
         incoming.respond(result.status, result.reason, { headers: result.headers });
         return;
       }
-      const changed =
-        result.added.length + result.refreshed.length + result.removed.length + result.expired.length > 0;
+      const changed = result.added.length + result.refreshed.length + result.removed.length + result.expired.length > 0;
       if (changed) {
         try {
           await this.store.replaceAor(aor, result.bindings);

@@ -9,7 +9,11 @@ t.test('MemoryBindingStore conformance', async (t) => {
 
 t.test('memory store copies values on the way in', async (t) => {
   const store = new MemoryBindingStore();
-  const flow = { transport: 'udp' as const, local: { address: '127.0.0.1', port: 5060 }, remote: { address: '192.0.2.1', port: 5060 } };
+  const flow = {
+    transport: 'udp' as const,
+    local: { address: '127.0.0.1', port: 5060 },
+    remote: { address: '192.0.2.1', port: 5060 },
+  };
   const params: Array<[string, string | null]> = [['reg-id', '1']];
   const b: StoredBinding = {
     aor: 'sip:a@example.test',
@@ -33,7 +37,11 @@ t.test('memory store copies values on the way in', async (t) => {
 
 t.test('memory store refuses a binding of another AoR', async (t) => {
   const store = new MemoryBindingStore();
-  const flow = { transport: 'udp' as const, local: { address: '127.0.0.1', port: 5060 }, remote: { address: '192.0.2.1', port: 5060 } };
+  const flow = {
+    transport: 'udp' as const,
+    local: { address: '127.0.0.1', port: 5060 },
+    remote: { address: '192.0.2.1', port: 5060 },
+  };
   const b: StoredBinding = {
     aor: 'sip:a@example.test',
     key: 'k',

@@ -6,45 +6,50 @@ import { contactsOf, settle, world } from './world.js';
 
 const AOR = 'sip:alice@example.test';
 
-t.test('several contacts: expires param wins over the Expires header, the header over the default; max clamps', async (t) => {
-  const w = world({ auth: false });
-  t.teardown(w.close);
-  const r = await w.register({
-    contacts: ['<sip:alice@10.0.0.1>;expires=120', '<sip:alice@10.0.0.2>', '<sip:alice@10.0.0.3>;expires=999999'],
-    expires: 600,
-  });
-  t.equal(r.status, 200);
-  t.same(contactsOf(r).sort(), [
-    '<sip:alice@10.0.0.1>;expires=120',
-    '<sip:alice@10.0.0.2>;expires=600',
-    '<sip:alice@10.0.0.3>;expires=3600',
-  ]);
-  const none = await w.register({ user: 'bob', contacts: ['<sip:bob@10.0.0.9>'] });
-  t.same(contactsOf(none), ['<sip:bob@10.0.0.9>;expires=3600'], 'neither: the default');
-  w.clock.advance(30_000);
-  const query = await w.register({ contacts: [] });
-  t.equal(query.status, 200, 'a REGISTER without Contact is a query');
-  t.same(
-    contactsOf(query).sort(),
-    ['<sip:alice@10.0.0.1>;expires=90', '<sip:alice@10.0.0.2>;expires=570', '<sip:alice@10.0.0.3>;expires=3570'],
-    'the 200 shows the remaining time',
-  );
-  await settle();
-  t.same(
-    w.events.map((e) => [e.name, e.event.bindings.length, e.event.remaining]),
-    [
-      ['registered', 3, 3],
-      ['registered', 1, 1],
-    ],
-    'a query changes nothing',
-  );
-});
+t.test(
+  'several contacts: expires param wins over the Expires header, the header over the default; max clamps',
+  async (t) => {
+    const w = world({ auth: false });
+    t.teardown(w.close);
+    const r = await w.register({
+      contacts: ['<sip:alice@10.0.0.1>;expires=120', '<sip:alice@10.0.0.2>', '<sip:alice@10.0.0.3>;expires=999999'],
+      expires: 600,
+    });
+    t.equal(r.status, 200);
+    t.same(contactsOf(r).sort(), [
+      '<sip:alice@10.0.0.1>;expires=120',
+      '<sip:alice@10.0.0.2>;expires=600',
+      '<sip:alice@10.0.0.3>;expires=3600',
+    ]);
+    const none = await w.register({ user: 'bob', contacts: ['<sip:bob@10.0.0.9>'] });
+    t.same(contactsOf(none), ['<sip:bob@10.0.0.9>;expires=3600'], 'neither: the default');
+    w.clock.advance(30_000);
+    const query = await w.register({ contacts: [] });
+    t.equal(query.status, 200, 'a REGISTER without Contact is a query');
+    t.same(
+      contactsOf(query).sort(),
+      ['<sip:alice@10.0.0.1>;expires=90', '<sip:alice@10.0.0.2>;expires=570', '<sip:alice@10.0.0.3>;expires=3570'],
+      'the 200 shows the remaining time',
+    );
+    await settle();
+    t.same(
+      w.events.map((e) => [e.name, e.event.bindings.length, e.event.remaining]),
+      [
+        ['registered', 3, 3],
+        ['registered', 1, 1],
+      ],
+      'a query changes nothing',
+    );
+  },
+);
 
 t.test('linphone style (Contact ;expires=, +sip.instance) and baresip style (Expires header)', async (t) => {
   const w = world({ auth: false });
   t.teardown(w.close);
   const linphone = await w.register({
-    contacts: ['<sip:alice@192.168.1.20:5060;transport=udp>;expires=3600;+sip.instance="<urn:uuid:a3f4b1c2-0000-4000-8000-00000000000a>"'],
+    contacts: [
+      '<sip:alice@192.168.1.20:5060;transport=udp>;expires=3600;+sip.instance="<urn:uuid:a3f4b1c2-0000-4000-8000-00000000000a>"',
+    ],
     headers: [['User-Agent', 'Linphone/5.1.0 (belle-sip/5.1.0)']],
   });
   t.equal(linphone.status, 200);
@@ -76,7 +81,10 @@ t.test('linphone style (Contact ;expires=, +sip.instance) and baresip style (Exp
 t.test('423 with Min-Expires below the minimum; zero is still a removal', async (t) => {
   const w = world({ auth: false });
   t.teardown(w.close);
-  const brief = await w.register({ contacts: ['<sip:alice@10.0.0.1>;expires=30', '<sip:alice@10.0.0.2>'], expires: 600 });
+  const brief = await w.register({
+    contacts: ['<sip:alice@10.0.0.1>;expires=30', '<sip:alice@10.0.0.2>'],
+    expires: 600,
+  });
   t.equal(brief.status, 423);
   t.equal(brief.headers.get('Min-Expires'), '60');
   t.same(w.registrar.lookup(AOR), [], 'all or nothing: the good contact was not bound either');
@@ -119,35 +127,47 @@ t.test('Contact * with Expires: 0 removes every binding; other uses of * are 400
   );
 });
 
-t.test('Call-ID/CSeq ordering (§10.3 step 7): same Call-ID needs a higher CSeq; another Call-ID always updates', async (t) => {
-  const w = world({ auth: false });
-  t.teardown(w.close);
-  t.equal((await w.register({ callId: 'c', cseq: 5, expires: 600 })).status, 200);
-  const same = await w.register({ callId: 'c', cseq: 5, expires: 300 });
-  t.equal(same.status, 500);
-  t.equal(same.reason, 'Out Of Order CSeq For Binding');
-  t.equal((await w.register({ callId: 'c', cseq: 4, expires: 0 })).status, 500, 'a late un-REGISTER cannot remove it');
-  t.equal(w.registrar.lookup(AOR)[0]?.expiresAt, w.clock.now() + 600_000, 'binding unchanged');
-  const other = await w.register({ callId: 'rebooted', cseq: 1, expires: 300 });
-  t.equal(other.status, 200, 'a new Call-ID (phone rebooted) updates with any CSeq');
-  t.same(contactsOf(other), ['<sip:alice@127.0.0.1:5060>;expires=300']);
-  const next = await w.register({ callId: 'rebooted', cseq: 2, expires: 900 });
-  t.same(contactsOf(next), ['<sip:alice@127.0.0.1:5060>;expires=900']);
-  const b = w.registrar.lookup(AOR)[0];
-  t.equal(b.callId, 'rebooted');
-  t.equal(b.cseq, 2);
-  await settle();
-  t.same(
-    w.events.map((e) => e.name),
-    ['registered', 'refreshed', 'refreshed'],
-  );
-});
+t.test(
+  'Call-ID/CSeq ordering (§10.3 step 7): same Call-ID needs a higher CSeq; another Call-ID always updates',
+  async (t) => {
+    const w = world({ auth: false });
+    t.teardown(w.close);
+    t.equal((await w.register({ callId: 'c', cseq: 5, expires: 600 })).status, 200);
+    const same = await w.register({ callId: 'c', cseq: 5, expires: 300 });
+    t.equal(same.status, 500);
+    t.equal(same.reason, 'Out Of Order CSeq For Binding');
+    t.equal(
+      (await w.register({ callId: 'c', cseq: 4, expires: 0 })).status,
+      500,
+      'a late un-REGISTER cannot remove it',
+    );
+    t.equal(w.registrar.lookup(AOR)[0]?.expiresAt, w.clock.now() + 600_000, 'binding unchanged');
+    const other = await w.register({ callId: 'rebooted', cseq: 1, expires: 300 });
+    t.equal(other.status, 200, 'a new Call-ID (phone rebooted) updates with any CSeq');
+    t.same(contactsOf(other), ['<sip:alice@127.0.0.1:5060>;expires=300']);
+    const next = await w.register({ callId: 'rebooted', cseq: 2, expires: 900 });
+    t.same(contactsOf(next), ['<sip:alice@127.0.0.1:5060>;expires=900']);
+    const b = w.registrar.lookup(AOR)[0];
+    t.equal(b.callId, 'rebooted');
+    t.equal(b.cseq, 2);
+    await settle();
+    t.same(
+      w.events.map((e) => e.name),
+      ['registered', 'refreshed', 'refreshed'],
+    );
+  },
+);
 
 t.test('q values are kept, shown in the 200, and order lookups', async (t) => {
   const w = world({ auth: false });
   t.teardown(w.close);
   const r = await w.register({
-    contacts: ['<sip:alice@10.0.0.1>;q=0.1', '<sip:alice@10.0.0.2>;q=0.9', '<sip:alice@10.0.0.3>', '<sip:alice@10.0.0.4>;q=0.500'],
+    contacts: [
+      '<sip:alice@10.0.0.1>;q=0.1',
+      '<sip:alice@10.0.0.2>;q=0.9',
+      '<sip:alice@10.0.0.3>',
+      '<sip:alice@10.0.0.4>;q=0.500',
+    ],
     expires: 600,
   });
   t.same(contactsOf(r), [
@@ -207,7 +227,10 @@ t.test('RFC 5626: the same +sip.instance and reg-id on a new flow replaces the o
   t.equal(w.registrar.lookup(AOR).length, 2, 'another reg-id is another flow');
   const two = await w.register({
     callId: 'bad',
-    contacts: [`<sip:alice@192.0.2.4>;+sip.instance=${inst};reg-id=3`, `<sip:alice@192.0.2.5>;+sip.instance=${inst};reg-id=4`],
+    contacts: [
+      `<sip:alice@192.0.2.4>;+sip.instance=${inst};reg-id=3`,
+      `<sip:alice@192.0.2.5>;+sip.instance=${inst};reg-id=4`,
+    ],
   });
   t.equal(two.status, 400, 'two reg-id contacts in one REGISTER');
   await settle();
@@ -227,7 +250,10 @@ t.test('bindings expire on the clock: expired event, lookup empty, store emptied
   t.equal(w.registrar.lookup(AOR).length, 2);
   w.clock.advance(1);
   await settle();
-  t.same(w.registrar.lookup(AOR).map((b) => b.contact), ['sip:alice@10.0.0.2']);
+  t.same(
+    w.registrar.lookup(AOR).map((b) => b.contact),
+    ['sip:alice@10.0.0.2'],
+  );
   t.same(
     w.events.slice(1).map((e) => [e.name, e.event.bindings.map((b) => b.contact), e.event.remaining]),
     [['expired', ['sip:alice@10.0.0.1'], 1]],

@@ -2,7 +2,7 @@
 // and listener failures.
 import t from 'tap';
 import { MemoryBindingStore, Registrar, type BindingStore, type StoredBinding } from '../src/index.js';
-import { contactsOf, settle, world } from './world.js';
+import { SERVER_UDP, contactsOf, settle, world } from './world.js';
 
 const AOR = 'sip:alice@example.test';
 
@@ -20,7 +20,10 @@ t.test('resume reloads live bindings, drops expired ones and re-arms the timers'
   t.same(after.registrar.lookup(AOR), [], 'nothing served before resume');
   const summary = await after.registrar.resume();
   t.same(summary, { loaded: 1, dropped: 2 });
-  t.same(after.registrar.lookup(AOR).map((b) => b.contact), ['sip:alice@10.0.0.2']);
+  t.same(
+    after.registrar.lookup(AOR).map((b) => b.contact),
+    ['sip:alice@10.0.0.2'],
+  );
   t.equal(await store.count(), 1, 'expired bindings removed from the store');
   t.same(after.events, [], 'resume emits nothing');
   const q = await after.register({ contacts: [] });
@@ -81,7 +84,10 @@ t.test('a failing store: 500, nothing committed, nothing emitted', async (t) => 
   const r = await w.register({ contacts: ['<sip:alice@10.0.0.2>'], expires: 600, callId: 'c', cseq: 2 });
   t.equal(r.status, 500);
   t.equal(r.reason, 'Binding Store Unavailable');
-  t.same(w.registrar.lookup(AOR).map((b) => b.contact), ['sip:alice@10.0.0.1']);
+  t.same(
+    w.registrar.lookup(AOR).map((b) => b.contact),
+    ['sip:alice@10.0.0.1'],
+  );
   t.match(w.warnings.join('\n'), /store write failed/);
   store.fail = false;
   const retry = await w.register({ contacts: ['<sip:alice@10.0.0.2>'], expires: 600, callId: 'c', cseq: 3 });
@@ -95,10 +101,7 @@ t.test('a failing store: 500, nothing committed, nothing emitted', async (t) => 
   w.clock.advance(600_000);
   await settle();
   t.same(w.registrar.lookup(AOR), [], 'expiry still drops them from lookups when the store fails');
-  t.same(
-    w.events.at(-1)?.name,
-    'expired',
-  );
+  t.same(w.events.at(-1)?.name, 'expired');
 });
 
 t.test('maxContactsPerAor: new contacts beyond the limit get 403, refreshes pass', async (t) => {
@@ -116,7 +119,13 @@ t.test('maxContactsPerAor: new contacts beyond the limit get 403, refreshes pass
     cseq: 4,
   });
   t.equal(swap.status, 200, 'removing one and adding one in the same REGISTER fits');
-  t.same(w.registrar.lookup(AOR).map((b) => b.contact).sort(), ['sip:alice@10.0.0.2', 'sip:alice@10.0.0.3']);
+  t.same(
+    w.registrar
+      .lookup(AOR)
+      .map((b) => b.contact)
+      .sort(),
+    ['sip:alice@10.0.0.2', 'sip:alice@10.0.0.3'],
+  );
 });
 
 t.test('a throwing listener is logged and does not stop the others or the 200', async (t) => {
@@ -153,4 +162,20 @@ t.test('lookup and bindings for the management API', async (t) => {
   t.same(w.registrar.lookup('not a uri'), []);
   t.same(w.registrar.lookup('sip:example.test'), [], 'no user part: no AoR');
   t.ok(new Registrar({ host: w.server, domain: '::1', auth: false }).domains.has('[::1]'), 'IPv6 domains');
+});
+
+t.test('a REGISTER with a (stray) To tag is processed, not answered 481', async (t) => {
+  const w = world({ auth: false });
+  t.teardown(w.close);
+  const request = w.phone.createRequest({
+    method: 'REGISTER',
+    uri: 'sip:example.test',
+    from: '<sip:alice@example.test>',
+    to: '<sip:alice@example.test>;tag=copied-from-last-200',
+    contact: '<sip:alice@10.0.0.1>',
+    headers: [['Expires', '600']],
+  });
+  const r = await w.phone.request(request, { to: SERVER_UDP });
+  t.equal(r.status, 200);
+  t.equal(w.registrar.lookup(AOR).length, 1);
 });

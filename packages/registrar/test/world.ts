@@ -1,14 +1,7 @@
 // Two Endpoints over loop pairs (UDP and TCP) on a ManualClock: a "phone" and
 // a server carrying a Registrar. Real REGISTER messages go through the
 // transaction layers of both.
-import {
-  DigestClient,
-  Endpoint,
-  ManualClock,
-  TransportLayer,
-  createLoopPair,
-  type SipResponse,
-} from '@herald/sip';
+import { DigestClient, Endpoint, ManualClock, TransportLayer, createLoopPair, type SipResponse } from '@herald/sip';
 import { Registrar, type RegistrarEvents, type RegistrarOptions, type RegistrationEvent } from '../src/index.js';
 
 export const DOMAIN = 'example.test';
