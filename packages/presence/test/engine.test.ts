@@ -18,13 +18,13 @@ function world() {
   const [a, b] = createLoopPair({ clock, protocol: 'udp' });
   const phone = new Endpoint({ transport: new TransportLayer({ transports: [a] }), clock });
   const server = new Endpoint({ transport: new TransportLayer({ transports: [b] }), clock });
-  let engine: EventEngine | undefined;
   const presence = createPresencePackage({
     clock,
     minNotifyInterval: 0,
-    onState: (resource, state) => engine?.setState('presence', resource, state),
+    // `engine` is assigned below, before any input can fire.
+    onState: (resource, state) => engine.setState('presence', resource, state),
   });
-  engine = new EventEngine({ host: server, packages: [presence.package], subscriber: false });
+  const engine = new EventEngine({ host: server, packages: [presence.package], subscriber: false });
   const notifies: SipRequest[] = [];
   phone.on(
     'NOTIFY',
@@ -69,7 +69,7 @@ function world() {
       { to: SERVER },
     );
   const close = async () => {
-    await engine?.close();
+    await engine.close();
     await phone.close();
     await server.close();
   };
