@@ -179,3 +179,29 @@ t.test('a REGISTER with a (stray) To tag is processed, not answered 481', async 
   t.equal(r.status, 200);
   t.equal(w.registrar.lookup(AOR).length, 1);
 });
+
+class GatedStore extends MemoryBindingStore {
+  readonly waiting: Array<() => void> = [];
+  override async replaceAor(aor: string, bindings: readonly StoredBinding[]): Promise<void> {
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+    return super.replaceAor(aor, bindings);
+  }
+}
+
+t.test('concurrent REGISTERs of one AoR are applied one after the other (no lost update)', async (t) => {
+  const store = new GatedStore();
+  const w = world({ auth: false, store });
+  t.teardown(w.close);
+  const first = w.register({ contacts: ['<sip:alice@10.0.0.1>'], expires: 600, callId: 'desk' });
+  const second = w.register({ contacts: ['<sip:alice@10.0.0.2>'], expires: 600, callId: 'mobile' });
+  await settle();
+  t.equal(store.waiting.length, 1, 'the second waits for the first store write');
+  store.waiting.shift()?.();
+  await settle();
+  t.equal(store.waiting.length, 1, 'then it runs');
+  store.waiting.shift()?.();
+  const [a, b] = await Promise.all([first, second]);
+  t.same(contactsOf(a), ['<sip:alice@10.0.0.1>;expires=600']);
+  t.same(contactsOf(b).sort(), ['<sip:alice@10.0.0.1>;expires=600', '<sip:alice@10.0.0.2>;expires=600']);
+  t.equal(await store.count(), 2);
+});
