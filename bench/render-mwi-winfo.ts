@@ -55,7 +55,6 @@ const watchers: WinfoEntry[] = Array.from({ length: 20 }, (_, i) => ({
   event: i % 5 === 0 ? 'subscribe' : 'approved',
   displayName: `Watcher ${i}`,
   createdAt: 900_000,
-  expiresAt: 4_500_000,
 }));
 const state: WinfoState = { resource: RESOURCE, package: 'presence', watchers };
 const cached = createWinfoPackage({ clock });

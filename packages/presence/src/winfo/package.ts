@@ -31,7 +31,7 @@ export type WatcherSource = Pick<Notifier, 'watchers' | 'onWatcherChange'>;
 export interface WinfoPackageOptions {
   /** The package whose watchers are reported (default `presence`); the event is `<watched>.winfo`. */
   readonly watchedEvent?: string;
-  /** Clock for `duration-subscribed` and `expiration` (default the system clock; pass the engine's). */
+  /** Clock for `duration-subscribed` (default the system clock; pass the engine's). */
   readonly clock?: Clock;
   /** Cache rendered bodies per state (default true; off for the benchmark's comparison). */
   readonly cache?: boolean;
@@ -70,7 +70,6 @@ function entryOf(record: WatcherRecord, status: WinfoStatus = record.status): Wi
     event: record.event,
     ...(record.displayName !== undefined ? { displayName: record.displayName } : {}),
     createdAt: record.createdAt,
-    expiresAt: record.expiresAt,
   };
 }
 

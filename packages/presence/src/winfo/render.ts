@@ -40,9 +40,12 @@ function writeWatcher(list: ReturnType<typeof create>, w: WinfoWatcher): void {
   el.txt(w.uri);
 }
 
-/** A state entry as written at clock time `now`: durations in seconds; no expiration once ended. */
+/**
+ * A state entry as written at clock time `now`. `expiration` is left out:
+ * refreshes are not watcher changes, so a value taken from the state would go
+ * stale (it is optional in RFC 3858 §6); `duration-subscribed` never does.
+ */
 export function watcherAt(entry: WinfoEntry, now: number): WinfoWatcher {
-  const ended = entry.status === 'terminated' || entry.status === 'waiting';
   return {
     id: entry.id,
     uri: entry.uri,
@@ -50,7 +53,6 @@ export function watcherAt(entry: WinfoEntry, now: number): WinfoWatcher {
     event: entry.event,
     ...(entry.displayName !== undefined ? { displayName: entry.displayName } : {}),
     durationSubscribed: Math.max(0, Math.floor((now - entry.createdAt) / 1000)),
-    ...(ended ? {} : { expiration: Math.max(0, Math.ceil((entry.expiresAt - now) / 1000)) }),
   };
 }
 

@@ -62,7 +62,7 @@ export interface WatcherinfoDocument {
 
 /**
  * One watcher in the package state: times are clock ms, so
- * `duration-subscribed` and `expiration` are computed when a body is rendered.
+ * `duration-subscribed` is computed when a body is rendered.
  */
 export interface WinfoEntry {
   readonly id: string;
@@ -71,7 +71,6 @@ export interface WinfoEntry {
   readonly event: WinfoEvent;
   readonly displayName?: string;
   readonly createdAt: number;
-  readonly expiresAt: number;
 }
 
 /** The `presence.winfo` state of one presentity: its watchers (live subscriptions only). */

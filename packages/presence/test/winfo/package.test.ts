@@ -153,7 +153,6 @@ t.test('a sequence of watcher changes: states, deltas, full and partial bodies w
       status: 'active',
       event: 'approved',
       durationSubscribed: 8,
-      expiration: 3592,
     },
   ]);
 
@@ -162,9 +161,9 @@ t.test('a sequence of watcher changes: states, deltas, full and partial bodies w
   t.equal(p1.version, 1);
   t.equal(p1.state, 'partial');
   t.same(
-    p1.lists[0].watchers.map((x) => [x.id, x.status, x.event, x.expiration]),
-    [['bob', 'terminated', 'timeout', undefined]],
-    'no expiration once terminated',
+    p1.lists[0].watchers.map((x) => [x.id, x.status, x.event, x.durationSubscribed]),
+    [['bob', 'terminated', 'timeout', 18]],
+    'duration counted from creation to now',
   );
   const p2 = render(2, [deltas[4], deltas[5], deltas[3]]);
   t.same(
