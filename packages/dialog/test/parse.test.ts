@@ -78,6 +78,25 @@ t.test('Snom-style partial document and an idle document', async (t) => {
   t.same(idle.dialogs, [], 'self-closing root: no dialogs');
 });
 
+t.test(
+  'Bria-style extension namespace, character references, +sip.instance target param; Zoiper-style minimal',
+  async (t) => {
+    const bria = parsed(t, fixture('bria-style.xml'));
+    t.equal(bria.entity, 'sip:5012@pbx.example.test;user=phone');
+    const d = bria.dialogs[0];
+    t.equal(d.state, 'proceeding');
+    t.equal(d.local?.identity?.display, 'Jo\u00e9lle Martin', 'character reference decoded');
+    t.same(d.local?.targetParams, [['+sip.instance', '"<urn:uuid:6f2c1a30-1f7e-4f4e-9d0b-2b2d4e5c6a7f>"']]);
+    t.same(d.remote, { identity: { uri: 'sip:5020@pbx.example.test' } }, 'remote without target');
+    const zoiper = parsed(t, fixture('zoiper-minimal.xml'));
+    t.same(
+      zoiper.dialogs,
+      [{ id: 'zdlg1', direction: 'recipient', state: 'confirmed' }],
+      'single-quoted attributes, no ids or tags',
+    );
+  },
+);
+
 t.test('unknown termination events and unknown attributes are ignored, not fatal', async (t) => {
   const doc = parsed(
     t,

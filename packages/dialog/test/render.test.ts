@@ -100,6 +100,8 @@ t.test('fixtures round-trip: parse → render → parse is stable and schema-val
     'polycom-two-lines.xml',
     'snom-partial.xml',
     'idle.xml',
+    'bria-style.xml',
+    'zoiper-minimal.xml',
   ]) {
     const first = parseDialogInfo(fixture(name));
     if (!first.ok) {
