@@ -131,3 +131,15 @@ t.test('angle-bracketed account URIs are accepted (seen from some servers)', asy
   const r = parseMessageSummary('Messages-Waiting: no\r\nMessage-Account: <sip:1000@pbx.example.test>\r\n');
   t.equal(r.ok && r.value.account, 'sip:1000@pbx.example.test');
 });
+
+t.test('hostile bodies just under the size cap finish quickly with a verdict', async (t) => {
+  const longCounts = `Messages-Waiting: yes\r\nVoice-Message: ${'1/'.repeat(30_000)}\r\n`;
+  t.match(parseMessageSummary(longCounts), { ok: false, status: 400, reason: 'Bad Counts For Voice-Message' });
+  const longName = `${'X'.repeat(60_000)}: 1\r\nMessages-Waiting: no\r\n`;
+  t.match(parseMessageSummary(longName), { ok: true, value: { waiting: false } }, 'long unknown names are just kept');
+  const folds = `Messages-Waiting: yes\r\n\r\nSubject: a\r\n${' b\r\n'.repeat(1900)}`;
+  const r = parseMessageSummary(folds);
+  t.ok(r.ok && r.value.messages?.[0]?.[0]?.[1].length === 1 + 2 * 1900, 'many folded lines joined');
+  const colons = `Messages-Waiting: yes\r\n${':'.repeat(60_000)}\r\n`;
+  t.match(parseMessageSummary(colons), { ok: false, status: 400 });
+});
