@@ -137,7 +137,8 @@ export function createDialogPackage(options: DialogPackageOptions = {}): DialogP
     const entity = state?.entity ?? ctx.resource;
     let template: DialogInfoTemplate;
     const deltas = ctx.delta;
-    if (!ctx.full && deltas && deltas.length > 0 && profile.partial && state) {
+    // A single-dialog phone must see the most important dialog of the whole state, not of the changes.
+    if (!ctx.full && deltas && deltas.length > 0 && profile.partial && !profile.singleDialog && state) {
       // RFC 4235 §4.3: a partial document lists the dialogs that changed since the last one.
       const make = (): DialogInfoTemplate =>
         renderDialogInfoTemplate(entity, 'partial', shapeDialogs(mergeDeltas(deltas), profile, false), {

@@ -17,7 +17,7 @@ export interface DialogProfile {
   readonly hideIdentity: boolean;
   /** Leave out dialogs in trying, proceeding or early state (no ringing indication). */
   readonly suppressEarly: boolean;
-  /** Whether the phone copes with `state="partial"`; false always renders full state. */
+  /** Whether the phone copes with `state="partial"`; false (or `singleDialog`) always renders full state. */
   readonly partial: boolean;
 }
 

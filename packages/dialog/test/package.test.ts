@@ -244,6 +244,15 @@ t.test('partial documents from deltas: last change per dialog, profiles that ref
     String(dialog.package.render(state, TYPE, ctx(watcher('s3', 'Linksys/SPA942-6.1.5'), 9, deltas)).body),
   );
   t.same([spa.state, spa.dialogs.length], ['full', 1], 'SPA gets full state, one dialog');
+  const single = createDialogPackage({
+    profiles: [{ userAgent: /^OneKey/, profile: { name: 'one-key', singleDialog: true, partial: true } }],
+  });
+  const oneKey = doc(String(single.package.render(state, TYPE, ctx(watcher('s4', 'OneKey/1.0'), 3, [deltas[1]])).body));
+  t.same(
+    [oneKey.state, oneKey.dialogs.map((d) => d.callId)],
+    ['full', ['c1']],
+    'single-dialog profiles get the most important dialog of the whole state, even when only a lesser one changed',
+  );
 });
 
 t.test('hold from SDP reaches the rendered target', async (t) => {
