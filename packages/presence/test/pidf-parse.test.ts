@@ -60,6 +60,15 @@ t.test('Linphone: away in dm:person with a dm:note, unknown extension ignored', 
   t.same(doc.persons[0].notes, [{ text: 'Back at two', lang: 'en' }]);
 });
 
+t.test('baresip: person before the tuple, empty rpid:activities', async (t) => {
+  const doc = mustParse(fixture('baresip.xml'));
+  t.equal(doc.tuples[0].id, 't4109');
+  t.equal(doc.tuples[0].basic, 'open');
+  t.same(doc.tuples[0].contact, { uri: 'sip:alice@example.test' });
+  t.equal(doc.persons[0].id, 'p4159');
+  t.same(doc.persons[0].activities, []);
+});
+
 t.test('Bria: single-quoted attributes, meeting activity, CounterPath element ignored', async (t) => {
   const doc = mustParse(fixture('bria.xml'));
   t.equal(doc.entity, 'sip:carol@example.test');

@@ -11,6 +11,7 @@ const FIXTURES = [
   'zoiper-dnd.xml',
   'linphone.xml',
   'bria.xml',
+  'baresip.xml',
   'eyebeam-draft.xml',
   'rpid-heavy.xml',
   'prefix-variants.xml',
