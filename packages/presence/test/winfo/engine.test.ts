@@ -12,7 +12,7 @@ import {
   createUacDialog,
   type SipRequest,
 } from '@herald/sip';
-import { EventEngine, type EventPackage } from '@herald/events';
+import { EventEngine, MemorySubscriptionStore, type EventPackage } from '@herald/events';
 import { createWinfoPackage, parseWatcherinfo, type WatcherinfoDocument } from '@herald/presence';
 
 const SERVER = { transport: 'udp' as const, address: '127.0.0.2', port: 5060 };
@@ -40,8 +40,7 @@ interface Got {
   readonly callId: string;
 }
 
-function world() {
-  const clock = new ManualClock(5_000_000);
+function world(subscriptionStore = new MemorySubscriptionStore(), clock = new ManualClock(5_000_000)) {
   const [a, b] = createLoopPair({ clock, protocol: 'udp' });
   const phone = new Endpoint({ transport: new TransportLayer({ transports: [a] }), clock });
   const server = new Endpoint({ transport: new TransportLayer({ transports: [b] }), clock });
@@ -49,6 +48,7 @@ function world() {
   const engine = new EventEngine({
     host: server,
     packages: [presence, winfo.package],
+    subscriptionStore,
     subscriber: false,
     notifier: {
       // Owner-only winfo; carol's presence subscription waits for the owner's decision.
@@ -111,7 +111,7 @@ function world() {
     await phone.close();
     await server.close();
   };
-  return { clock, phone, server, engine, winfo, got, subscribe, inDialog, winfoDocs, close };
+  return { clock, phone, server, engine, winfo, got, subscribe, inDialog, winfoDocs, close, subscriptionStore };
 }
 
 const summary = (d: WatcherinfoDocument | undefined) =>
@@ -227,4 +227,27 @@ t.test('only the presentity may subscribe to its winfo', async (t) => {
   await settle();
   t.equal(w.got.length, 0);
   await w.close();
+});
+
+t.test('after a restart, resync gives the owner the resumed watchers in full, versions continuing', async (t) => {
+  const w1 = world();
+  await w1.subscribe(ALICE, 'presence.winfo');
+  await w1.subscribe('sip:bob@example.test', 'presence');
+  await settle();
+  const before = w1.winfoDocs().at(-1);
+  t.equal(before?.version, 1);
+  await w1.close();
+
+  const w2 = world(w1.subscriptionStore, w1.clock);
+  await w2.engine.resume();
+  w2.winfo.resync(ALICE);
+  await settle();
+  const after = w2.winfoDocs();
+  t.equal(after.length, 1);
+  t.same(summary(after[0]), {
+    version: 2,
+    state: 'full',
+    watchers: ['sip:bob@example.test active/approved'],
+  });
+  await w2.close();
 });
