@@ -5,6 +5,7 @@
  * Clock) and fail sends, and every sent message is recorded.
  */
 import type { Clock } from '../clock.js';
+import { serializeMessage } from '../message/index.js';
 import type { SipMessage } from '../message/types.js';
 import { isKeepAlive, parseIncoming } from './incoming.js';
 import { silentLogger, type TransportLogger } from './options.js';
@@ -123,7 +124,9 @@ export class LoopTransport implements Transport {
     if (this.closed || isKeepAlive(data)) return;
     const parsed = parseIncoming(data);
     if (!parsed.ok) {
-      this.logger.warn('loop: unparsable message dropped', { reason: parsed.reason });
+      this.logger.warn('loop: unparsable message', { reason: parsed.reason });
+      // Like the wire transports: an unparsable request is answered 400/505 when enough of it survived.
+      if (parsed.response) this.send(serializeMessage(parsed.response), this.flow).catch(() => undefined);
       return;
     }
     const incoming: IncomingMessage = { message: parsed.message, source: this.flow };

@@ -115,3 +115,30 @@ void t.test('loop pair under two TransportLayers: request and response round tri
   t.equal(res.topVia?.rport, 5060, 'the UAS side stamped rport');
   t.equal(res.topVia?.received, '127.0.0.1');
 });
+
+t.test('an unparsable request over the loop is answered 400, like the wire', async (t) => {
+  const clock = new ManualClock();
+  const [a, b] = createLoopPair({ clock, protocol: 'udp' });
+  const got: string[] = [];
+  a.onMessage((inc) => {
+    if (inc.message.kind === 'response') got.push(`${inc.message.status} ${inc.message.reason}`);
+  });
+  b.onMessage(() => undefined);
+  const twoContentTypes = [
+    'PUBLISH sip:a@example.test SIP/2.0',
+    'Via: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bKdup',
+    'From: <sip:a@example.test>;tag=1',
+    'To: <sip:a@example.test>',
+    'Call-ID: dup',
+    'CSeq: 1 PUBLISH',
+    'Content-Type: text/plain',
+    'Content-Type: text/plain',
+    'Content-Length: 0',
+    '',
+    '',
+  ].join('\r\n');
+  await a.send(Buffer.from(twoContentTypes), { transport: 'udp', address: '127.0.0.2', port: 5060 });
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+  t.equal(got.length, 1);
+  t.match(got[0], /^400 /);
+});
