@@ -1,0 +1,2 @@
+/** @herald/server: the mini registrar + presence server. */
+export type * from './contracts.js';
