@@ -34,6 +34,12 @@ export interface HandlerOptions {
    * lets the handler look the dialog up itself (e.g. an event engine's own store).
    */
   dialogs?: 'endpoint' | 'handler';
+  /**
+   * Who checks `Require`: `endpoint` (default) answers 420 for option tags we
+   * do not support (RFC 3261 §8.2.2.3); `handler` skips it, for a proxy, which
+   * checks `Proxy-Require` instead and leaves `Require` to the UAS (§16.3).
+   */
+  require?: 'endpoint' | 'handler';
 }
 
 /** Construction options of an {@link Endpoint}. */
@@ -260,7 +266,7 @@ export class Endpoint {
       return;
     }
     const refusal =
-      checkRequire(request, this.supported) ??
+      (entry.options.require === 'handler' ? undefined : checkRequire(request, this.supported)) ??
       checkContentType(request, entry.options.accept) ??
       this.checkDialog(request, entry.options);
     if (refusal) {
