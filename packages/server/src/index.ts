@@ -1,2 +1,8 @@
 /** @herald/server: the mini registrar + presence server. */
 export type * from './contracts.js';
+export * from './config/index.js';
+export * from './logger.js';
+export * from './embedding.js';
+export * from './event-auth.js';
+export * from './back-subscribe.js';
+export * from './server.js';

@@ -1,0 +1,108 @@
+/**
+ * Authentication in front of the event engine: an `EventHost` wrapper whose
+ * SUBSCRIBE and PUBLISH handlers first check the domain and the caller's
+ * digest credentials (RFC 3261 §22; RFC 6665 §4.2.1.1 leaves authorization to
+ * the notifier, RFC 3903 §6 to the ESC). The notifier's authorize hook can
+ * only accept or refuse; a 401 challenge has to come before it.
+ */
+import type { EventHost } from '@herald/events';
+import type { DigestServer, IncomingRequest, RequestHandler } from '@herald/sip';
+import type { Domains } from '@herald/registrar';
+import type { Logger } from './logger.js';
+
+/** Options of {@link guardEventHost}. */
+export interface EventAuthOptions {
+  readonly host: EventHost;
+  /** Host parts we serve (the configured domain and our listening addresses). */
+  readonly domains: Pick<Domains, 'has'>;
+  /** The shared digest server; undefined = authentication off (any user of the domain). */
+  readonly digest: DigestServer | undefined;
+  /** Whether a user of our domain exists (only asked when authentication is on). */
+  readonly userExists: (user: string) => boolean;
+  readonly logger: Logger;
+}
+
+type Verdict =
+  | { readonly ok: true }
+  | {
+      readonly ok: false;
+      readonly status: number;
+      readonly reason: string;
+      readonly headers?: Array<[string, string]>;
+    };
+
+const OK: Verdict = { ok: true };
+
+/**
+ * Checks one SUBSCRIBE or PUBLISH: the resource must be a user of our domain
+ * (403 for another domain: no relaying; 404 for an unknown user), the sender
+ * must be a user of our domain who proves it with digest credentials (401
+ * challenge), and a PUBLISH may only be for the publisher's own resource.
+ * In-dialog SUBSCRIBEs (refreshes) rode on an authenticated dialog and pass.
+ */
+export async function checkEventRequest(incoming: IncomingRequest, options: EventAuthOptions): Promise<Verdict> {
+  const request = incoming.request;
+  const toTag = request.to?.params.get('tag');
+  if (request.method === 'SUBSCRIBE' && toTag !== undefined && toTag !== '') return OK;
+  const uri = request.uri;
+  if ((uri.scheme !== 'sip' && uri.scheme !== 'sips') || !options.domains.has(uri.host)) {
+    return { ok: false, status: 403, reason: 'Domain Not Served Here' };
+  }
+  if (uri.user === undefined || uri.user === '') return { ok: false, status: 404, reason: 'Not Found' };
+  const from = request.from?.uri;
+  if (!from || !options.domains.has(from.host) || from.user === undefined) {
+    // Watchers and publishers are users of our domain (no federation yet).
+    return { ok: false, status: 403, reason: 'Sender Not Of This Domain' };
+  }
+  const digest = options.digest;
+  if (!digest) return OK;
+  const verdict = await digest.verify(request);
+  if (!verdict.ok) {
+    if (verdict.status === 401) {
+      const challenge = digest.challenge(request, { stale: verdict.stale === true });
+      return {
+        ok: false,
+        status: 401,
+        reason: 'Unauthorized',
+        headers: challenge.values.map((v): [string, string] => [challenge.header, v]),
+      };
+    }
+    return { ok: false, status: verdict.status, reason: verdict.reason };
+  }
+  if (verdict.username !== from.user) return { ok: false, status: 403, reason: 'Username Does Not Match From' };
+  if (!options.userExists(uri.user)) return { ok: false, status: 404, reason: 'Not Found' };
+  if (request.method === 'PUBLISH' && uri.user !== verdict.username) {
+    return { ok: false, status: 403, reason: 'Only The Presentity May Publish' };
+  }
+  return OK;
+}
+
+/** The engine's host with SUBSCRIBE and PUBLISH guarded by {@link checkEventRequest}. */
+export function guardEventHost(options: EventAuthOptions): EventHost {
+  const { host } = options;
+  return {
+    clock: host.clock,
+    request: (request, send) => host.request(request, send),
+    on(method, handler, handlerOptions) {
+      if (method !== 'SUBSCRIBE' && method !== 'PUBLISH') {
+        host.on(method, handler, handlerOptions);
+        return;
+      }
+      const guarded: RequestHandler = async (incoming) => {
+        const verdict = await checkEventRequest(incoming, options);
+        if (!verdict.ok) {
+          options.logger.debug('event request refused', {
+            method,
+            uri: incoming.request.requestUri,
+            status: verdict.status,
+            reason: verdict.reason,
+          });
+          incoming.respond(verdict.status, verdict.reason, { headers: verdict.headers });
+          return;
+        }
+        await handler(incoming);
+      };
+      host.on(method, guarded, handlerOptions);
+    },
+  };
+}

@@ -1,0 +1,349 @@
+/**
+ * The Herald server: one Endpoint on the configured UDP/TCP sockets, the
+ * registrar, the event engine with the presence, dialog, message-summary and
+ * presence.winfo packages, presence from registrations (OpenSIPS
+ * pua_usrloc), back-SUBSCRIBE to phones, and embedding events.
+ */
+import { networkInterfaces } from 'node:os';
+import { EventEngine, resourceKey } from '@herald/events';
+import {
+  DigestServer,
+  Endpoint,
+  TcpTransport,
+  TransportLayer,
+  UdpTransport,
+  parseUri,
+  systemClock,
+  type Clock,
+} from '@herald/sip';
+import { Domains, Registrar, type RegistrarEventName } from '@herald/registrar';
+import { createPresencePackage, createWinfoPackage, type PresencePackage, type WinfoPackage } from '@herald/presence';
+import { createDialogPackage, type CallTrackingUpdate, type DialogPackage } from '@herald/dialog';
+import {
+  MESSAGE_SUMMARY_EVENT,
+  createMessageSummaryPackage,
+  type MessageSummaryPackage,
+} from '@herald/message-summary';
+import type { HeraldConfig, ListenSpec } from './config/types.js';
+import { formatListen } from './config/validate.js';
+import { ServerEmitter, type StatusInEvent } from './embedding.js';
+import { guardEventHost } from './event-auth.js';
+import { BackSubscriber } from './back-subscribe.js';
+import { type Logger, silentServerLogger } from './logger.js';
+
+/** Construction options of a {@link Server} besides the config. */
+export interface ServerOptions {
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  /** Digest nonce HMAC key (set it so nonces survive a restart); default random. */
+  readonly digestSecret?: string;
+}
+
+/** A listening socket, with the port actually bound (port 0 in the config picks one). */
+export interface ListeningSocket {
+  readonly transport: 'udp' | 'tcp';
+  readonly host: string;
+  readonly port: number;
+}
+
+const WILDCARDS = new Set(['0.0.0.0', '::']);
+
+/** Host parts that name us: the domain, the listening addresses, and every interface address when bound to a wildcard. */
+function ourHosts(config: HeraldConfig): string[] {
+  const hosts = new Set<string>([config.domain]);
+  for (const spec of config.listen) {
+    if (!WILDCARDS.has(spec.host)) {
+      hosts.add(spec.host);
+      continue;
+    }
+    hosts.add('localhost');
+    for (const list of Object.values(networkInterfaces())) {
+      for (const a of list ?? []) if (spec.host === '::' || a.family === 'IPv4') hosts.add(a.address);
+    }
+  }
+  return [...hosts];
+}
+
+/** The Herald registrar + presence server. */
+export class Server {
+  readonly config: HeraldConfig;
+  /** Embedding events (babble-drachtio-presence names). */
+  readonly events = new ServerEmitter();
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly endpoint: Endpoint;
+  readonly domains: Domains;
+  /** The digest server shared by REGISTER, SUBSCRIBE and PUBLISH (undefined with `auth: false`). */
+  readonly digest: DigestServer | undefined;
+  readonly registrar: Registrar;
+  readonly engine: EventEngine;
+  readonly presence: PresencePackage;
+  readonly dialog: DialogPackage;
+  readonly mwi: MessageSummaryPackage;
+  readonly winfo: WinfoPackage;
+  readonly backSubscriber: BackSubscriber | undefined;
+  private readonly transports: Array<{ spec: ListenSpec; transport: UdpTransport | TcpTransport }>;
+  /** Source of the presence change being applied by our own inputs (else it came from a PUBLISH). */
+  private inputSource: StatusInEvent['source'] | undefined;
+  private readonly stops: Array<() => void> = [];
+  private started = false;
+  private stopped = false;
+
+  constructor(config: HeraldConfig, options: ServerOptions = {}) {
+    this.config = config;
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? silentServerLogger;
+    const log = this.logger;
+    this.events.onListenerError = (err, name) => log.error('embedding listener failed', { event: name, error: err });
+    this.transports = config.listen.map((spec) => ({
+      spec,
+      transport:
+        spec.transport === 'udp'
+          ? new UdpTransport({ host: spec.host, port: spec.port, clock: this.clock, logger: log })
+          : new TcpTransport({ host: spec.host, port: spec.port, clock: this.clock, logger: log }),
+    }));
+    this.endpoint = new Endpoint({
+      transport: new TransportLayer({ transports: this.transports.map((t) => t.transport), logger: log }),
+      clock: this.clock,
+      userAgent: 'Herald',
+      logger: log,
+    });
+    this.domains = new Domains(ourHosts(config));
+    const users = config.users;
+    const userExists = (u: string): boolean => Object.hasOwn(users, u);
+    if (config.auth) {
+      this.digest = new DigestServer({
+        realm: config.domain,
+        secret: options.digestSecret,
+        // MD5 first: most deployed phones (and sipp) answer only the first challenge and know only MD5.
+        algorithms: ['MD5', 'SHA-256'],
+        clock: this.clock,
+        lookup: (u) => {
+          const password = userExists(u) ? users[u] : undefined;
+          return password === undefined ? undefined : { password };
+        },
+      });
+    } else {
+      this.digest = undefined;
+      log.warn(
+        '!!! AUTHENTICATION IS OFF (auth: false): any user of the domain may register, subscribe and publish !!!',
+        {
+          domain: config.domain,
+        },
+      );
+    }
+    this.registrar = new Registrar({
+      host: this.endpoint,
+      domain: [...ourHosts(config)],
+      auth: config.auth,
+      ...(this.digest ? { digest: this.digest } : {}),
+      logger: log,
+    });
+
+    this.presence = createPresencePackage({
+      clock: this.clock,
+      onState: (resource, state) => this.engine.setState('presence', resource, state),
+    });
+    this.dialog = createDialogPackage({ clock: this.clock });
+    this.mwi = createMessageSummaryPackage({
+      clock: this.clock,
+      onState: (resource, state) => this.engine.setState(MESSAGE_SUMMARY_EVENT, resource, state),
+    });
+    this.winfo = createWinfoPackage({ clock: this.clock });
+    this.engine = new EventEngine({
+      host: guardEventHost({
+        host: this.endpoint,
+        domains: this.domains,
+        digest: this.digest,
+        userExists,
+        logger: log,
+      }),
+      packages: [this.presence.package, this.dialog.package, this.mwi.package, this.winfo.package],
+      notifier: {
+        authorize: this.winfo.authorize(),
+        notifyIntervalOverride: config.notifyInterval,
+        logger: log,
+      },
+      publications: { onError: (error, context) => log.warn('publication failure', { context, error }) },
+    });
+    this.dialog.attach(this.engine);
+    this.stops.push(this.winfo.attach(this.engine.notifier, this.engine.states));
+    this.stops.push(this.wireEmbedding());
+    this.wireRegistrations();
+    this.backSubscriber =
+      config.backSubscribe && this.engine.subscriber
+        ? new BackSubscriber({
+            subscriber: this.engine.subscriber,
+            domain: config.domain,
+            logger: log,
+            report: (resource, deviceId, report) =>
+              this.withSource('phone', () => this.presence.inputs.setPhoneReport(resource, deviceId, report)),
+          })
+        : undefined;
+  }
+
+  /** The sockets we listen on, with their bound ports (after `start()`). */
+  get ports(): ListeningSocket[] {
+    return this.transports.map(({ spec, transport }) => ({
+      transport: spec.transport,
+      host: spec.host,
+      port: transport.local.port,
+    }));
+  }
+
+  /** Binds every socket, reloads stored state, logs one line per socket, then answers (OPTIONS 200 from here on). */
+  async start(): Promise<void> {
+    if (this.started) throw new Error('Server already started');
+    this.started = true;
+    try {
+      for (const { transport } of this.transports) await transport.listen();
+    } catch (err) {
+      await this.endpoint.close().catch(() => undefined);
+      throw err;
+    }
+    if (this.config.store.kind === 'sqlite') {
+      this.logger.warn(
+        '!!! store "sqlite:" is not available yet (issue 6): using memory, nothing survives a restart !!!',
+        { path: this.config.store.path },
+      );
+    }
+    await this.registrar.resume();
+    await this.engine.resume();
+    const ports = this.ports;
+    for (const p of ports) {
+      this.logger.info('listening', { transport: p.transport, address: p.host, port: p.port, sip: formatListen(p) });
+    }
+    this.logger.info('ready', {
+      domain: this.config.domain,
+      auth: this.config.auth,
+      users: Object.keys(this.config.users).length,
+    });
+    this.events.emit('ready', { ports });
+  }
+
+  /** Stops timers and closes every socket. Sends no terminating NOTIFY (subscriptions survive a restart with a durable store). */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const stop of this.stops) stop();
+    this.backSubscriber?.close();
+    this.registrar.close();
+    this.dialog.close();
+    await this.engine.close();
+    await this.endpoint.close();
+    this.logger.info('stopped', {});
+  }
+
+  /** Normalizes `alice`, `alice@host` or `sip:alice@host` to the engine's resource key; undefined when unusable. */
+  resource(name: string): string | undefined {
+    const s = name.trim();
+    const uri = /^(sips?|tel):/i.test(s) ? s : s.includes('@') ? `sip:${s}` : `sip:${s}@${this.config.domain}`;
+    try {
+      return resourceKey(parseUri(uri));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** babble `presence.status.out`: the app's status of a presentity (undefined clears it). */
+  setStatus(
+    resource: string,
+    status: { status?: 'open' | 'closed'; note?: string; dnd?: boolean; onThePhone?: boolean } | undefined,
+  ): void {
+    const key = this.mustResource(resource);
+    this.withSource('api', () => this.presence.inputs.setApiStatus(key, status));
+  }
+
+  /** babble `presence.voicemail.out`: a mailbox's counts reach its message-summary watchers. */
+  setMailbox(
+    resource: string,
+    counts: { newMessages: number; oldMessages: number; urgentNew?: number; urgentOld?: number },
+  ): void {
+    this.mwi.setMailbox(
+      this.mustResource(resource),
+      {
+        newcount: counts.newMessages,
+        oldcount: counts.oldMessages,
+        newurgent: counts.urgentNew,
+        oldurgent: counts.urgentOld,
+      },
+      'update',
+    );
+  }
+
+  /** babble `presence.dialog.out`: dialog state of a presentity (one call leg). */
+  pushDialog(resource: string, update: CallTrackingUpdate): void {
+    this.dialog.calls.update(this.mustResource(resource), update);
+  }
+
+  /** Calls in progress for a presentity (the proxy's sink: on-the-phone in presence). */
+  setActiveCalls(resource: string, count: number): void {
+    this.withSource('call', () => this.presence.inputs.setActiveCalls(resource, count));
+  }
+
+  private mustResource(name: string): string {
+    const key = this.resource(name);
+    if (key === undefined) throw new RangeError(`not a presentity: ${name}`);
+    return key;
+  }
+
+  private withSource(source: StatusInEvent['source'], fn: () => void): void {
+    const previous = this.inputSource;
+    this.inputSource = source;
+    try {
+      fn();
+    } finally {
+      this.inputSource = previous;
+    }
+  }
+
+  private wireRegistrations(): void {
+    const names: RegistrarEventName[] = ['registered', 'refreshed', 'expired', 'unregistered'];
+    for (const type of names) {
+      this.registrar.on(type, (e) => {
+        this.logger.info('registration', { type, aor: e.aor, remaining: e.remaining });
+        // OpenSIPS pua_usrloc: a live binding makes the presentity open, none closed.
+        const live = this.registrar.lookup(e.aor);
+        if (type !== 'refreshed') {
+          this.withSource('registration', () =>
+            this.presence.inputs.setRegistration(e.aor, {
+              registered: live.length > 0,
+              contacts: live.map((b) => ({ uri: b.contact, ...(b.q !== undefined ? { priority: b.q } : {}) })),
+            }),
+          );
+        }
+        this.events.emit('registration', {
+          type,
+          aor: e.aor,
+          remaining: e.remaining,
+          contacts: e.bindings.map((b) => b.contact),
+        });
+        this.backSubscriber?.onRegistration(type, e.aor, e.bindings);
+      });
+    }
+  }
+
+  private wireEmbedding(): () => void {
+    const offWatchers = this.engine.notifier.onWatcherChange(({ watcher, event }) => {
+      if (event !== 'subscribe') return;
+      const base = { resource: watcher.resource, watcher: watcher.watcher, subscriptionId: watcher.subscriptionId };
+      if (watcher.package === 'presence' || watcher.package === 'dialog') {
+        this.events.emit('presence.subscribe.in', { event: watcher.package, ...base });
+      } else if (watcher.package === MESSAGE_SUMMARY_EVENT) {
+        this.events.emit('presence.voicemail.in', base);
+      }
+    });
+    const offStates = this.engine.states.onChange((change) => {
+      if (change.event !== 'presence') return;
+      this.events.emit('presence.status.in', {
+        resource: change.resource,
+        source: this.inputSource ?? 'publish',
+        state: change.state as StatusInEvent['state'],
+      });
+    });
+    return () => {
+      offWatchers();
+      offStates();
+    };
+  }
+}
