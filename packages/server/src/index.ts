@@ -6,3 +6,4 @@ export * from './embedding.js';
 export * from './event-auth.js';
 export * from './back-subscribe.js';
 export * from './server.js';
+export * from './proxy/index.js';
