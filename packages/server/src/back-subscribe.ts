@@ -98,6 +98,8 @@ export class BackSubscriber {
     this.subs.set(id, sub);
     logger.debug('back-subscribe: started', { aor, contact: b.contact });
     sub.on('notify', (n) => {
+      // A terminated NOTIFY (after our unsubscribe) no longer speaks for a registered phone.
+      if (this.subs.get(id) !== sub || n.state === 'terminated') return;
       if (n.body.length === 0 || n.contentType !== 'application/pidf+xml') return;
       const doc = parsePidf(n.body);
       if (!doc.ok) {
