@@ -114,7 +114,11 @@ export class Agent {
     readonly address: string,
   ) {
     this.transport = hub.attach(address);
-    this.endpoint = new Endpoint({ transport: new TransportLayer({ transports: [this.transport] }), clock });
+    this.endpoint = new Endpoint({
+      transport: new TransportLayer({ transports: [this.transport] }),
+      clock,
+      supported: ['100rel'],
+    });
     this.endpoint.on('INVITE', (incoming) => void this.invites.push(incoming), { dialogs: 'handler' });
     this.endpoint.on('ACK', (incoming) => void this.acks.push(incoming.request));
     this.endpoint.on(
