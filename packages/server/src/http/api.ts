@@ -53,6 +53,15 @@ function isLoopback(address: string | undefined): boolean {
   return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
 }
 
+/**
+ * Whether a request needs the bearer token (when one is configured): every
+ * write does; a read does only from off the host; `/healthz` never does.
+ */
+export function tokenRequired(route: Pick<Route, 'method' | 'path'>, remoteAddress: string | undefined): boolean {
+  if (route.path === '/healthz') return false;
+  return route.method !== 'GET' || !isLoopback(remoteAddress);
+}
+
 /** Refusals that carry no route: a body too large, bad JSON, a missing token. */
 class Refusal extends Error {
   constructor(readonly reply: Reply) {
@@ -151,8 +160,7 @@ export class HttpApi {
 
   /** Writes always need the token when one is set; reads need it only from off the host. */
   private authorize(req: IncomingMessage, route: Route): void {
-    if (this.token === undefined || route.path === '/healthz') return;
-    if (route.method === 'GET' && isLoopback(req.socket.remoteAddress)) return;
+    if (this.token === undefined || !tokenRequired(route, req.socket.remoteAddress)) return;
     const header = req.headers.authorization ?? '';
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
     const given = m === null ? undefined : Buffer.from(m[1] as string);
