@@ -7,3 +7,4 @@ export * from './event-auth.js';
 export * from './back-subscribe.js';
 export * from './server.js';
 export * from './proxy/index.js';
+export * from './http/index.js';

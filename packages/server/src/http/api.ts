@@ -39,7 +39,7 @@ export const DEFAULT_HTTP_LISTEN = '127.0.0.1:8080';
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
 /** Split `host:port` (`[v6]:port`); throws with a clear message on a malformed value. */
-export function parseListen(listen: string): { host: string; port: number } {
+export function parseHttpListen(listen: string): { host: string; port: number } {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(listen);
   const port = m === null ? NaN : Number(m[3]);
   if (m === null || port > 65535) throw new Error(`http: listen must be host:port (got ${JSON.stringify(listen)})`);
@@ -80,7 +80,7 @@ export class HttpApi {
   private boundPort = 0;
 
   constructor(private readonly options: HttpApiOptions) {
-    const { host, port } = parseListen(options.listen ?? DEFAULT_HTTP_LISTEN);
+    const { host, port } = parseHttpListen(options.listen ?? DEFAULT_HTTP_LISTEN);
     this.host = host;
     this.wantedPort = port;
     this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;

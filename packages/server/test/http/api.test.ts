@@ -1,7 +1,7 @@
 // The HTTP shell: bearer token on writes, body limits, bad JSON, listen parsing, start/stop.
 import t from 'tap';
 import { request } from 'node:http';
-import { HttpApi, parseListen, tokenRequired } from '../../src/http/api.js';
+import { HttpApi, parseHttpListen, tokenRequired } from '../../src/http/api.js';
 import { Metrics } from '../../src/http/metrics.js';
 import { FakeCommands, FakeView, startWorld } from './fakes.js';
 
@@ -119,11 +119,11 @@ t.test('metrics are served in the text format with the view’s extra lines', as
 });
 
 t.test('listen parsing', async (t) => {
-  t.same(parseListen('127.0.0.1:8080'), { host: '127.0.0.1', port: 8080 });
-  t.same(parseListen('[::1]:0'), { host: '::1', port: 0 });
-  t.same(parseListen('localhost:9000'), { host: 'localhost', port: 9000 });
+  t.same(parseHttpListen('127.0.0.1:8080'), { host: '127.0.0.1', port: 8080 });
+  t.same(parseHttpListen('[::1]:0'), { host: '::1', port: 0 });
+  t.same(parseHttpListen('localhost:9000'), { host: 'localhost', port: 9000 });
   for (const bad of ['8080', '127.0.0.1', '::1:80', '127.0.0.1:70000', 'host:', ':80', '127.0.0.1:8o']) {
-    t.throws(() => parseListen(bad), { message: /listen must be host:port/ }, bad);
+    t.throws(() => parseHttpListen(bad), { message: /listen must be host:port/ }, bad);
   }
   t.throws(
     () =>
