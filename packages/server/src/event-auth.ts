@@ -20,6 +20,10 @@ export interface EventAuthOptions {
   /** Whether a user of our domain exists (only asked when authentication is on). */
   readonly userExists: (user: string) => boolean;
   readonly logger: Logger;
+  /** The proxy, once started: in-dialog requests it claims (Route names us, RFC 3261 §16.4) are proxied, not served. */
+  readonly proxy?: () =>
+    | { claims(request: IncomingRequest['request']): boolean; handle(incoming: IncomingRequest): Promise<void> }
+    | undefined;
 }
 
 type Verdict =
@@ -84,11 +88,17 @@ export function guardEventHost(options: EventAuthOptions): EventHost {
     clock: host.clock,
     request: (request, send) => host.request(request, send),
     on(method, handler, handlerOptions) {
+      const claimed = (incoming: IncomingRequest): Promise<void> | undefined => {
+        const proxy = options.proxy?.();
+        return proxy?.claims(incoming.request) ? proxy.handle(incoming) : undefined;
+      };
       if (method !== 'SUBSCRIBE' && method !== 'PUBLISH') {
-        host.on(method, handler, handlerOptions);
+        host.on(method, async (incoming) => await (claimed(incoming) ?? handler(incoming)), handlerOptions);
         return;
       }
       const guarded: RequestHandler = async (incoming) => {
+        const proxied = claimed(incoming);
+        if (proxied) return proxied;
         const verdict = await checkEventRequest(incoming, options);
         if (!verdict.ok) {
           options.logger.debug('event request refused', {

@@ -4,6 +4,8 @@
  * presence.winfo packages, presence from registrations (OpenSIPS
  * pua_usrloc), back-SUBSCRIBE to phones, and embedding events.
  */
+import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { EventEngine, resourceKey } from '@herald/events';
 import {
@@ -29,6 +31,9 @@ import { formatListen } from './config/validate.js';
 import { ServerEmitter, type StatusInEvent } from './embedding.js';
 import { guardEventHost } from './event-auth.js';
 import { BackSubscriber } from './back-subscribe.js';
+import { Proxy } from './proxy/index.js';
+import { HttpApi, createServerMetrics, type ServerMetrics } from './http/index.js';
+import { WatcherTable, serverCommands, serverView } from './management.js';
 import { type Logger, silentServerLogger } from './logger.js';
 
 /** Construction options of a {@link Server} besides the config. */
@@ -64,6 +69,15 @@ function ourHosts(config: HeraldConfig): string[] {
   return [...hosts];
 }
 
+/** An address phones can send in-dialog requests to when we listen on a wildcard: the domain if it is an IP, else the first external IPv4. */
+function reachableAddress(domain: string): string {
+  if (isIP(domain) !== 0) return domain;
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return domain;
+}
+
 /** The Herald registrar + presence server. */
 export class Server {
   readonly config: HeraldConfig;
@@ -82,6 +96,17 @@ export class Server {
   readonly mwi: MessageSummaryPackage;
   readonly winfo: WinfoPackage;
   readonly backSubscriber: BackSubscriber | undefined;
+  /** Prometheus series (served by the management API's `/metrics`). */
+  readonly metrics: ServerMetrics = createServerMetrics();
+  /** Live subscriptions we serve (management API). */
+  readonly watchers = new WatcherTable();
+  /** Credentials of the server itself (`herald`), for requests it sends to its own socket (API subscribe). */
+  readonly internalCredentials = { username: 'herald', password: randomBytes(18).toString('base64url') };
+  /** The call-routing proxy (created by `start()`, when our address is known). */
+  proxy: Proxy | undefined;
+  /** The management API (created by `start()` unless `http` is off). */
+  http: HttpApi | undefined;
+  private readonly transportLayer: TransportLayer;
   private readonly transports: Array<{ spec: ListenSpec; transport: UdpTransport | TcpTransport }>;
   /** Source of the presence change being applied by our own inputs (else it came from a PUBLISH). */
   private inputSource: StatusInEvent['source'] | undefined;
@@ -102,8 +127,9 @@ export class Server {
           ? new UdpTransport({ host: spec.host, port: spec.port, clock: this.clock, logger: log })
           : new TcpTransport({ host: spec.host, port: spec.port, clock: this.clock, logger: log }),
     }));
+    this.transportLayer = new TransportLayer({ transports: this.transports.map((t) => t.transport), logger: log });
     this.endpoint = new Endpoint({
-      transport: new TransportLayer({ transports: this.transports.map((t) => t.transport), logger: log }),
+      transport: this.transportLayer,
       clock: this.clock,
       userAgent: 'Herald',
       logger: log,
@@ -119,7 +145,8 @@ export class Server {
         algorithms: ['MD5', 'SHA-256'],
         clock: this.clock,
         lookup: (u) => {
-          const password = userExists(u) ? users[u] : undefined;
+          const internal = u === this.internalCredentials.username && !userExists(u);
+          const password = internal ? this.internalCredentials.password : userExists(u) ? users[u] : undefined;
           return password === undefined ? undefined : { password };
         },
       });
@@ -169,6 +196,14 @@ export class Server {
     this.dialog.attach(this.engine);
     this.stops.push(this.winfo.attach(this.engine.notifier, this.engine.states));
     this.stops.push(this.wireEmbedding());
+    this.metrics.registry.onCollect(() => {
+      const bindings = this.registrar.bindings();
+      this.metrics.registrations.set(new Set(bindings.map((b) => b.aor)).size);
+      this.metrics.bindings.set(bindings.length);
+      for (const event of ['presence', 'dialog', MESSAGE_SUMMARY_EVENT, 'presence.winfo']) {
+        this.metrics.subscriptions.set({ event }, this.watchers.countByEvent().get(event) ?? 0);
+      }
+    });
     this.wireRegistrations();
     this.backSubscriber =
       config.backSubscribe && this.engine.subscriber
@@ -210,8 +245,23 @@ export class Server {
     await this.registrar.resume();
     await this.engine.resume();
     const ports = this.ports;
+    this.proxy = this.createProxy(ports);
     for (const p of ports) {
       this.logger.info('listening', { transport: p.transport, address: p.host, port: p.port, sip: formatListen(p) });
+    }
+    if (this.config.http) {
+      const { host, port } = this.config.http;
+      this.http = new HttpApi({
+        listen: `${host.includes(':') ? `[${host}]` : host}:${port}`,
+        token: this.config.httpToken,
+        view: serverView(this, this.watchers),
+        commands: serverCommands(this),
+        metrics: this.metrics.registry,
+        domain: this.config.domain,
+        logger: this.logger,
+      });
+      await this.http.start();
+      this.logger.info('listening', { transport: 'http', address: host, port: this.http.port });
     }
     this.logger.info('ready', {
       domain: this.config.domain,
@@ -227,6 +277,7 @@ export class Server {
     this.stopped = true;
     for (const stop of this.stops) stop();
     this.backSubscriber?.close();
+    await this.http?.stop();
     this.registrar.close();
     this.dialog.close();
     await this.engine.close();
@@ -281,6 +332,32 @@ export class Server {
     this.withSource('call', () => this.presence.inputs.setActiveCalls(resource, count));
   }
 
+  /** The proxy, Record-Routing with our first socket's address (RFC 3261 §16.6 step 4). */
+  private createProxy(ports: readonly ListeningSocket[]): Proxy {
+    const first = ports[0];
+    let host = first?.host ?? this.config.domain;
+    if (WILDCARDS.has(host)) host = reachableAddress(this.config.domain);
+    const hostPart = host.includes(':') ? `[${host}]` : host;
+    const transport = first?.transport === 'tcp' ? ';transport=tcp' : '';
+    const users = this.config.users;
+    return new Proxy({
+      endpoint: this.endpoint,
+      lookup: (aor) => this.registrar.lookup(aor),
+      isLocalDomain: (h) => this.domains.has(h),
+      knownUser: (aor) => {
+        if (!this.config.auth) return true;
+        const user = /^sips?:([^@]+)@/.exec(aor)?.[1];
+        return user !== undefined && Object.hasOwn(users, user);
+      },
+      recordRoute: `sip:${hostPart}:${first?.port ?? 5060}${transport};lr`,
+      ...(this.digest ? { digest: this.digest } : {}),
+      callTracking: this.dialog.calls,
+      onActiveCalls: (resource, count) => this.setActiveCalls(resource, count),
+      transport: this.transportLayer,
+      logger: this.logger,
+    });
+  }
+
   private mustResource(name: string): string {
     const key = this.resource(name);
     if (key === undefined) throw new RangeError(`not a presentity: ${name}`);
@@ -325,6 +402,7 @@ export class Server {
 
   private wireEmbedding(): () => void {
     const offWatchers = this.engine.notifier.onWatcherChange(({ watcher, event }) => {
+      this.watchers.update(watcher);
       if (event !== 'subscribe') return;
       const base = { resource: watcher.resource, watcher: watcher.watcher, subscriptionId: watcher.subscriptionId };
       if (watcher.package === 'presence' || watcher.package === 'dialog') {
