@@ -4,3 +4,4 @@ export type { ProxyBinding, ProxyOptions } from './proxy.js';
 export { CallTracker } from './call-tracker.js';
 export type { CallParties } from './call-tracker.js';
 export { chooseBest } from './best-response.js';
+export { TIMER_C_MS } from './response-context.js';

@@ -55,6 +55,8 @@ export interface ProxyOptions {
   readonly transport?: TransportUser;
   readonly resolver?: HostResolver;
   readonly logger?: TransportLogger;
+  /** Timer C in ms (RFC 3261 §16.6 step 11; default 181 s): a branch ringing this long is cancelled. */
+  readonly timerCMs?: number;
   /** Methods the proxy registers on the endpoint (default {@link PROXIED_METHODS}). */
   readonly methods?: readonly string[];
 }
@@ -73,6 +75,15 @@ export const PROXIED_METHODS: readonly string[] = [
 
 /** Out-of-dialog methods authenticated when the caller is one of our users. */
 const AUTHENTICATED = new Set(['INVITE', 'REFER', 'MESSAGE', 'SUBSCRIBE']);
+
+/** How a request reached {@link Proxy.route}. */
+interface RouteContext {
+  readonly loopKey: string;
+  readonly outOfDialog: boolean;
+  /** Its top Route (or a strict-routed Request-URI) named us. */
+  readonly viaUs: boolean;
+  readonly consumedRealm: string | undefined;
+}
 
 /** A verdict of routing: where the copies go, or the status to answer. */
 type Routing =
@@ -140,7 +151,8 @@ export class Proxy {
     if (request.method === 'INVITE') incoming.respond(100, 'Trying'); // §16.2: at once, the routing may take a while
     const loopKey = this.branches.loopKey(request);
     const work = copyRequest(request);
-    preprocessRoute(work, (uri) => this.isOwnUri(uri));
+    const pre = preprocessRoute(work, (uri) => this.isOwnUri(uri));
+    const viaUs = pre.topRouteRemoved || pre.strictRewritten;
     const outOfDialog = !request.to?.params.has('tag');
     let consumedRealm: string | undefined;
     if (outOfDialog && work.route.length === 0 && AUTHENTICATED.has(request.method) && this.options.digest) {
@@ -167,7 +179,7 @@ export class Proxy {
     if (this.options.digest) consumedRealm = this.options.digest.realm;
     let routing: Routing;
     try {
-      routing = await this.route(work, loopKey, outOfDialog, consumedRealm);
+      routing = await this.route(work, { loopKey, outOfDialog, viaUs, consumedRealm });
     } catch (err) {
       this.logger.warn('proxy: no route', { method: request.method, uri: request.requestUri, error: String(err) });
       routing = { ok: false, status: 503, reason: 'Service Unavailable' };
@@ -180,6 +192,8 @@ export class Proxy {
       incoming,
       this.options.endpoint.transactions,
       this.trackingEvents(request, outOfDialog, routing.calleeResource),
+      this.options.endpoint.clock,
+      this.options.timerCMs,
     );
     if (request.method === 'INVITE' && incoming.transaction) incoming.transaction.onCancel = () => context.cancel();
     if (request.method === 'BYE') this.calls.bye(request);
@@ -192,8 +206,10 @@ export class Proxy {
     const request = incoming.request;
     if (request.maxForwards === 0) return;
     const work = copyRequest(request);
-    preprocessRoute(work, (uri) => this.isOwnUri(uri));
+    const pre = preprocessRoute(work, (uri) => this.isOwnUri(uri));
     if (work.route.length === 0 && this.isOwnUri(work.uri, true)) return; // for us: nothing to do
+    // No open relay: an ACK must come by our Route or go to a registered contact.
+    if (!pre.topRouteRemoved && !pre.strictRewritten && this.flowFor(work) === undefined) return;
     const to = await this.nextHop(work);
     const copy = forwardCopy(work, { branch: this.branches.next(this.branches.loopKey(request)) });
     try {
@@ -204,30 +220,32 @@ export class Proxy {
     }
   }
 
-  private async route(
-    work: SipRequest,
-    loopKey: string,
-    outOfDialog: boolean,
-    consumedRealm?: string,
-  ): Promise<Routing> {
+  private async route(work: SipRequest, how: RouteContext): Promise<Routing> {
+    const { loopKey, outOfDialog, viaUs, consumedRealm } = how;
     const copy = (uri?: string, recordRoute?: string): SipRequest =>
       forwardCopy(work, { uri, branch: this.branches.next(loopKey), recordRoute, consumedRealm });
-    // A Route left after ours, or an in-dialog request: loose routing to the next hop (§16.4, §16.12).
-    if (work.route.length > 0 || !outOfDialog) {
-      return { ok: true, targets: [{ request: copy(), to: await this.nextHop(work) }] };
-    }
     const uri = work.uri;
-    // No open relay: out-of-dialog requests go only to users of our domain.
-    if ((uri.scheme !== 'sip' && uri.scheme !== 'sips') || !this.options.isLocalDomain(uri.host)) {
-      return { ok: false, status: 403, reason: 'Relaying Forbidden' };
+    const local = (uri.scheme === 'sip' || uri.scheme === 'sips') && this.options.isLocalDomain(uri.host);
+    // An in-dialog request that came by our Record-Route: loose routing to the next hop (§16.4, §16.12).
+    // Without our Route it must be for a user or contact of ours: no open relay.
+    // §16.4: after our Route is gone, an in-dialog request naming us has no dialog here.
+    if (!outOfDialog && work.route.length === 0 && this.isOwnUri(uri, true)) {
+      return { ok: false, status: 481, reason: 'Call/Transaction Does Not Exist' };
     }
+    if (!outOfDialog && (viaUs || this.flowFor(work) !== undefined)) {
+      if (work.route.length > 0 || !local || uri.user === undefined) {
+        return { ok: true, targets: [{ request: copy(), to: await this.nextHop(work) }] };
+      }
+    }
+    // No open relay: anything else goes only to users of our domain, never on to a preloaded foreign Route.
+    if (!local || work.route.length > 0) return { ok: false, status: 403, reason: 'Relaying Forbidden' };
     const aor = aorOf(uri);
     if (aor === undefined || (this.options.knownUser && !this.options.knownUser(aor))) {
       return { ok: false, status: 404, reason: 'Not Found' };
     }
     const bindings = this.options.lookup(aor);
     if (bindings.length === 0) return { ok: false, status: 480, reason: 'Temporarily Unavailable' };
-    const recordRoute = DIALOG_CREATING.has(work.method) ? this.recordRouteValue : undefined;
+    const recordRoute = outOfDialog && DIALOG_CREATING.has(work.method) ? this.recordRouteValue : undefined;
     const targets: ForwardTarget[] = [];
     // §16.6: parallel forking to every contact, each over the flow it registered on.
     for (const binding of bindings) {

@@ -6,6 +6,8 @@
  */
 import {
   createCancel,
+  type CancelTimer,
+  type Clock,
   createResponse,
   type ClientTransaction,
   type Destination,
@@ -43,7 +45,12 @@ interface Branch {
   done: boolean;
   /** CANCEL asked before any provisional: sent when one arrives (RFC 3261 §9.1). */
   cancelWanted: boolean;
+  /** Timer C (RFC 3261 §16.6 step 11), re-armed by every provisional. */
+  timerC: CancelTimer | undefined;
 }
+
+/** Timer C: longer than 3 minutes (RFC 3261 §16.6 step 11). */
+export const TIMER_C_MS = 181_000;
 
 /** Runs one incoming request's branches and answers it upstream. */
 export class ResponseContext {
@@ -59,6 +66,8 @@ export class ResponseContext {
     private readonly incoming: IncomingRequest,
     private readonly transactions: TransactionLayer,
     private readonly events: ResponseContextEvents = {},
+    private readonly clock?: Clock,
+    private readonly timerCMs = TIMER_C_MS,
   ) {
     this.invite = incoming.request.method === 'INVITE';
   }
@@ -72,8 +81,16 @@ export class ResponseContext {
   start(targets: readonly ForwardTarget[]): void {
     if (this.finished) return; // cancelled while the targets were being resolved
     for (const target of targets)
-      this.branches.push({ target, tx: undefined, provisional: false, done: false, cancelWanted: false });
+      this.branches.push({
+        target,
+        tx: undefined,
+        provisional: false,
+        done: false,
+        cancelWanted: false,
+        timerC: undefined,
+      });
     for (const branch of this.branches) {
+      if (this.invite) this.armTimerC(branch);
       branch.tx = this.transactions.sendRequest(branch.target.request, branch.target.to, {
         onResponse: (response) => this.receive(branch, response),
         onTimeout: () => this.fail(branch, 408, 'Request Timeout', true),
@@ -93,7 +110,10 @@ export class ResponseContext {
 
   private receive(branch: Branch, response: SipResponse): void {
     if (response.status < 200) {
-      if (!branch.provisional && response.status > 100) branch.provisional = true;
+      if (response.status > 100) {
+        branch.provisional = true;
+        this.armTimerC(branch);
+      }
       if (branch.cancelWanted) this.cancelBranch(branch);
       // §16.7 step 5: forward provisionals but 100 (we sent our own 100).
       if (response.status === 100 || this.finished) return;
@@ -101,6 +121,7 @@ export class ResponseContext {
       this.events.onProvisional?.(response);
       return;
     }
+    branch.timerC?.();
     if (response.status < 300) {
       branch.done = true;
       // §16.7 step 5: every 2xx to an INVITE goes upstream (the UAC ACKs each); else only the first final.
@@ -127,6 +148,7 @@ export class ResponseContext {
   private fail(branch: Branch, status: number, reason: string, timedOut: boolean): void {
     if (branch.done) return;
     branch.done = true;
+    branch.timerC?.();
     // §16.7 step 2 / §16.8: a branch that timed out or could not be sent counts as a 408 / 503.
     const response = createResponse(branch.target.request, status, reason);
     this.local.add(response);
@@ -148,6 +170,18 @@ export class ResponseContext {
     }
     const allTimedOut = timedOut && this.finals.every((r) => r.status === 408);
     this.events.onUnanswered?.({ cancelled: false, status, timedOut: allTimedOut });
+  }
+
+  /** §16.8: when Timer C fires, a ringing branch is CANCELled and counts as a 408 (timeout). */
+  private armTimerC(branch: Branch): void {
+    if (!this.clock) return;
+    branch.timerC?.();
+    branch.timerC = this.clock.setTimer(this.timerCMs, () => {
+      branch.timerC = undefined;
+      if (branch.done) return;
+      this.cancelBranch(branch);
+      this.fail(branch, 408, 'Request Timeout', true);
+    });
   }
 
   private cancelBranch(branch: Branch): void {

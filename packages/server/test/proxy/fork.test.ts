@@ -126,3 +126,33 @@ t.test('a branch that never answers times out: 408 upstream, terminated', async 
   t.equal((await final).status, 408);
   t.match(net.states(alice.aor).at(-1), /^terminated\/(timeout|rejected)/);
 });
+
+t.test('Timer C: a phone ringing too long is CANCELled and the caller gets 408, terminated timeout', async (t) => {
+  const net = new Net({ timerCMs: 60_000 });
+  const alice = net.agent('alice', '10.0.0.2');
+  const bob = net.agent('bob', '10.0.0.3');
+  const final = alice.send(alice.invite(bob.aor));
+  await settle();
+  bob.answer(bob.invites[0], 180);
+  await settle();
+  net.clock.advance(30_000);
+  await settle();
+  bob.answer(bob.invites[0], 183); // a provisional re-arms Timer C
+  await settle();
+  net.clock.advance(59_000);
+  await settle();
+  t.notOk(
+    net.hub.log.some((e) => e.message.kind === 'request' && e.message.method === 'CANCEL'),
+    'not yet: re-armed',
+  );
+  net.clock.advance(2_000);
+  await settle();
+  t.ok(
+    net.hub.log.some(
+      (e) => e.message.kind === 'request' && e.message.method === 'CANCEL' && e.to.address === '10.0.0.3',
+    ),
+    'CANCEL sent',
+  );
+  t.equal((await final).status, 408);
+  t.equal(net.states(bob.aor).at(-1), 'terminated/timeout/408');
+});

@@ -169,3 +169,31 @@ t.test('407 for an INVITE from a local user; the credentialed retry goes through
   bob.answer(bob.invites[1], 603);
   t.equal((await inbound).status, 603);
 });
+
+t.test('in-dialog requests: no relay without our Route; 481 when addressed to us', async (t) => {
+  const net = new Net();
+  const alice = net.agent('alice', '10.0.0.2');
+  const bob = net.agent('bob', '10.0.0.3');
+  const foreign = alice.endpoint.createRequest({
+    method: 'BYE',
+    uri: 'sip:x@198.51.100.7',
+    from: `<${alice.aor}>`,
+    to: '<sip:x@198.51.100.7>;tag=abc',
+  });
+  t.equal((await alice.send(foreign)).status, 403, 'a made-up dialog to a foreign host is not relayed');
+  const toUs = alice.endpoint.createRequest({
+    method: 'BYE',
+    uri: 'sip:10.0.0.1:5060',
+    from: `<${alice.aor}>`,
+    to: '<sip:10.0.0.1>;tag=abc',
+  });
+  t.equal((await alice.send(toUs)).status, 481);
+  const toContact = alice.endpoint.createRequest({
+    method: 'INFO',
+    uri: bob.contact,
+    from: `<${alice.aor}>`,
+    to: `<${bob.aor}>;tag=abc`,
+  });
+  t.equal((await alice.send(toContact)).status, 200, 'to a registered contact of the To user: routed');
+  t.equal(bob.others.length, 1);
+});
