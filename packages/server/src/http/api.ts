@@ -11,10 +11,9 @@ import type { ServerCommands, ServerView } from '../contracts.js';
 import type { Metrics } from './metrics.js';
 import { json, matchRoute, ROUTES, type Reply, type Route } from './routes.js';
 
-/** Where the API logs (Herald's transport logger fits; `info` is optional). */
+/** Where the API logs warnings (Herald's transport logger fits); the server logs the listening line itself. */
 export interface HttpLogger {
   warn(message: string, detail?: Readonly<Record<string, unknown>>): void;
-  info?(message: string, detail?: Readonly<Record<string, unknown>>): void;
 }
 
 /** Construction options of {@link HttpApi}. */
@@ -119,7 +118,6 @@ export class HttpApi {
         listen: `${this.host}:${this.boundPort}`,
       });
     }
-    this.logger.info?.('http: listening', { address: this.host, port: this.boundPort });
   }
 
   /** Stop listening and close every open connection. */
