@@ -95,14 +95,14 @@ export class HttpApi {
   /** Listen; resolves once bound, rejects if the address cannot be bound. */
   async start(): Promise<void> {
     if (this.server !== undefined) return;
-    const server = createServer((req, res) => {
+    // Bounded slow requests: a client trickling headers or a body cannot hold a socket for long.
+    const server = createServer({ requestTimeout: 30_000, headersTimeout: 20_000 }, (req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         this.logger.warn('http: handler failed', { url: req.url, error: String(err) });
         if (!res.headersSent) send(res, json(500, { error: 'internal error' }));
         else res.destroy();
       });
     });
-    server.requestTimeout = 30_000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.wantedPort, this.host, () => {
