@@ -5,6 +5,7 @@ export * from './logger.js';
 export * from './embedding.js';
 export * from './event-auth.js';
 export * from './back-subscribe.js';
+export * from './addresses.js';
 export * from './server.js';
 export * from './proxy/index.js';
 export * from './http/index.js';

@@ -5,8 +5,6 @@
  * pua_usrloc), back-SUBSCRIBE to phones, and embedding events.
  */
 import { randomBytes } from 'node:crypto';
-import { isIP } from 'node:net';
-import { networkInterfaces } from 'node:os';
 import { EventEngine, resourceKey } from '@herald/events';
 import {
   DigestServer,
@@ -28,6 +26,7 @@ import {
 } from '@herald/message-summary';
 import type { HeraldConfig, ListenSpec } from './config/types.js';
 import { formatListen } from './config/validate.js';
+import { ourHosts, recordRouteUri, type ListeningSocket } from './addresses.js';
 import { ServerEmitter, type StatusInEvent } from './embedding.js';
 import { guardEventHost } from './event-auth.js';
 import { BackSubscriber } from './back-subscribe.js';
@@ -42,40 +41,6 @@ export interface ServerOptions {
   readonly logger?: Logger;
   /** Digest nonce HMAC key (set it so nonces survive a restart); default random. */
   readonly digestSecret?: string;
-}
-
-/** A listening socket, with the port actually bound (port 0 in the config picks one). */
-export interface ListeningSocket {
-  readonly transport: 'udp' | 'tcp';
-  readonly host: string;
-  readonly port: number;
-}
-
-const WILDCARDS = new Set(['0.0.0.0', '::']);
-
-/** Host parts that name us: the domain, the listening addresses, and every interface address when bound to a wildcard. */
-function ourHosts(config: HeraldConfig): string[] {
-  const hosts = new Set<string>([config.domain]);
-  for (const spec of config.listen) {
-    if (!WILDCARDS.has(spec.host)) {
-      hosts.add(spec.host);
-      continue;
-    }
-    hosts.add('localhost');
-    for (const list of Object.values(networkInterfaces())) {
-      for (const a of list ?? []) if (spec.host === '::' || a.family === 'IPv4') hosts.add(a.address);
-    }
-  }
-  return [...hosts];
-}
-
-/** An address phones can send in-dialog requests to when we listen on a wildcard: the domain if it is an IP, else the first external IPv4. */
-function reachableAddress(domain: string): string {
-  if (isIP(domain) !== 0) return domain;
-  for (const list of Object.values(networkInterfaces())) {
-    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  }
-  return domain;
 }
 
 /** The Herald registrar + presence server. */
@@ -334,11 +299,6 @@ export class Server {
 
   /** The proxy, Record-Routing with our first socket's address (RFC 3261 §16.6 step 4). */
   private createProxy(ports: readonly ListeningSocket[]): Proxy {
-    const first = ports[0];
-    let host = first?.host ?? this.config.domain;
-    if (WILDCARDS.has(host)) host = reachableAddress(this.config.domain);
-    const hostPart = host.includes(':') ? `[${host}]` : host;
-    const transport = first?.transport === 'tcp' ? ';transport=tcp' : '';
     const users = this.config.users;
     return new Proxy({
       endpoint: this.endpoint,
@@ -349,7 +309,7 @@ export class Server {
         const user = /^sips?:([^@]+)@/.exec(aor)?.[1];
         return user !== undefined && Object.hasOwn(users, user);
       },
-      recordRoute: `sip:${hostPart}:${first?.port ?? 5060}${transport};lr`,
+      recordRoute: recordRouteUri(ports, this.config.domain),
       ...(this.digest ? { digest: this.digest } : {}),
       callTracking: this.dialog.calls,
       onActiveCalls: (resource, count) => this.setActiveCalls(resource, count),
