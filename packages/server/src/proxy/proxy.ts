@@ -18,6 +18,7 @@ import {
   type Flow,
   type HostResolver,
   type IncomingRequest,
+  type RequestHandler,
   type SipRequest,
   type SipUri,
   type TransportLogger,
@@ -126,7 +127,17 @@ export class Proxy {
    */
   claims(request: SipRequest): boolean {
     const routes = request.route;
-    return routes.length > 0 && this.isOwnUri(routes[0].uri) && !this.isOwnUri(request.uri, true);
+    return routes.length > 0 && this.isOwnUri(routes[0].uri) && !this.isOurAddress(request.uri);
+  }
+
+  /**
+   * Wraps the handler another part of the server registers for SUBSCRIBE,
+   * NOTIFY, … so in-dialog requests routed through us (see {@link claims})
+   * are proxied and the rest reach `local`:
+   * `endpoint.on('NOTIFY', proxy.guard(engineHandler), options)`.
+   */
+  guard(local: RequestHandler): RequestHandler {
+    return (incoming) => (this.claims(incoming.request) ? this.handle(incoming) : local(incoming));
   }
 
   /** Proxies one request (the handler registered for each method but ACK). */
@@ -207,7 +218,7 @@ export class Proxy {
     if (request.maxForwards === 0) return;
     const work = copyRequest(request);
     const pre = preprocessRoute(work, (uri) => this.isOwnUri(uri));
-    if (work.route.length === 0 && this.isOwnUri(work.uri, true)) return; // for us: nothing to do
+    if (work.route.length === 0 && this.isOurAddress(work.uri)) return; // for us: nothing to do
     // No open relay: an ACK must come by our Route or go to a registered contact.
     if (!pre.topRouteRemoved && !pre.strictRewritten && this.flowFor(work) === undefined) return;
     const to = await this.nextHop(work);
@@ -229,7 +240,7 @@ export class Proxy {
     // An in-dialog request that came by our Record-Route: loose routing to the next hop (§16.4, §16.12).
     // Without our Route it must be for a user or contact of ours: no open relay.
     // §16.4: after our Route is gone, an in-dialog request naming us has no dialog here.
-    if (!outOfDialog && work.route.length === 0 && this.isOwnUri(uri, true)) {
+    if (!outOfDialog && work.route.length === 0 && this.isOurAddress(uri)) {
       return { ok: false, status: 481, reason: 'Call/Transaction Does Not Exist' };
     }
     if (!outOfDialog && (viaUs || this.flowFor(work) !== undefined)) {
@@ -279,12 +290,14 @@ export class Proxy {
     return undefined;
   }
 
-  /** Our Record-Route URI (same host and port), or, unless `addressOnly`, any user-less URI of our domain. */
-  private isOwnUri(uri: SipUri, addressOnly = false): boolean {
-    if (uri.user !== undefined) return false;
-    if (uri.host.toLowerCase() === this.rr.host.toLowerCase() && (uri.port ?? 5060) === (this.rr.port ?? 5060))
-      return true;
-    return !addressOnly && this.options.isLocalDomain(uri.host);
+  /** A user-less URI of ours: our Record-Route address or our domain (what `preprocessRoute` removes). */
+  private isOwnUri(uri: SipUri): boolean {
+    return uri.user === undefined && (this.isOurAddress(uri) || this.options.isLocalDomain(uri.host));
+  }
+
+  /** The host and port of our Record-Route URI, whatever the user part: a request for us, not to proxy. */
+  private isOurAddress(uri: SipUri): boolean {
+    return uri.host.toLowerCase() === this.rr.host.toLowerCase() && (uri.port ?? 5060) === (this.rr.port ?? 5060);
   }
 
   private trackingEvents(

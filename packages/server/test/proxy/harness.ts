@@ -129,7 +129,7 @@ export class Agent {
       },
       { dialogs: 'handler' },
     );
-    for (const method of ['MESSAGE', 'UPDATE', 'INFO']) {
+    for (const method of ['MESSAGE', 'UPDATE', 'INFO', 'NOTIFY']) {
       this.endpoint.on(
         method,
         (incoming) => {

@@ -197,3 +197,59 @@ t.test('in-dialog requests: no relay without our Route; 481 when addressed to us
   t.equal((await alice.send(toContact)).status, 200, 'to a registered contact of the To user: routed');
   t.equal(bob.others.length, 1);
 });
+
+t.test(
+  'guard: an in-dialog NOTIFY with our Route is proxied; one addressed to us reaches the local handler',
+  async (t) => {
+    const net = new Net();
+    const alice = net.agent('alice', '10.0.0.2');
+    const bob = net.agent('bob', '10.0.0.3');
+    const local: string[] = [];
+    net.proxyEndpoint.on(
+      'NOTIFY',
+      net.proxy.guard((incoming) => {
+        local.push(incoming.request.requestUri);
+        incoming.respond(200);
+      }),
+      { dialogs: 'handler', require: 'handler' },
+    );
+    const routed = alice.endpoint.createRequest({
+      method: 'NOTIFY',
+      uri: bob.contact,
+      from: `<${alice.aor}>`,
+      to: `<${bob.aor}>;tag=sub1`,
+      headers: [
+        ['Route', '<sip:10.0.0.1:5060;lr>'],
+        ['Event', 'dialog'],
+        ['Subscription-State', 'active;expires=60'],
+      ],
+    });
+    t.ok(net.proxy.claims(routed), 'claimed');
+    t.equal((await alice.send(routed)).status, 200);
+    t.equal(bob.others.length, 1, 'NOTIFY reached bob through the proxy');
+    t.notOk(bob.others[0].request.headers.has('Route'), 'our Route consumed');
+    t.same(local, []);
+
+    const toUs = alice.endpoint.createRequest({
+      method: 'NOTIFY',
+      uri: 'sip:herald@10.0.0.1:5060',
+      from: `<${alice.aor}>`,
+      to: '<sip:herald@example.test>;tag=sub2',
+      headers: [
+        ['Event', 'presence'],
+        ['Subscription-State', 'active;expires=60'],
+      ],
+    });
+    t.notOk(net.proxy.claims(toUs));
+    const routedToUs = alice.endpoint.createRequest({
+      method: 'NOTIFY',
+      uri: 'sip:herald@10.0.0.1:5060',
+      from: `<${alice.aor}>`,
+      to: '<sip:herald@example.test>;tag=sub2',
+      headers: [['Route', '<sip:10.0.0.1:5060;lr>']],
+    });
+    t.notOk(net.proxy.claims(routedToUs), 'outbound-proxy Route but the Request-URI is our address: ours, not proxied');
+    t.equal((await alice.send(toUs)).status, 200);
+    t.same(local, ['sip:herald@10.0.0.1:5060'], 'the local handler got it');
+  },
+);
