@@ -159,7 +159,16 @@ export class Proxy {
       incoming.respond(420, 'Bad Extension', { headers: [['Unsupported', proxyRequire.join(', ')]] });
       return;
     }
-    if (request.method === 'INVITE') incoming.respond(100, 'Trying'); // §16.2: at once, the routing may take a while
+    let cancelledEarly = false;
+    if (request.method === 'INVITE') {
+      incoming.respond(100, 'Trying'); // §16.2: at once, the routing may take a while
+      // A CANCEL while we authenticate or resolve: 487 now, and nothing gets forwarded.
+      if (incoming.transaction)
+        incoming.transaction.onCancel = () => {
+          cancelledEarly = true;
+          incoming.respond(487, 'Request Terminated');
+        };
+    }
     const loopKey = this.branches.loopKey(request);
     const work = copyRequest(request);
     const pre = preprocessRoute(work, (uri) => this.isOwnUri(uri));
@@ -195,6 +204,7 @@ export class Proxy {
       this.logger.warn('proxy: no route', { method: request.method, uri: request.requestUri, error: String(err) });
       routing = { ok: false, status: 503, reason: 'Service Unavailable' };
     }
+    if (cancelledEarly || incoming.finalSent) return;
     if (!routing.ok) {
       incoming.respond(routing.status, routing.reason, { headers: routing.headers });
       return;

@@ -202,8 +202,13 @@ export class Agent {
   }
 
   /** Sends an in-dialog request through the route set (first hop: the proxy). */
-  inDialog(dialog: Dialog, method: string, options: { body?: string } = {}): Promise<SipResponse> {
-    const headers: Array<[string, string]> = options.body ? [['Content-Type', 'application/sdp']] : [];
+  inDialog(
+    dialog: Dialog,
+    method: string,
+    options: { body?: string; headers?: Array<[string, string]> } = {},
+  ): Promise<SipResponse> {
+    const headers: Array<[string, string]> = [...(options.headers ?? [])];
+    if (options.body) headers.push(['Content-Type', 'application/sdp']);
     const { request } = createInDialogRequest(dialog, method, { headers, body: options.body });
     return this.endpoint.request(request, { to: PROXY_DEST });
   }

@@ -143,12 +143,21 @@ t.test('407 for an INVITE from a local user; the credentialed retry goes through
   t.equal(bob.invites.length, 0);
 
   const auth = new DigestClient({ username: 'alice', password: 'alice-secret' });
-  const final = alice.endpoint.request(alice.invite(bob.aor), { to: { transport: 'udp', ...PROXY }, auth });
+  const authed = alice.invite(bob.aor);
+  const final = alice.endpoint.request(authed, { to: { transport: 'udp', ...PROXY }, auth });
   await settle();
   t.equal(bob.invites.length, 1, 'authenticated INVITE forwarded');
   t.notOk(bob.invites[0].request.headers.has('Proxy-Authorization'), 'our credentials are not passed on');
   bob.answer(bob.invites[0], 200);
-  t.equal((await final).status, 200);
+  const ok = await final;
+  t.equal(ok.status, 200);
+  // Phones re-send their credentials on ACK and BYE: accepted (in-dialog requests are not challenged), not passed on.
+  const dialog = await alice.ack(authed, ok);
+  const creds = `Digest username="alice", realm="${DOMAIN}", nonce="old", uri="${bob.contact}", response="00"`;
+  const bye = await alice.inDialog(dialog, 'BYE', { headers: [['Proxy-Authorization', creds]] });
+  t.equal(bye.status, 200, 'BYE with (stale) credentials for our realm is routed');
+  t.equal(bob.byes.length, 1);
+  t.notOk(bob.byes[0].request.headers.has('Proxy-Authorization'), 'our realm credentials removed');
 
   const wrong = new DigestClient({ username: 'alice', password: 'nope' });
   t.equal(
@@ -253,3 +262,21 @@ t.test(
     t.same(local, ['sip:herald@10.0.0.1:5060'], 'the local handler got it');
   },
 );
+
+t.test('CANCEL while the proxy is still resolving the target: 487, nothing forwarded, nothing tracked', async (t) => {
+  let release: (address: string) => void = () => undefined;
+  const net = new Net({ resolver: () => new Promise<string>((resolve) => (release = resolve)) });
+  const alice = net.agent('alice', '10.0.0.2');
+  const bob = net.agent('bob', '10.0.0.3', false);
+  net.bindings.set(bob.aor, [{ contact: 'sip:bob@bob-phone.example.test' }]);
+  const invite = alice.invite(bob.aor);
+  const final = alice.send(invite);
+  await settle();
+  const { createCancel } = await import('@herald/sip');
+  t.equal((await alice.endpoint.request(createCancel(invite), { to: { transport: 'udp', ...PROXY } })).status, 200);
+  t.equal((await final).status, 487);
+  release('10.0.0.3');
+  await settle();
+  t.equal(bob.invites.length, 0, 'the INVITE was never forwarded');
+  t.same(net.updates, []);
+});
