@@ -21,6 +21,8 @@ export interface EventAuthOptions {
   readonly userExists: (user: string) => boolean;
   readonly logger: Logger;
   /** The proxy, once started: in-dialog requests it claims (Route names us, RFC 3261 §16.4) are proxied, not served. */
+  /** Told the outcome of every NOTIFY we send (metrics): the event package and the final status (408/503 for local failures). */
+  readonly onNotifyOutcome?: (event: string, status: number) => void;
   readonly proxy?: () =>
     | { claims(request: IncomingRequest['request']): boolean; handle(incoming: IncomingRequest): Promise<void> }
     | undefined;
@@ -86,9 +88,20 @@ export function guardEventHost(options: EventAuthOptions): EventHost {
   const { host } = options;
   return {
     clock: host.clock,
-    request: (request, send) => host.request(request, send),
+    request: async (request, send) => {
+      const response = await host.request(request, send);
+      if (request.method === 'NOTIFY' && options.onNotifyOutcome) {
+        const event = (request.headers.get('Event') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+        options.onNotifyOutcome(event, response.status);
+      }
+      return response;
+    },
     on(method, handler, handlerOptions) {
       const claimed = (incoming: IncomingRequest): Promise<void> | undefined => {
+        // Only in-dialog requests can belong to a dialog we merely route; an initial SUBSCRIBE or PUBLISH
+        // for our domain is ours to serve even when it names us in Route (phones use us as outbound proxy).
+        const toTag = incoming.request.to?.params.get('tag');
+        if (toTag === undefined || toTag === '') return undefined;
         const proxy = options.proxy?.();
         return proxy?.claims(incoming.request) ? proxy.handle(incoming) : undefined;
       };

@@ -149,6 +149,9 @@ export class Server {
         digest: this.digest,
         userExists,
         logger: log,
+        proxy: () => this.proxy,
+        onNotifyOutcome: (event, status) =>
+          (status >= 200 && status < 300 ? this.metrics.notifiesSent : this.metrics.notifiesFailed).inc({ event }),
       }),
       packages: [this.presence.package, this.dialog.package, this.mwi.package, this.winfo.package],
       notifier: {

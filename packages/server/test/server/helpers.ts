@@ -141,10 +141,11 @@ export class Client {
     );
   }
 
-  subscribe(target: string, event: string, accept?: string[]): ClientSubscription {
+  subscribe(target: string, event: string, accept?: string[], route?: string[]): ClientSubscription {
     return this.subscriber.subscribe({
       target,
       event,
+      ...(route ? { route } : {}),
       from: `<${this.aor}>`,
       contact: this.contact,
       destination: this.destination,

@@ -69,6 +69,7 @@ t.test('the management API on the running server: views, status, mailbox, publis
   const metrics = await api('GET', '/metrics');
   t.match(metrics.text, /herald_registrations 1/);
   t.match(metrics.text, /herald_subscriptions\{event="presence"\} 1/);
+  t.match(metrics.text, /herald_notifies_sent_total\{event="presence"\} [1-9]/, 'NOTIFYs counted');
   t.equal(
     (await fetch(`http://127.0.0.1:${port}/presentities/alice/status`, { method: 'DELETE' })).status,
     401,

@@ -207,3 +207,13 @@ t.test('auth: false accepts any user of the domain, and says so loudly', async (
   const winfo = await nextNotify(zed.subscribe(`sip:someone@${DOMAIN}`, 'presence.winfo'));
   t.equal(winfo.contentType, 'application/watcherinfo+xml');
 });
+
+t.test('a SUBSCRIBE naming us in Route (outbound proxy) is served, not proxied', async (t) => {
+  const { udpPort } = await startServer(t);
+  const alice = await Client.start(t, udpPort, 'alice');
+  const bob = await Client.start(t, udpPort, 'bob');
+  t.equal((await alice.register(600)).status, 200);
+  const sub = bob.subscribe(alice.aor, 'presence', undefined, [`<sip:127.0.0.1:${udpPort};lr>`]);
+  const first = await nextNotify(sub);
+  t.match(first.body.toString(), /<basic>open<\/basic>/, "the server answered with alice's presence");
+});
