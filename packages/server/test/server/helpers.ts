@@ -66,6 +66,7 @@ export class Client {
     readonly port: number,
     readonly serverPort: number,
     readonly user: string,
+    readonly domain: string,
   ) {
     this.subscriber = new Subscriber(endpoint);
   }
@@ -74,11 +75,12 @@ export class Client {
     t: { teardown(fn: () => Promise<void> | void): void },
     serverPort: number,
     user: string,
+    domain = DOMAIN,
   ): Promise<Client> {
     const udp = new UdpTransport({ host: '127.0.0.1', port: 0, clock: systemClock });
     await udp.listen();
     const endpoint = new Endpoint({ transport: new TransportLayer({ transports: [udp] }), userAgent: `test-${user}` });
-    const client = new Client(endpoint, udp.local.port, serverPort, user);
+    const client = new Client(endpoint, udp.local.port, serverPort, user, domain);
     t.teardown(async () => {
       await client.subscriber.close();
       await endpoint.close();
@@ -87,7 +89,7 @@ export class Client {
   }
 
   get aor(): string {
-    return `sip:${this.user}@${DOMAIN}`;
+    return `sip:${this.user}@${this.domain}`;
   }
 
   get contact(): string {
@@ -113,7 +115,7 @@ export class Client {
     return this.send(
       this.endpoint.createRequest({
         method: 'REGISTER',
-        uri: `sip:${DOMAIN}`,
+        uri: `sip:${this.domain}`,
         from: `<${this.aor}>`,
         to: `<${this.aor}>`,
         contact: `<${this.contact}>`,

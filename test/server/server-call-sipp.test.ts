@@ -1,0 +1,125 @@
+// A call through the whole server (issue 5, "How this is checked"): a sipp
+// callee registers, a sipp caller calls it through the Server's proxy, and a
+// third user watching the callee sees its BLF (dialog) go early → confirmed →
+// terminated with call-id and tags, and its presence on-the-phone and back.
+// Reuses the proxy's scenarios (call-register/uac/uas.xml), with auth off as
+// those scenarios carry no credentials.
+import t from 'tap';
+import { createSocket } from 'node:dgram';
+import { fileURLToPath } from 'node:url';
+import { Server, validateConfig } from '@herald/server';
+import { have, run } from '../interop/helpers.js';
+import { Client } from '../../packages/server/test/server/helpers.js';
+
+const scenario = (name: string): string => fileURLToPath(new URL(`./${name}`, import.meta.url));
+
+async function freeUdpPort(): Promise<number> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  const { port } = socket.address();
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  return port;
+}
+
+async function until(check: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (!check() && Date.now() < end) await new Promise((r) => setTimeout(r, 25));
+  return check();
+}
+
+t.test('sipp caller → Herald server → sipp callee, watched (dialog and presence) by a third user', async (t) => {
+  t.ok(have('sipp'), 'sipp is installed (.ci/run installs sip-tester)');
+  const v = validateConfig({
+    domain: '127.0.0.1',
+    listen: ['udp:127.0.0.1:0'],
+    auth: false,
+    http: false,
+    notifyInterval: 0,
+    backSubscribe: false,
+  });
+  if (!v.ok) throw new Error(v.error);
+  const server = new Server(v.config);
+  await server.start();
+  t.teardown(() => server.stop());
+  const port = server.ports[0]?.port ?? 0;
+
+  const carol = await Client.start(t, port, 'carol', '127.0.0.1');
+  const dialogBodies: string[] = [];
+  const presenceBodies: string[] = [];
+  carol.subscribe('sip:bob@127.0.0.1', 'dialog').on('notify', (n) => dialogBodies.push(n.body.toString()));
+  carol.subscribe('sip:bob@127.0.0.1', 'presence').on('notify', (n) => presenceBodies.push(n.body.toString()));
+  t.ok(await until(() => dialogBodies.length > 0 && presenceBodies.length > 0, 5_000), 'initial NOTIFYs');
+
+  const calleePort = await freeUdpPort();
+  const common = ['-m', '1', '-t', 'u1', '-i', '127.0.0.1', '-nostdin', '-timeout_error'];
+  const reg = await run('sipp', [
+    '-sf',
+    scenario('call-register.xml'),
+    ...common,
+    '-p',
+    String(calleePort),
+    '-timeout',
+    '10s',
+    '-key',
+    'domain',
+    '127.0.0.1',
+    '-key',
+    'user',
+    'bob',
+    `127.0.0.1:${port}`,
+  ]);
+  t.equal(reg.code, 0, 'callee registered');
+  if (reg.code !== 0) t.comment(reg.out.slice(-2000));
+  t.ok(
+    await until(() => presenceBodies.some((b) => b.includes('<basic>open</basic>')), 5_000),
+    'bob open once registered',
+  );
+
+  const callee = run(
+    'sipp',
+    ['-sf', scenario('call-uas.xml'), ...common, '-p', String(calleePort), '-timeout', '20s'],
+    25_000,
+  );
+  await new Promise((r) => setTimeout(r, 200));
+  const caller = await run(
+    'sipp',
+    [
+      '-sf',
+      scenario('call-uac.xml'),
+      ...common,
+      '-p',
+      '0',
+      '-timeout',
+      '20s',
+      '-key',
+      'domain',
+      '127.0.0.1',
+      `127.0.0.1:${port}`,
+    ],
+    25_000,
+  );
+  t.equal(caller.code, 0, 'caller: 180, 200, ACK, re-INVITE, BYE through the server');
+  if (caller.code !== 0) t.comment(caller.out.slice(-3000));
+  const calleeDone = await callee;
+  t.equal(calleeDone.code, 0, 'callee got everything through the server');
+  if (calleeDone.code !== 0) t.comment(calleeDone.out.slice(-3000));
+
+  t.ok(await until(() => dialogBodies.some((b) => b.includes('>terminated<')), 5_000), 'terminated dialog NOTIFY');
+  const states = dialogBodies
+    .flatMap((b) => [...b.matchAll(/<state[^>]*>([a-z]+)<\/state>/g)].map((m) => m[1]))
+    .filter((s, i, all) => i === 0 || all[i - 1] !== s);
+  t.same(
+    states.filter((s) => s !== 'trying'),
+    ['early', 'confirmed', 'terminated'],
+    `bob's BLF: ${states.join(' → ')}`,
+  );
+  t.ok(
+    dialogBodies.some((b) => /<dialog [^>]*call-id="[^"]+"[^>]*local-tag="[^"]+"[^>]*remote-tag="[^"]+"/.test(b)),
+    'call-id and tags',
+  );
+  t.ok(
+    presenceBodies.some((b) => b.includes('<rpid:on-the-phone/>')),
+    'bob on the phone during the call',
+  );
+  t.notMatch(presenceBodies.at(-1) ?? '', /on-the-phone/, 'and not after');
+});
