@@ -191,3 +191,33 @@ t.test('back-SUBSCRIBE to a sipp phone that reports DND', async (t) => {
   t.notMatch(bodies.at(-1) ?? '', /<rpid:busy\/>/, 'and the phone report is gone');
   t.equal(server.backSubscriber?.size, 0, 'back-subscription ended');
 });
+
+t.test('a sipp PUBLISH lifecycle changes what a watcher receives; without credentials it is challenged', async (t) => {
+  t.ok(have('sipp'), 'sipp is installed');
+  const publishCycle = here('../events/publish-cycle.xml');
+  const open = await startServer(t, { auth: false, users: {} });
+  const carol = await Client.start(t, open.port, 'carol', '127.0.0.1');
+  const bodies: string[] = [];
+  const watcher = carol.subscribe('sip:alice@127.0.0.1', 'presence');
+  watcher.on('notify', (n) => bodies.push(n.body.toString()));
+  await nextNotify(watcher);
+  const { code, out } = await sipp(publishCycle, open.port, ['-s', 'alice']);
+  t.equal(code, 0, 'PUBLISH → refresh → modify → 412 → remove, all answered as RFC 3903 says');
+  if (code !== 0) t.comment(out.slice(-3000));
+  const basics = bodies.map((b) => /<basic>(open|closed)<\/basic>/.exec(b)?.[1]);
+  t.same(
+    basics.filter((b, i) => i === 0 || basics[i - 1] !== b),
+    ['closed', 'open', 'closed'],
+    'the watcher saw closed → open (initial PUBLISH) → closed (modify; then removal keeps it closed)',
+  );
+
+  const guarded = await startServer(t);
+  const refused = await sipp(publishCycle, guarded.port, ['-s', 'alice']);
+  t.not(refused.code, 0, 'the unauthenticated PUBLISH does not get through');
+  t.match(refused.out, /401/, 'it is challenged');
+  t.same(
+    await guarded.server.engine.publications.publications('presence', 'sip:alice@127.0.0.1'),
+    [],
+    'nothing published',
+  );
+});
