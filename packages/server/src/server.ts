@@ -343,7 +343,7 @@ export class Server {
     const names: RegistrarEventName[] = ['registered', 'refreshed', 'expired', 'unregistered'];
     for (const type of names) {
       this.registrar.on(type, (e) => {
-        this.logger.info('registration', { type, aor: e.aor, remaining: e.remaining });
+        this.logger.debug('registration', { type, aor: e.aor, remaining: e.remaining });
         // OpenSIPS pua_usrloc: a live binding makes the presentity open, none closed.
         const live = this.registrar.lookup(e.aor);
         if (type !== 'refreshed') {
