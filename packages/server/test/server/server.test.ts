@@ -146,7 +146,7 @@ t.test('dialog, message-summary and presence.winfo subscriptions get their initi
   t.equal(end.status, 403, "bob may not watch alice's watchers");
 });
 
-t.test('API status (presence.status.out) reaches watchers', async (t) => {
+t.test('API status (presence.status.out) and dialog (presence.dialog.out) reach watchers', async (t) => {
   const { server, udpPort } = await startServer(t);
   const bob = await Client.start(t, udpPort, 'bob');
   const sub = bob.subscribe(`sip:alice@${DOMAIN}`, 'presence');
@@ -155,6 +155,19 @@ t.test('API status (presence.status.out) reaches watchers', async (t) => {
   server.setStatus('alice@example.test', { status: 'open', dnd: true, note: 'Do not disturb' });
   t.match((await dnd).body.toString(), /<basic>open<\/basic>/);
   t.throws(() => server.setStatus('sip:', undefined), RangeError);
+
+  // presence.dialog.out: the app pushes a call leg; a BLF watcher sees it.
+  const blf = bob.subscribe(`sip:alice@${DOMAIN}`, 'dialog');
+  await nextNotify(blf);
+  const confirmed = nextNotify(blf, (b) => b.includes('>confirmed<'));
+  server.pushDialog('alice', {
+    callId: 'app-call-1',
+    direction: 'recipient',
+    state: 'confirmed',
+    localTag: 'a1',
+    remoteTag: 'b1',
+  });
+  t.match((await confirmed).body.toString(), /call-id="app-call-1"/);
 });
 
 t.test('garbage on the SIP port: answered or dropped, the server keeps serving', async (t) => {
