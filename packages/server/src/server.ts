@@ -15,6 +15,7 @@ import {
   parseUri,
   systemClock,
   type Clock,
+  type DigestAlgorithm,
 } from '@herald/sip';
 import { Domains, Registrar, type RegistrarEventName } from '@herald/registrar';
 import { createPresencePackage, createWinfoPackage, type PresencePackage, type WinfoPackage } from '@herald/presence';
@@ -41,6 +42,8 @@ export interface ServerOptions {
   readonly logger?: Logger;
   /** Digest nonce HMAC key (set it so nonces survive a restart); default random. */
   readonly digestSecret?: string;
+  /** Digest algorithms challenged with, in order (RFC 8760 §2.4); default MD5 only (see the constructor). */
+  readonly digestAlgorithms?: readonly DigestAlgorithm[];
 }
 
 /** The Herald registrar + presence server. */
@@ -106,8 +109,9 @@ export class Server {
       this.digest = new DigestServer({
         realm: config.domain,
         secret: options.digestSecret,
-        // MD5 first: most deployed phones (and sipp) answer only the first challenge and know only MD5.
-        algorithms: ['MD5', 'SHA-256'],
+        // MD5 only by default: baresip 1.0 (libre) fails the whole request (ENOSYS) on any challenge
+        // that is not MD5 instead of picking one it supports (RFC 8760 §2.4); sipp knows only MD5 too.
+        algorithms: options.digestAlgorithms ?? ['MD5'],
         clock: this.clock,
         lookup: (u) => {
           const internal = u === this.internalCredentials.username && !userExists(u);
