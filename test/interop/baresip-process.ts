@@ -22,6 +22,8 @@ export interface BaresipAccount {
   readonly watch?: readonly string[];
   /** Print every SIP message sent and received (`baresip -s`). */
   readonly trace?: boolean;
+  /** Load the `stdio` console on a stdin pipe so `command()` works. */
+  readonly console?: boolean;
 }
 
 /** One running baresip; `stop()` ends it (SIGTERM, then SIGKILL) and removes its config dir. */
@@ -48,7 +50,7 @@ export class Baresip {
   /** Writes config, accounts and contacts to a temp dir and starts `baresip -f DIR`. */
   static start(account: BaresipAccount): Baresip {
     const dir = mkdtempSync(join(tmpdir(), `herald-baresip-${account.user}-`));
-    writeFileSync(join(dir, 'config'), template('config'));
+    writeFileSync(join(dir, 'config'), template('config') + (account.console ? 'module\t\t\tstdio.so\n' : ''));
     const fill = (s: string, user: string): string =>
       s
         .replaceAll('@USER@', user)
@@ -59,7 +61,7 @@ export class Baresip {
     const contacts = (account.watch ?? []).map((u) => fill(template('contacts.in'), u)).join('');
     writeFileSync(join(dir, 'contacts'), contacts);
     const child = spawn('baresip', ['-f', dir, ...(account.trace ? ['-s'] : [])], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [account.console ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     });
     return new Baresip(account.user, child, dir);
   }
@@ -67,6 +69,12 @@ export class Baresip {
   /** Everything printed so far (colours stripped). */
   get output(): string {
     return this.out;
+  }
+
+  /** Types a long command on the console (`/presence_offline`); needs `console: true`. */
+  command(line: string): void {
+    if (!this.child.stdin) throw new Error(`baresip ${this.name}: started without console`);
+    this.child.stdin.write(`/${line}\n`);
   }
 
   /** A mark to wait for lines printed after it. */
@@ -115,6 +123,7 @@ export class Baresip {
 
   /** SIGTERM (baresip unregisters and unsubscribes), SIGKILL after `graceMs`; removes the config dir. */
   async stop(graceMs = 5_000): Promise<void> {
+    this.child.stdin?.end();
     if (this.child.exitCode === null && this.child.signalCode === null) {
       this.child.kill('SIGTERM');
       const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);

@@ -5,6 +5,8 @@
 //   bob's baresip registers          → Online  (presence from registration)
 //   PUT /presentities/bob/status dnd → Busy    (management API)
 //   DELETE the status                → Online
+//   bob types /presence_offline      → Offline (his baresip NOTIFYs the server's back-SUBSCRIBE)
+//   bob types /presence_online       → Online
 //   bob's baresip quits (unregister) → Offline
 // How to run the same by hand: test/interop/README.md.
 import t from 'tap';
@@ -62,7 +64,7 @@ t.test('baresip registers, subscribes to bob and sees his presence change', asyn
   t.match(alice.output, /<basic>closed<\/basic>/, 'the initial NOTIFY said closed');
 
   let mark = alice.mark();
-  const bob = Baresip.start({ user: 'bob', password: USERS.bob, serverPort: sip });
+  const bob = Baresip.start({ user: 'bob', password: USERS.bob, serverPort: sip, trace: true, console: true });
   t.teardown(() => bob.stop());
   await bob.waitFor(/bob@example\.test: \{0\/UDP\/v4\} 200 OK \(Herald\) \[1 binding\]/);
   t.pass('bob registered');
@@ -80,6 +82,21 @@ t.test('baresip registers, subscribes to bob and sees his presence change', asyn
   t.equal(res.status, 200, 'DELETE status accepted');
   await alice.waitFor(changed('Busy', 'Online'), mark);
   t.pass('alice sees bob Online again');
+
+  // bob's phone reports its own status: the server back-SUBSCRIBEd to it after the REGISTER.
+  const tookNotify = new RegExp(
+    `127\\.0\\.0\\.1:${sip} -> [^\\r\\n]+\\r?\\nSIP/2\\.0 200 OK\\r?\\n(?:[^\\r\\n]+\\r?\\n)*?CSeq: \\d+ NOTIFY`,
+  );
+  await bob.waitFor(tookNotify);
+  t.pass('the server back-SUBSCRIBEd to bob’s baresip and took its NOTIFY');
+  mark = alice.mark();
+  bob.command('presence_offline');
+  await alice.waitFor(changed('Online', 'Offline'), mark);
+  t.pass('bob’s baresip says offline (back-SUBSCRIBE NOTIFY): alice sees him Offline');
+  mark = alice.mark();
+  bob.command('presence_online');
+  await alice.waitFor(changed('Offline', 'Online'), mark);
+  t.pass('bob’s baresip says online: alice sees him Online');
 
   mark = alice.mark();
   await bob.stop();
