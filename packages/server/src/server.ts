@@ -8,13 +8,13 @@ import { randomBytes } from 'node:crypto';
 import { EventEngine, resourceKey } from '@herald/events';
 import {
   DigestServer,
-  Endpoint,
   TcpTransport,
   TransportLayer,
   UdpTransport,
   parseUri,
   systemClock,
   type Clock,
+  type Endpoint,
   type DigestAlgorithm,
 } from '@herald/sip';
 import { Domains, Registrar, type RegistrarEventName } from '@herald/registrar';
@@ -33,8 +33,11 @@ import { guardEventHost } from './event-auth.js';
 import { BackSubscriber } from './back-subscribe.js';
 import { Proxy } from './proxy/index.js';
 import { HttpApi, createServerMetrics, type ServerMetrics } from './http/index.js';
+import { MeteredEndpoint, collectSipMetrics, meterPublishes } from './http/server-metrics.js';
 import { WatcherTable, serverCommands, serverView } from './management.js';
 import { type Logger, silentServerLogger } from './logger.js';
+
+const EVENTS = ['presence', 'dialog', MESSAGE_SUMMARY_EVENT, 'presence.winfo'];
 
 /** Construction options of a {@link Server} besides the config. */
 export interface ServerOptions {
@@ -96,7 +99,7 @@ export class Server {
           : new TcpTransport({ host: spec.host, port: spec.port, clock: this.clock, logger: log }),
     }));
     this.transportLayer = new TransportLayer({ transports: this.transports.map((t) => t.transport), logger: log });
-    this.endpoint = new Endpoint({
+    this.endpoint = new MeteredEndpoint(this.metrics.transactions, {
       transport: this.transportLayer,
       clock: this.clock,
       userAgent: 'Herald',
@@ -148,7 +151,7 @@ export class Server {
     this.winfo = createWinfoPackage({ clock: this.clock });
     this.engine = new EventEngine({
       host: guardEventHost({
-        host: this.endpoint,
+        host: meterPublishes(this.endpoint, this.metrics.publishes, EVENTS),
         domains: this.domains,
         digest: this.digest,
         userExists,
@@ -174,10 +177,10 @@ export class Server {
       const bindings = this.registrar.bindings();
       this.metrics.registrations.set(new Set(bindings.map((b) => b.aor)).size);
       this.metrics.bindings.set(bindings.length);
-      for (const event of ['presence', 'dialog', MESSAGE_SUMMARY_EVENT, 'presence.winfo']) {
-        this.metrics.subscriptions.set({ event }, this.watchers.countByEvent().get(event) ?? 0);
-      }
+      const counts = this.watchers.countByEvent();
+      for (const event of EVENTS) this.metrics.subscriptions.set({ event }, counts.get(event) ?? 0);
     });
+    collectSipMetrics(this.metrics, { transactions: this.endpoint.transactions, sockets: this.transports });
     this.wireRegistrations();
     this.backSubscriber =
       config.backSubscribe && this.engine.subscriber

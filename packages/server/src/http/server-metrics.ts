@@ -2,6 +2,17 @@
  * The server's metric families (issue 5 item 4): one place that names them,
  * so the composition increments the same series the README documents.
  */
+import type { EventHost } from '@herald/events';
+import {
+  Endpoint,
+  type EndpointOptions,
+  type HandlerOptions,
+  type IncomingRequest,
+  type RequestHandler,
+  type SendOptions,
+  type SipRequest,
+  type SipResponse,
+} from '@herald/sip';
 import { Metrics, type Counter, type Gauge } from './metrics.js';
 
 /** The series `@herald/server` keeps; the composition sets and increments them. */
@@ -17,9 +28,9 @@ export interface ServerMetrics {
   readonly notifiesSent: Counter;
   /** `herald_notifies_failed_total{event}`: NOTIFYs that got an error, a timeout or a transport error. */
   readonly notifiesFailed: Counter;
-  /** `herald_publishes_total{event,outcome}`: PUBLISH requests, `outcome` = accepted | refused. */
+  /** `herald_publishes_total{event,outcome}`: PUBLISH requests, `outcome` = accepted | challenged | refused. */
   readonly publishes: Counter;
-  /** `herald_transactions_total{kind,method}`: transactions started, `kind` = server | client. */
+  /** `herald_transactions_total{kind,method}`: transactions started, `kind` = server | client (see {@link MeteredEndpoint}). */
   readonly transactions: Counter;
   /** `herald_transactions_active{kind}`: transactions not yet terminated. */
   readonly transactionsActive: Gauge;
@@ -51,4 +62,100 @@ export function createServerMetrics(registry: Metrics = new Metrics()): ServerMe
     transactionsActive: registry.gauge('herald_transactions_active', 'SIP transactions not yet terminated.', ['kind']),
     parseErrors: registry.counter('herald_parse_errors_total', 'SIP messages that could not be parsed.'),
   };
+}
+
+/** What {@link collectSipMetrics} reads at scrape time. */
+export interface SipMetricSources {
+  readonly transactions: { readonly clientCount: number; readonly serverCount: number };
+  /** The listening sockets' transports (UDP/TCP keep `stats.parseErrors`). */
+  readonly sockets: ReadonlyArray<{ readonly transport: { readonly stats: { readonly parseErrors: number } } }>;
+}
+
+/** At every scrape: live client/server transactions and the transports' parse-error total. */
+export function collectSipMetrics(metrics: ServerMetrics, sources: SipMetricSources): void {
+  metrics.registry.onCollect(() => {
+    metrics.transactionsActive.set({ kind: 'client' }, sources.transactions.clientCount);
+    metrics.transactionsActive.set({ kind: 'server' }, sources.transactions.serverCount);
+    // A counter mirrored from the transports' own monotonic counts.
+    metrics.parseErrors.reset();
+    metrics.parseErrors.inc(
+      {},
+      sources.sockets.reduce((sum, s) => sum + s.transport.stats.parseErrors, 0),
+    );
+  });
+}
+
+/** `outcome` of a PUBLISH from its final status: accepted (2xx), challenged (401/407), refused (anything else). */
+export function publishOutcome(status: number | undefined): 'accepted' | 'challenged' | 'refused' {
+  if (status !== undefined && status >= 200 && status < 300) return 'accepted';
+  return status === 401 || status === 407 ? 'challenged' : 'refused';
+}
+
+/**
+ * `host` with its PUBLISH handler counted in `herald_publishes_total{event,outcome}`
+ * once the handler has answered (RFC 3903 §6). Event packages not in `events`
+ * are labelled `other` (the label must not grow with what peers send).
+ */
+export function meterPublishes(host: EventHost, counter: Counter, events: readonly string[]): EventHost {
+  const known = new Set(events);
+  const record = (incoming: IncomingRequest): void => {
+    const event = (incoming.request.headers.get('Event') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    counter.inc({
+      event: known.has(event) ? event : 'other',
+      outcome: publishOutcome(incoming.transaction?.lastResponse?.status),
+    });
+  };
+  return {
+    clock: host.clock,
+    request: (request, options) => host.request(request, options),
+    on(method, handler, options) {
+      if (method.toUpperCase() !== 'PUBLISH') return host.on(method, handler, options);
+      host.on(
+        method,
+        async (incoming) => {
+          try {
+            await handler(incoming);
+          } finally {
+            record(incoming);
+          }
+        },
+        options,
+      );
+    },
+  };
+}
+
+/**
+ * The endpoint counting `herald_transactions_total{kind,method}`: `server` for
+ * every new request reaching a handler (RFC 3261 §17.2: retransmissions are
+ * absorbed by the transaction; the ACK to a 2xx has none and is not counted),
+ * `client` for every request the server itself sends with `request()`
+ * (NOTIFY, back-SUBSCRIBE; the proxy's forwarded branches are not included).
+ */
+export class MeteredEndpoint extends Endpoint {
+  private readonly counter: Counter;
+
+  constructor(counter: Counter, options: EndpointOptions) {
+    super(options);
+    this.counter = counter;
+  }
+
+  override on(method: string, handler: RequestHandler, options?: HandlerOptions): void {
+    const m = method.toUpperCase();
+    if (m === 'ACK') return super.on(method, handler, options);
+    // Read lazily: the base constructor registers OPTIONS before `counter` is set.
+    super.on(
+      method,
+      (incoming) => {
+        this.counter?.inc({ kind: 'server', method: m });
+        return handler(incoming);
+      },
+      options,
+    );
+  }
+
+  override request(request: SipRequest, options?: SendOptions): Promise<SipResponse> {
+    this.counter.inc({ kind: 'client', method: request.method });
+    return super.request(request, options);
+  }
 }
