@@ -60,7 +60,9 @@ export class Baresip {
     writeFileSync(join(dir, 'accounts'), fill(template('accounts.in'), account.user));
     const contacts = (account.watch ?? []).map((u) => fill(template('contacts.in'), u)).join('');
     writeFileSync(join(dir, 'contacts'), contacts);
-    const child = spawn('baresip', ['-f', dir, ...(account.trace ? ['-s'] : [])], {
+    // -t: baresip quits by itself after 90 s even if this process dies without stop() (tap's timeout is 60 s).
+    const args = ['-f', dir, '-t', '90', ...(account.trace ? ['-s'] : [])];
+    const child = spawn('baresip', args, {
       stdio: [account.console ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     });
     return new Baresip(account.user, child, dir);
