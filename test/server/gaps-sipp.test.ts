@@ -136,6 +136,25 @@ t.test('a sipp registration left to expire turns presence closed for a sipp watc
   t.equal(server.watchers.all().length, 0, 'the subscription ended');
 });
 
+t.test('a sipp PUBLISH lifecycle changes what a sipp watcher receives', async (t) => {
+  t.ok(have('sipp'), 'sipp is installed');
+  // publish-cycle.xml sends no credentials: authentication off, as in server-sipp.test.ts.
+  const { server, port } = await startServer(t, { auth: false, users: {} });
+  const watcher = sipp(here('./gaps-watch-publish.xml'), port, ['-s', 'carol', '-key', 'resource', 'alice']);
+  await until(() => server.metrics.notifiesSent.get({ event: 'presence' }) >= 1, 'the initial presence NOTIFY');
+  const publisher = await sipp(here('../events/publish-cycle.xml'), port, ['-s', 'alice']);
+  t.equal(publisher.code, 0, 'PUBLISH → refresh → modify → 412 → remove, all answered as RFC 3903 says');
+  if (publisher.code !== 0) t.comment(failures(publisher.out));
+  const { code, out } = await watcher;
+  t.equal(code, 0, 'the sipp watcher got NOTIFY closed, then open (initial PUBLISH), then closed (modify)');
+  if (code !== 0) t.comment(failures(out));
+  t.same(
+    await server.engine.publications.publications('presence', 'sip:alice@127.0.0.1'),
+    [],
+    'the removal left nothing published',
+  );
+});
+
 /** One Prometheus sample value, by name and exact label set (`{}` for none). */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
   const want = Object.entries(labels)
