@@ -143,11 +143,11 @@ export class MeteredEndpoint extends Endpoint {
   override on(method: string, handler: RequestHandler, options?: HandlerOptions): void {
     const m = method.toUpperCase();
     if (m === 'ACK') return super.on(method, handler, options);
-    // Read lazily: the base constructor registers OPTIONS before `counter` is set.
+    // `counter` is read when a request arrives: the base constructor registers OPTIONS before it is set.
     super.on(
       method,
       (incoming) => {
-        this.counter?.inc({ kind: 'server', method: m });
+        this.counter.inc({ kind: 'server', method: m });
         return handler(incoming);
       },
       options,
