@@ -12,6 +12,7 @@ import { Registrar } from '@herald/registrar';
 import { Endpoint, TransportLayer, UdpTransport, systemClock } from '@herald/sip';
 import { Proxy } from '../../packages/server/src/proxy/index.js';
 import { have, run } from '../interop/helpers.js';
+import { runSippCall } from './sipp-call.js';
 
 const scenario = (name: string): string => fileURLToPath(new URL(`./${name}`, import.meta.url));
 
@@ -113,33 +114,9 @@ t.test('sipp caller → Herald proxy → sipp callee, watched by a dialog subscr
   if (reg.code !== 0) t.comment(reg.out.slice(-2000));
   t.equal(registrar.lookup('sip:bob@127.0.0.1').length, 1);
 
-  const callee = run(
-    'sipp',
-    ['-sf', scenario('call-uas.xml'), ...common, '-p', String(calleePort), '-timeout', '20s'],
-    25_000,
-  );
-  // The proxy's INVITE is retransmitted (Timer A), so a callee that starts late still gets it.
-  await new Promise((r) => setTimeout(r, 200));
-  const caller = await run(
-    'sipp',
-    [
-      '-sf',
-      scenario('call-uac.xml'),
-      ...common,
-      '-p',
-      '0',
-      '-timeout',
-      '20s',
-      '-key',
-      'domain',
-      '127.0.0.1',
-      `127.0.0.1:${port}`,
-    ],
-    25_000,
-  );
+  const { caller, callee: calleeDone } = await runSippCall(port, calleePort, common);
   t.equal(caller.code, 0, 'caller: 180, 200, ACK, hold re-INVITE 200, BYE 200');
   if (caller.code !== 0) t.comment(caller.out.slice(-3000));
-  const calleeDone = await callee;
   t.equal(calleeDone.code, 0, 'callee: INVITE, ACK, re-INVITE, ACK and BYE all arrived through the proxy');
   if (calleeDone.code !== 0) t.comment(calleeDone.out.slice(-3000));
 

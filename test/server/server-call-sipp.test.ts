@@ -9,6 +9,7 @@ import { createSocket } from 'node:dgram';
 import { fileURLToPath } from 'node:url';
 import { Server, validateConfig } from '@herald/server';
 import { have, run } from '../interop/helpers.js';
+import { runSippCall } from './sipp-call.js';
 import { Client } from '../../packages/server/test/server/helpers.js';
 
 const scenario = (name: string): string => fileURLToPath(new URL(`./${name}`, import.meta.url));
@@ -75,32 +76,9 @@ t.test('sipp caller → Herald server → sipp callee, watched (dialog and prese
     'bob open once registered',
   );
 
-  const callee = run(
-    'sipp',
-    ['-sf', scenario('call-uas.xml'), ...common, '-p', String(calleePort), '-timeout', '20s'],
-    25_000,
-  );
-  await new Promise((r) => setTimeout(r, 200));
-  const caller = await run(
-    'sipp',
-    [
-      '-sf',
-      scenario('call-uac.xml'),
-      ...common,
-      '-p',
-      '0',
-      '-timeout',
-      '20s',
-      '-key',
-      'domain',
-      '127.0.0.1',
-      `127.0.0.1:${port}`,
-    ],
-    25_000,
-  );
+  const { caller, callee: calleeDone } = await runSippCall(port, calleePort, common);
   t.equal(caller.code, 0, 'caller: 180, 200, ACK, re-INVITE, BYE through the server');
   if (caller.code !== 0) t.comment(caller.out.slice(-3000));
-  const calleeDone = await callee;
   t.equal(calleeDone.code, 0, 'callee got everything through the server');
   if (calleeDone.code !== 0) t.comment(calleeDone.out.slice(-3000));
 
