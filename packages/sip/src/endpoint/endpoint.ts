@@ -2,7 +2,14 @@ import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
 import { DialogTable } from '../dialog/table.js';
 import { generateCallId, generateInitialCSeq, generateTag } from '../ids.js';
-import { SipParseError, createRequest, createResponse, parseMessage, serializeMessage } from '../message/index.js';
+import {
+  SipParseError,
+  createRequest,
+  createResponse,
+  hasTag,
+  parseMessage,
+  serializeMessage,
+} from '../message/index.js';
 import type { SipRequest, SipResponse } from '../message/types.js';
 import { generateBranch } from '../transaction/branch.js';
 import type { ServerTransaction } from '../transaction/server-transaction.js';
@@ -153,7 +160,7 @@ export class Endpoint {
    * transport layers.
    */
   createRequest(init: OutgoingRequestInit): SipRequest {
-    const from = /;\s*tag=/i.test(init.from) ? init.from : `${init.from};tag=${generateTag()}`;
+    const from = hasTag(init.from) ? init.from : `${init.from};tag=${generateTag()}`;
     const headers: Array<[string, string]> = [
       ['Max-Forwards', '70'],
       ['From', from],

@@ -5,7 +5,7 @@ export type { ParsePartial, ParseErrorStatus } from './errors.js';
 export { parseMessage } from './parser.js';
 export type { ParseOptions } from './parser.js';
 export { serializeMessage } from './serializer.js';
-export { createRequest, createResponse } from './create.js';
+export { createRequest, createResponse, hasTag } from './create.js';
 export type { SipRequestInit, SipResponseOptions } from './create.js';
 export { statelessErrorResponse } from './stateless.js';
 export { reasonPhrase } from './reason.js';
