@@ -4,7 +4,7 @@
  * value, never a throw.
  */
 import { isIP } from 'node:net';
-import type { HeraldConfig, ListenSpec, LogLevel, StoreSpec } from './types.js';
+import type { HeraldConfig, Limits, ListenSpec, LogLevel, StoreSpec } from './types.js';
 
 /** Outcome of {@link validateConfig}. */
 export type ConfigVerdict =
@@ -14,6 +14,55 @@ export type ConfigVerdict =
 export const DEFAULT_LISTEN: readonly string[] = ['udp:0.0.0.0:5060', 'tcp:0.0.0.0:5060'];
 /** Default management API address: loopback only. */
 export const DEFAULT_HTTP = '127.0.0.1:8080';
+
+/** Default limits: room for a 500-key BLF console and a 40-phone office booting behind one NAT address. */
+export const DEFAULT_LIMITS: Limits = {
+  maxMessageBytes: 65535,
+  maxHeaders: 256,
+  tcpConnections: 4096,
+  tcpConnectionsPerAddress: 64,
+  tcpBufferedBytes: 65535,
+  subscriptionsPerWatcher: 1000,
+  subscriptionsPerUser: 2000,
+  publicationsPerResource: 16,
+  publishBodyBytes: 65536,
+  requestsPerSecond: 500,
+  requestBurst: 2000,
+  httpBodyBytes: 65536,
+};
+/** Default {@link HeraldConfig.resumeJitter}, ms. */
+export const DEFAULT_RESUME_JITTER = 5000;
+
+/** Allowed range per limit: [min, max] (requestsPerSecond 0 = off). */
+const LIMIT_RANGES: Readonly<Record<keyof Limits, readonly [number, number]>> = {
+  maxMessageBytes: [1024, 16 * 1024 * 1024],
+  maxHeaders: [16, 10_000],
+  tcpConnections: [1, 1_000_000],
+  tcpConnectionsPerAddress: [1, 1_000_000],
+  tcpBufferedBytes: [1024, 16 * 1024 * 1024],
+  subscriptionsPerWatcher: [1, 10_000_000],
+  subscriptionsPerUser: [1, 10_000_000],
+  publicationsPerResource: [1, 100_000],
+  publishBodyBytes: [0, 16 * 1024 * 1024],
+  requestsPerSecond: [0, 10_000_000],
+  requestBurst: [1, 100_000_000],
+  httpBodyBytes: [64, 64 * 1024 * 1024],
+};
+
+function readLimits(v: unknown): Limits {
+  if (v === undefined) return DEFAULT_LIMITS;
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail('limits', 'expected an object of limits');
+  const out: Record<string, number> = { ...DEFAULT_LIMITS };
+  for (const [key, value] of Object.entries(v as Record<string, unknown>)) {
+    const range = (LIMIT_RANGES as Record<string, readonly [number, number]>)[key];
+    if (!range) fail(`limits.${key}`, `unknown limit (known: ${Object.keys(LIMIT_RANGES).join(', ')})`);
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < range[0] || value > range[1]) {
+      fail(`limits.${key}`, `expected an integer from ${range[0]} to ${range[1]}`);
+    }
+    out[key] = value;
+  }
+  return out as unknown as Limits;
+}
 
 const KEYS = new Set([
   'domain',
@@ -26,6 +75,8 @@ const KEYS = new Set([
   'logLevel',
   'backSubscribe',
   'httpToken',
+  'limits',
+  'resumeJitter',
 ]);
 const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 /** RFC 3261 §25.1 `user` characters we accept in config user names (unreserved and a few user-unreserved). */
@@ -147,6 +198,17 @@ function readConfig(raw: unknown): HeraldConfig {
     fail('httpToken', 'expected a non-empty string');
   }
 
+  const limits = readLimits(o['limits']);
+  const resumeJitter = o['resumeJitter'] ?? DEFAULT_RESUME_JITTER;
+  if (
+    typeof resumeJitter !== 'number' ||
+    !Number.isInteger(resumeJitter) ||
+    resumeJitter < 0 ||
+    resumeJitter > 600_000
+  ) {
+    fail('resumeJitter', 'expected an integer number of milliseconds (0 to 600000)');
+  }
+
   return {
     domain: domain as string,
     listen,
@@ -158,6 +220,8 @@ function readConfig(raw: unknown): HeraldConfig {
     logLevel: logLevel as LogLevel,
     backSubscribe,
     httpToken: httpToken as string | undefined,
+    limits,
+    resumeJitter,
   };
 }
 

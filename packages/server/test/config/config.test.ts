@@ -2,7 +2,7 @@ import t from 'tap';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEMO_USERS, loadConfig, parseListen, validateConfig } from '../../src/config/index.js';
+import { DEFAULT_LIMITS, DEMO_USERS, loadConfig, parseListen, validateConfig } from '../../src/config/index.js';
 
 const base = { domain: 'example.test', users: { alice: 'a-secret' } };
 
@@ -171,4 +171,30 @@ t.test('first run generates herald.json with demo users, then reuses it', async 
   t.equal(second.generated, undefined, 'not generated again');
   t.same(second.config.users, first.config.users, 'same passwords');
   t.equal(second.config.domain, '192.0.2.10');
+});
+
+t.test('limits: defaults, overrides, and every bad limit named', async (t) => {
+  const base = { domain: 'example.com', users: { a: 'x' } };
+  const d = validateConfig(base);
+  if (!d.ok) return t.fail(d.error);
+  t.same(d.config.limits, DEFAULT_LIMITS);
+  t.equal(d.config.resumeJitter, 5000);
+  const o = validateConfig({ ...base, limits: { requestsPerSecond: 0, maxHeaders: 64 }, resumeJitter: 0 });
+  if (!o.ok) return t.fail(o.error);
+  t.equal(o.config.limits.requestsPerSecond, 0, 'the rate limiter can be turned off');
+  t.equal(o.config.limits.maxHeaders, 64);
+  t.equal(o.config.limits.tcpConnections, DEFAULT_LIMITS.tcpConnections, 'unset limits keep their default');
+  t.equal(o.config.resumeJitter, 0);
+  const bad: Array<[unknown, RegExp]> = [
+    [{ limits: [] }, /^config: limits: expected an object/],
+    [{ limits: { nope: 1 } }, /^config: limits\.nope: unknown limit/],
+    [{ limits: { maxMessageBytes: 10 } }, /^config: limits\.maxMessageBytes: expected an integer from 1024/],
+    [{ limits: { requestBurst: 1.5 } }, /^config: limits\.requestBurst: expected an integer/],
+    [{ limits: { httpBodyBytes: '1k' } }, /^config: limits\.httpBodyBytes: expected an integer/],
+    [{ resumeJitter: -1 }, /^config: resumeJitter: expected an integer number of milliseconds/],
+  ];
+  for (const [extra, re] of bad) {
+    const v = validateConfig({ ...base, ...(extra as object) });
+    t.match(v.ok ? 'accepted' : v.error, re, JSON.stringify(extra));
+  }
 });
