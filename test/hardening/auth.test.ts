@@ -1,0 +1,195 @@
+// Authentication on the wire (issue 6 "Authentication everywhere"): REGISTER,
+// SUBSCRIBE, PUBLISH (401/WWW-Authenticate) and INVITE (407/Proxy-Authenticate)
+// from users of our domain, sent as raw bytes to a real Server on 127.0.0.1:
+// no credentials, a wrong password, the right one, credentials of another
+// user, a replayed Authorization (same nonce and nc) and an expired nonce.
+import t from 'tap';
+import { DOMAIN, USERS, pidf, startServer } from '../../packages/server/test/server/helpers.js';
+import { RawUdp, digestCredentials, isStale, nonceOf, sipRequest, token } from './wire.js';
+
+type User = keyof typeof USERS;
+
+interface Case {
+  readonly method: 'REGISTER' | 'SUBSCRIBE' | 'PUBLISH' | 'INVITE';
+  /** Request-URI (also the digest `uri`). */
+  readonly uri: string;
+  /** Status of an accepted request. */
+  readonly accepted: number;
+  readonly headers: Array<[string, string]>;
+  readonly body?: string;
+  /** Whether the challenge is a proxy's (407, RFC 3261 §22.3). */
+  readonly proxy: boolean;
+}
+
+const alice = `sip:alice@${DOMAIN}`;
+const CASES: Case[] = [
+  { method: 'REGISTER', uri: `sip:${DOMAIN}`, accepted: 200, headers: [['Expires', '600']], proxy: false },
+  {
+    method: 'SUBSCRIBE',
+    uri: alice,
+    accepted: 200,
+    headers: [
+      ['Event', 'presence'],
+      ['Expires', '600'],
+    ],
+    proxy: false,
+  },
+  {
+    method: 'PUBLISH',
+    uri: alice,
+    accepted: 200,
+    headers: [
+      ['Event', 'presence'],
+      ['Expires', '600'],
+      ['Content-Type', 'application/pidf+xml'],
+    ],
+    body: pidf(alice, 'open'),
+    proxy: false,
+  },
+  // alice calls bob, who is not registered: 480 once past authentication and routing.
+  { method: 'INVITE', uri: `sip:bob@${DOMAIN}`, accepted: 480, headers: [], proxy: true },
+];
+
+/** The user the request is from: a REGISTER or PUBLISH is alice's own, the SUBSCRIBE and INVITE alice's too. */
+const FROM: User = 'alice';
+
+for (const c of CASES) {
+  t.test(`${c.method}: challenge, wrong password, right password, other user, replay, stale nonce`, async (t) => {
+    const { clock, udpPort } = await startServer(t);
+    const peer = await RawUdp.open(t, udpPort);
+    const header = c.proxy ? 'Proxy-Authorization' : 'Authorization';
+    const challenge = c.proxy ? 407 : 401;
+    let cseq = 1;
+    const send = (auth?: string, callId = token()) =>
+      peer.request(
+        sipRequest({
+          method: c.method,
+          uri: c.uri,
+          from: `<sip:${FROM}@${DOMAIN}>;tag=${token()}`,
+          // REGISTER: To is the AoR being registered (RFC 3261 §10.2).
+          to: c.method === 'REGISTER' ? `<sip:${FROM}@${DOMAIN}>` : `<${c.uri}>`,
+          callId,
+          cseq: cseq++,
+          port: peer.port,
+          contact: `<sip:${FROM}@127.0.0.1:${peer.port}>`,
+          headers: auth ? [...c.headers, [header, auth]] : c.headers,
+          body: c.body,
+        }),
+      );
+    const creds = (nonce: string, user: User = FROM, nc = 1, password: string = USERS[user]) =>
+      digestCredentials({ user, password, realm: DOMAIN, nonce, method: c.method, uri: c.uri, nc });
+
+    const first = await send();
+    t.equal(first.status, challenge, 'no credentials: challenged');
+    t.match(
+      first.headers.get(c.proxy ? 'Proxy-Authenticate' : 'WWW-Authenticate'),
+      /^Digest .*realm="example\.test".*nonce="/,
+      'the challenge names our realm and a nonce',
+    );
+    t.notOk(isStale(first), 'a first challenge is not stale');
+    const nonce = nonceOf(first);
+
+    // RFC 3261 §22.4 / RFC 7616: a wrong password gets a fresh challenge (another user may still succeed).
+    const wrong = await send(creds(nonce, FROM, 1, 'not-the-password'));
+    t.equal(wrong.status, challenge, 'wrong password: challenged again');
+    t.notOk(isStale(wrong), 'wrong password: not stale (the user must be asked)');
+
+    const right = creds(nonce, FROM, 2);
+    t.equal((await send(right)).status, c.accepted, 'right password: accepted');
+
+    // §22: bob's valid credentials on a request From alice are refused outright.
+    t.equal((await send(creds(nonce, 'bob', 3))).status, 403, 'From alice with bob credentials: 403');
+
+    // The exact same Authorization (same nonce, same nc) on a new transaction is a replay.
+    const replay = await send(right);
+    t.equal(replay.status, challenge, 'replayed nonce count: refused');
+    t.ok(isStale(replay), 'replay: stale=true so an honest client retries with a new nonce');
+    t.equal((await send(creds(nonce, FROM, 4))).status, c.accepted, 'next nonce count on the same nonce: accepted');
+
+    clock.advance(301_000); // past the 300 s nonce lifetime
+    const stale = await send(creds(nonce, FROM, 5));
+    t.equal(stale.status, challenge, 'expired nonce: challenged');
+    t.ok(isStale(stale), 'expired nonce with good credentials: stale=true');
+    t.not(nonceOf(stale), nonce, 'with a fresh nonce');
+    t.equal((await send(creds(nonceOf(stale), FROM, 1))).status, c.accepted, 'the fresh nonce works');
+  });
+}
+
+t.test('REGISTER for another AoR with own credentials: 403 (RFC 3261 §10.3 step 4)', async (t) => {
+  const { udpPort } = await startServer(t);
+  const peer = await RawUdp.open(t, udpPort);
+  const uri = `sip:${DOMAIN}`;
+  const reg = (auth?: string) =>
+    peer.request(
+      sipRequest({
+        method: 'REGISTER',
+        uri,
+        from: `<sip:bob@${DOMAIN}>;tag=${token()}`,
+        to: `<${alice}>`,
+        port: peer.port,
+        contact: `<sip:bob@127.0.0.1:${peer.port}>`,
+        headers: auth ? [['Authorization', auth]] : [],
+      }),
+    );
+  const nonce = nonceOf(await reg());
+  const bobCreds = digestCredentials({
+    user: 'bob',
+    password: USERS.bob,
+    realm: DOMAIN,
+    nonce,
+    method: 'REGISTER',
+    uri,
+  });
+  t.equal((await reg(bobCreds)).status, 403, 'bob may not register alice');
+});
+
+t.test('credentials for a user that does not exist look like a wrong password (no enumeration)', async (t) => {
+  const { udpPort } = await startServer(t);
+  const peer = await RawUdp.open(t, udpPort);
+  const uri = `sip:${DOMAIN}`;
+  const reg = (auth?: string) =>
+    peer.request(
+      sipRequest({
+        method: 'REGISTER',
+        uri,
+        from: `<sip:mallory@${DOMAIN}>;tag=${token()}`,
+        to: `<sip:mallory@${DOMAIN}>`,
+        port: peer.port,
+        contact: `<sip:mallory@127.0.0.1:${peer.port}>`,
+        headers: auth ? [['Authorization', auth]] : [],
+      }),
+    );
+  const nonce = nonceOf(await reg());
+  const res = await reg(
+    digestCredentials({ user: 'mallory', password: 'x', realm: DOMAIN, nonce, method: 'REGISTER', uri }),
+  );
+  t.equal(res.status, 401);
+  t.notOk(isStale(res));
+});
+
+t.test('a forged nonce is not ours: a fresh challenge, not stale', async (t) => {
+  const { udpPort } = await startServer(t);
+  const peer = await RawUdp.open(t, udpPort);
+  const uri = `sip:${DOMAIN}`;
+  const forged = digestCredentials({
+    user: 'alice',
+    password: USERS.alice,
+    realm: DOMAIN,
+    nonce: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+    method: 'REGISTER',
+    uri,
+  });
+  const res = await peer.request(
+    sipRequest({
+      method: 'REGISTER',
+      uri,
+      from: `<${alice}>;tag=${token()}`,
+      to: `<${alice}>`,
+      port: peer.port,
+      contact: `<sip:alice@127.0.0.1:${peer.port}>`,
+      headers: [['Authorization', forged]],
+    }),
+  );
+  t.equal(res.status, 401);
+  t.notOk(isStale(res));
+});
