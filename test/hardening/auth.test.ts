@@ -193,3 +193,54 @@ t.test('a forged nonce is not ours: a fresh challenge, not stale', async (t) => 
   t.equal(res.status, 401);
   t.notOk(isStale(res));
 });
+
+t.test('in-dialog SUBSCRIBE refresh: passes without credentials; credentials it carries must hold', async (t) => {
+  const { udpPort } = await startServer(t);
+  const peer = await RawUdp.open(t, udpPort);
+  const callId = token();
+  const fromTag = token();
+  let cseq = 1;
+  const subscribe = (uri: string, toTag: string | undefined, auth?: string) =>
+    peer.request(
+      sipRequest({
+        method: 'SUBSCRIBE',
+        uri,
+        from: `<sip:bob@${DOMAIN}>;tag=${fromTag}`,
+        to: `<${alice}>${toTag ? `;tag=${toTag}` : ''}`,
+        callId,
+        cseq: cseq++,
+        port: peer.port,
+        contact: `<sip:bob@127.0.0.1:${peer.port}>`,
+        headers: [
+          ['Event', 'presence'],
+          ['Expires', '600'],
+          ...(auth ? [['Authorization', auth] as [string, string]] : []),
+        ],
+      }),
+    );
+  const creds = (uri: string, nonce: string, user: User, nc: number, password: string = USERS[user]) =>
+    digestCredentials({ user, password, realm: DOMAIN, nonce, method: 'SUBSCRIBE', uri, nc });
+
+  const nonce = nonceOf(await subscribe(alice, undefined));
+  const ok = await subscribe(alice, undefined, creds(alice, nonce, 'bob', 1));
+  t.equal(ok.status, 200, 'the initial SUBSCRIBE is authenticated');
+  const toTag = ok.to?.params.get('tag');
+  t.ok(toTag, 'dialog created');
+  const target = /<([^>]+)>/.exec(ok.headers.get('Contact') ?? '')?.[1] ?? alice;
+
+  // Known weak spot, kept on purpose: phones and sipp refresh without credentials (see event-auth.ts).
+  t.equal((await subscribe(target, toTag)).status, 200, 'refresh without credentials: accepted (dialog tags)');
+  const wrong = await subscribe(target, toTag, creds(target, nonce, 'bob', 2, 'wrong'));
+  t.equal(wrong.status, 401, 'refresh with a wrong password: challenged');
+  t.equal(
+    (await subscribe(target, toTag, creds(target, nonce, 'alice', 3))).status,
+    403,
+    "alice's credentials on bob's dialog: 403",
+  );
+  const good = creds(target, nonce, 'bob', 4);
+  t.equal((await subscribe(target, toTag, good)).status, 200, 'refresh with valid credentials: accepted');
+  const replay = await subscribe(target, toTag, good);
+  t.equal(replay.status, 401, 'the same Authorization replayed: refused');
+  t.ok(isStale(replay), 'stale=true');
+  t.equal((await subscribe(target, 'not-a-dialog')).status, 481, 'a dialog we do not have: 481');
+});

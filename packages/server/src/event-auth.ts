@@ -44,12 +44,12 @@ const OK: Verdict = { ok: true };
  * (403 for another domain: no relaying; 404 for an unknown user), the sender
  * must be a user of our domain who proves it with digest credentials (401
  * challenge), and a PUBLISH may only be for the publisher's own resource.
- * In-dialog SUBSCRIBEs (refreshes) rode on an authenticated dialog and pass.
+ * In-dialog SUBSCRIBEs (refreshes) ride on an authenticated dialog: see {@link checkInDialog}.
  */
 export async function checkEventRequest(incoming: IncomingRequest, options: EventAuthOptions): Promise<Verdict> {
   const request = incoming.request;
   const toTag = request.to?.params.get('tag');
-  if (request.method === 'SUBSCRIBE' && toTag !== undefined && toTag !== '') return OK;
+  if (request.method === 'SUBSCRIBE' && toTag !== undefined && toTag !== '') return checkInDialog(request, options);
   const uri = request.uri;
   if ((uri.scheme !== 'sip' && uri.scheme !== 'sips') || !options.domains.has(uri.host)) {
     return { ok: false, status: 403, reason: 'Domain Not Served Here' };
@@ -79,6 +79,37 @@ export async function checkEventRequest(incoming: IncomingRequest, options: Even
   if (!options.userExists(uri.user)) return { ok: false, status: 404, reason: 'Not Found' };
   if (request.method === 'PUBLISH' && uri.user !== verdict.username) {
     return { ok: false, status: 403, reason: 'Only The Presentity May Publish' };
+  }
+  return OK;
+}
+
+/**
+ * An in-dialog SUBSCRIBE (refresh, unsubscribe) rides on a dialog whose
+ * creating SUBSCRIBE was authenticated, so it passes without credentials
+ * (phones and sipp refresh without them; challenging every refresh would
+ * double refresh traffic). Digest credentials it does carry must hold (RFC
+ * 3261 §22.4): wrong, replayed or expired ones are challenged and another
+ * user's are refused, so a captured refresh cannot be replayed as it was.
+ */
+export async function checkInDialog(
+  request: IncomingRequest['request'],
+  options: Pick<EventAuthOptions, 'digest'>,
+): Promise<Verdict> {
+  const digest = options.digest;
+  if (!digest || !request.headers.getAll('Authorization').some((v) => /^\s*digest\s/i.test(v))) return OK;
+  const verdict = await digest.verify(request);
+  if (!verdict.ok) {
+    if (verdict.status !== 401) return { ok: false, status: verdict.status, reason: verdict.reason };
+    const challenge = digest.challenge(request, { stale: verdict.stale === true });
+    return {
+      ok: false,
+      status: 401,
+      reason: 'Unauthorized',
+      headers: challenge.values.map((v): [string, string] => [challenge.header, v]),
+    };
+  }
+  if (verdict.username !== request.from?.uri.user) {
+    return { ok: false, status: 403, reason: 'Username Does Not Match From' };
   }
   return OK;
 }

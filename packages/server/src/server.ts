@@ -5,7 +5,7 @@
  * pua_usrloc), back-SUBSCRIBE to phones, and embedding events.
  */
 import { randomBytes } from 'node:crypto';
-import { EventEngine, resourceKey } from '@herald/events';
+import { EventEngine, resourceKey, type AuthorizeHook } from '@herald/events';
 import {
   DigestServer,
   TcpTransport,
@@ -47,6 +47,13 @@ export interface ServerOptions {
   readonly digestSecret?: string;
   /** Digest algorithms challenged with, in order (RFC 8760 §2.4); default MD5 only (see the constructor). */
   readonly digestAlgorithms?: readonly DigestAlgorithm[];
+  /**
+   * Watcher authorization (RFC 6665 §4.2.1.1) for every event but `*.winfo`
+   * (owner-only with `auth`): `pending` holds the watcher with a neutral body
+   * until the management API approves it, `polite-block` (RFC 5079) shows it
+   * neutral state forever, a reject answers 403/603. Default: accept.
+   */
+  readonly authorize?: AuthorizeHook;
 }
 
 /** The Herald registrar + presence server. */
@@ -164,7 +171,11 @@ export class Server {
       notifier: {
         // RFC 3857 §5.2 owner-only winfo; without authentication identities are unproven, so the rule
         // would only refuse the benchmark's watchers (bench subscribe-winfo) without protecting anyone.
-        ...(config.auth ? { authorize: this.winfo.authorize() } : {}),
+        ...(config.auth
+          ? { authorize: this.winfo.authorize(options.authorize ? { next: options.authorize } : undefined) }
+          : options.authorize
+            ? { authorize: options.authorize }
+            : {}),
         notifyIntervalOverride: config.notifyInterval,
         logger: log,
       },
