@@ -20,6 +20,14 @@ export interface EventAuthOptions {
   /** Whether a user of our domain exists (only asked when authentication is on). */
   readonly userExists: (user: string) => boolean;
   readonly logger: Logger;
+  /**
+   * Limits on new subscriptions (issue 6), asked for an initial SUBSCRIBE once
+   * it passed authentication: undefined lets it reach the engine, a refusal is
+   * answered (403 naming the limit) and logged as a warning.
+   */
+  readonly admitSubscription?: (
+    request: IncomingRequest['request'],
+  ) => { readonly status: number; readonly reason: string; readonly limit: string; readonly max: number } | undefined;
   /** The proxy, once started: in-dialog requests it claims (Route names us, RFC 3261 §16.4) are proxied, not served. */
   /** Told the outcome of every NOTIFY we send (metrics): the event package and the final status (408/503 for local failures). */
   readonly onNotifyOutcome?: (event: string, status: number) => void;
@@ -152,6 +160,17 @@ export function guardEventHost(options: EventAuthOptions): EventHost {
             reason: verdict.reason,
           });
           incoming.respond(verdict.status, verdict.reason, { headers: verdict.headers });
+          return;
+        }
+        const refusal = method === 'SUBSCRIBE' ? options.admitSubscription?.(incoming.request) : undefined;
+        if (refusal) {
+          options.logger.warn('subscription refused: limit reached', {
+            limit: refusal.limit,
+            max: refusal.max,
+            from: incoming.request.headers.get('From'),
+            uri: incoming.request.requestUri,
+          });
+          incoming.respond(refusal.status, refusal.reason);
           return;
         }
         await handler(incoming);

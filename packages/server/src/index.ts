@@ -9,3 +9,4 @@ export * from './addresses.js';
 export * from './server.js';
 export * from './proxy/index.js';
 export * from './http/index.js';
+export * from './limits/index.js';

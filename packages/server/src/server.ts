@@ -8,14 +8,14 @@ import { randomBytes } from 'node:crypto';
 import { EventEngine, resourceKey, type AuthorizeHook } from '@herald/events';
 import {
   DigestServer,
-  TcpTransport,
   TransportLayer,
-  UdpTransport,
   parseUri,
   systemClock,
   type Clock,
   type Endpoint,
   type DigestAlgorithm,
+  type TcpTransport,
+  type UdpTransport,
 } from '@herald/sip';
 import { Domains, Registrar, type RegistrarEventName } from '@herald/registrar';
 import { createPresencePackage, createWinfoPackage, type PresencePackage, type WinfoPackage } from '@herald/presence';
@@ -35,6 +35,8 @@ import { Proxy } from './proxy/index.js';
 import { HttpApi, createServerMetrics, type ServerMetrics } from './http/index.js';
 import { MeteredEndpoint, collectSipMetrics, meterPublishes } from './http/server-metrics.js';
 import { WatcherTable, serverCommands, serverView } from './management.js';
+import { SubscriptionLimits } from './limits/index.js';
+import { listenTransport, publishLimits, rateLimited } from './limits/wiring.js';
 import { type Logger, silentServerLogger } from './logger.js';
 
 const EVENTS = ['presence', 'dialog', MESSAGE_SUMMARY_EVENT, 'presence.winfo'];
@@ -78,6 +80,8 @@ export class Server {
   readonly metrics: ServerMetrics = createServerMetrics();
   /** Live subscriptions we serve (management API). */
   readonly watchers = new WatcherTable();
+  /** Subscriptions per watcher and per user, checked before a new SUBSCRIBE reaches the engine (config `limits`). */
+  readonly subscriptionLimits: SubscriptionLimits;
   /** Credentials of the server itself (`herald`), for requests it sends to its own socket (API subscribe). */
   readonly internalCredentials = { username: 'herald', password: randomBytes(18).toString('base64url') };
   /** The call-routing proxy (created by `start()`, when our address is known). */
@@ -100,14 +104,11 @@ export class Server {
     this.events.onListenerError = (err, name) => log.error('embedding listener failed', { event: name, error: err });
     this.transports = config.listen.map((spec) => ({
       spec,
-      transport:
-        spec.transport === 'udp'
-          ? new UdpTransport({ host: spec.host, port: spec.port, clock: this.clock, logger: log })
-          : new TcpTransport({ host: spec.host, port: spec.port, clock: this.clock, logger: log }),
+      transport: listenTransport(spec, this.clock, log, config.limits),
     }));
     this.transportLayer = new TransportLayer({ transports: this.transports.map((t) => t.transport), logger: log });
     this.endpoint = new MeteredEndpoint(this.metrics.transactions, {
-      transport: this.transportLayer,
+      transport: rateLimited(this.transportLayer, config.limits, this.clock, log),
       clock: this.clock,
       userAgent: 'Herald',
       logger: log,
@@ -163,6 +164,7 @@ export class Server {
         digest: this.digest,
         userExists,
         logger: log,
+        admitSubscription: (request) => this.subscriptionLimits.check(request),
         proxy: () => this.proxy,
         onNotifyOutcome: (event, status) =>
           (status >= 200 && status < 300 ? this.metrics.notifiesSent : this.metrics.notifiesFailed).inc({ event }),
@@ -179,8 +181,13 @@ export class Server {
         notifyIntervalOverride: config.notifyInterval,
         logger: log,
       },
-      publications: { onError: (error, context) => log.warn('publication failure', { context, error }) },
+      publications: {
+        limits: publishLimits(config.limits),
+        onError: (error, context) => log.warn('publication failure', { context, error }),
+      },
     });
+    this.subscriptionLimits = new SubscriptionLimits(config.limits);
+    this.stops.push(this.engine.notifier.onWatcherChange(({ watcher }) => this.subscriptionLimits.follow(watcher)));
     this.dialog.attach(this.engine);
     this.stops.push(this.winfo.attach(this.engine.notifier, this.engine.states));
     this.stops.push(this.wireEmbedding());
@@ -232,6 +239,7 @@ export class Server {
     }
     await this.registrar.resume();
     await this.engine.resume();
+    for (const w of this.watchers.all()) this.subscriptionLimits.follow(w);
     const ports = this.ports;
     this.proxy = this.createProxy(ports);
     for (const p of ports) {
@@ -242,6 +250,7 @@ export class Server {
       this.http = new HttpApi({
         listen: `${host.includes(':') ? `[${host}]` : host}:${port}`,
         token: this.config.httpToken,
+        maxBodyBytes: this.config.limits.httpBodyBytes,
         view: serverView(this, this.watchers),
         commands: serverCommands(this),
         metrics: this.metrics.registry,

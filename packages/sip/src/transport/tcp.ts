@@ -35,6 +35,8 @@ export interface TcpTransportOptions extends SocketTransportOptions {
   readonly idleTimeoutMs?: number;
   /** Cap on open (and opening) connections; past it new ones are refused. Default 1024. */
   readonly maxConnections?: number;
+  /** Cap on open inbound connections from one source IP address; past it new ones are closed at once. Default no cap. */
+  readonly maxConnectionsPerAddress?: number;
   /** Cap on bytes buffered for one incoming message. Default `parse.maxSize` or 65535. */
   readonly maxBufferedBytes?: number;
   /** Give up an outgoing connect after this long. Default 10 000 ms. */
@@ -54,6 +56,9 @@ export class TcpTransport implements Transport {
   private readonly limits: ParseLimits;
   private readonly settings: TcpConnectionSettings;
   private readonly maxConnections: number;
+  private readonly maxPerAddress: number;
+  /** Open inbound connections per remote IP address (for `maxConnectionsPerAddress`). */
+  private readonly inboundByAddress = new Map<string, number>();
   private readonly connectTimeoutMs: number;
   /** Unique per transport instance so ids of a previous run never match. */
   private readonly tag = randomBytes(4).toString('hex');
@@ -76,6 +81,7 @@ export class TcpTransport implements Transport {
       maxWriteBuffer: options.maxWriteBufferBytes ?? 1024 * 1024,
     };
     this.maxConnections = options.maxConnections ?? 1024;
+    this.maxPerAddress = options.maxConnectionsPerAddress ?? Infinity;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
     this.events = {
       message: (conn, data) => this.receive(conn, data),
@@ -190,6 +196,16 @@ export class TcpTransport implements Transport {
       socket.destroy();
       return;
     }
+    const address = socket.remoteAddress ?? '';
+    if ((this.inboundByAddress.get(address) ?? 0) >= this.maxPerAddress) {
+      this.stats.refused++;
+      this.logger.warn('tcp: connection refused (per-address cap reached)', {
+        from: hostPortKey(address, socket.remotePort ?? 0),
+        max: this.maxPerAddress,
+      });
+      socket.destroy();
+      return;
+    }
     this.register(socket, true);
   }
 
@@ -247,6 +263,8 @@ export class TcpTransport implements Transport {
     const conn = new TcpConnection(id, inbound, flow, socket, this.settings, this.events);
     this.connections.set(id, conn);
     this.byRemote.set(hostPortKey(flow.remote.address, flow.remote.port), conn);
+    if (inbound)
+      this.inboundByAddress.set(flow.remote.address, (this.inboundByAddress.get(flow.remote.address) ?? 0) + 1);
     return conn;
   }
 
@@ -254,6 +272,11 @@ export class TcpTransport implements Transport {
     this.connections.delete(conn.id);
     const key = hostPortKey(conn.flow.remote.address, conn.flow.remote.port);
     if (this.byRemote.get(key) === conn) this.byRemote.delete(key);
+    if (conn.inbound) {
+      const left = (this.inboundByAddress.get(conn.flow.remote.address) ?? 1) - 1;
+      if (left > 0) this.inboundByAddress.set(conn.flow.remote.address, left);
+      else this.inboundByAddress.delete(conn.flow.remote.address);
+    }
     if (reason !== 'closed' && reason !== 'transport closed') {
       this.logger.warn('tcp: connection closed', { id: conn.id, reason });
     }

@@ -1,0 +1,3 @@
+export * from './token-bucket.js';
+export * from './rate-limited-transport.js';
+export * from './subscriptions.js';

@@ -1,0 +1,113 @@
+/**
+ * Token buckets keyed by source address (issue 6: requests per second per
+ * source). A pure structure on the injected Clock: no timers; buckets refill
+ * lazily when read, and idle ones (full again) are swept as requests arrive,
+ * so the map holds only sources seen within about one refill time.
+ */
+import type { Clock } from '@herald/sip';
+
+/** Options of {@link TokenBuckets}. */
+export interface TokenBucketOptions {
+  readonly clock: Pick<Clock, 'now'>;
+  /** Sustained tokens per second per source (> 0). */
+  readonly rate: number;
+  /** Bucket size: requests a source may send at once before the rate applies (>= 1). */
+  readonly burst: number;
+  /** Sweep full buckets at most this often, ms. Default 10 000. */
+  readonly sweepIntervalMs?: number;
+  /**
+   * Most sources tracked at once (e.g. spoofed UDP sources); past it, after a
+   * sweep, new sources share one overflow bucket. Default 100 000.
+   */
+  readonly maxSources?: number;
+}
+
+/** Outcome of {@link TokenBuckets.take}. */
+export type TakeResult =
+  | { readonly ok: true }
+  | {
+      readonly ok: false;
+      /** Whole seconds until a token is available (>= 1): the `Retry-After` value (RFC 3261 §20.33). */
+      readonly retryAfter: number;
+      /** True for the first refusal since this source was last allowed (log once per episode, not per request). */
+      readonly first: boolean;
+    };
+
+interface Bucket {
+  tokens: number;
+  /** When `tokens` was computed, ms. */
+  at: number;
+  refusing: boolean;
+}
+
+/** Key of the bucket shared by sources that arrive while the table is full. */
+export const OVERFLOW_SOURCE = '*overflow*';
+
+/** Per-source token buckets: `take(source)` spends one token or says how long to wait. */
+export class TokenBuckets {
+  private readonly clock: Pick<Clock, 'now'>;
+  private readonly perMs: number;
+  private readonly burst: number;
+  private readonly sweepIntervalMs: number;
+  private readonly maxSources: number;
+  private readonly buckets = new Map<string, Bucket>();
+  private lastSweep: number;
+
+  constructor(options: TokenBucketOptions) {
+    if (!(options.rate > 0)) throw new RangeError('TokenBuckets: rate must be > 0');
+    if (!(options.burst >= 1)) throw new RangeError('TokenBuckets: burst must be >= 1');
+    this.clock = options.clock;
+    this.perMs = options.rate / 1000;
+    this.burst = options.burst;
+    this.sweepIntervalMs = options.sweepIntervalMs ?? 10_000;
+    this.maxSources = options.maxSources ?? 100_000;
+    this.lastSweep = this.clock.now();
+  }
+
+  /** Sources currently tracked (full buckets are dropped by sweeps). */
+  get size(): number {
+    return this.buckets.size;
+  }
+
+  /** Spends one token of `source`'s bucket, or refuses with the wait until one is there. */
+  take(source: string): TakeResult {
+    const now = this.clock.now();
+    if (now - this.lastSweep >= this.sweepIntervalMs) this.sweep(now);
+    const bucket = this.bucketOf(source, now);
+    const tokens = Math.min(this.burst, bucket.tokens + (now - bucket.at) * this.perMs);
+    bucket.at = now;
+    if (tokens >= 1) {
+      bucket.tokens = tokens - 1;
+      bucket.refusing = false;
+      return { ok: true };
+    }
+    bucket.tokens = tokens;
+    const first = !bucket.refusing;
+    bucket.refusing = true;
+    return { ok: false, retryAfter: Math.max(1, Math.ceil((1 - tokens) / this.perMs / 1000)), first };
+  }
+
+  /** Drops every bucket that has refilled completely (a new one starts full: same answer). */
+  sweep(now: number = this.clock.now()): void {
+    this.lastSweep = now;
+    for (const [source, bucket] of this.buckets) {
+      if (bucket.tokens + (now - bucket.at) * this.perMs >= this.burst) this.buckets.delete(source);
+    }
+  }
+
+  private bucketOf(source: string, now: number): Bucket {
+    const known = this.buckets.get(source);
+    if (known) return known;
+    if (this.buckets.size >= this.maxSources) {
+      this.sweep(now);
+      if (this.buckets.size >= this.maxSources) {
+        const overflow = this.buckets.get(OVERFLOW_SOURCE);
+        if (overflow) return overflow;
+        source = OVERFLOW_SOURCE;
+      }
+    }
+    const fresh: Bucket = { tokens: this.burst, at: now, refusing: false };
+    this.buckets.set(source, fresh);
+    return fresh;
+  }
+}

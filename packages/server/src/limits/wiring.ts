@@ -1,0 +1,65 @@
+/**
+ * From the config's {@link Limits} to the options of the parts that enforce
+ * them, so the composition passes one call each (server.ts).
+ */
+import {
+  TcpTransport,
+  UdpTransport,
+  type Clock,
+  type EndpointTransport,
+  type TcpTransportOptions,
+  type UdpTransportOptions,
+} from '@herald/sip';
+import type { PublishLimits } from '@herald/events';
+import type { Limits, ListenSpec } from '../config/types.js';
+import type { Logger } from '../logger.js';
+import { RateLimitedTransport } from './rate-limited-transport.js';
+import { TokenBuckets } from './token-bucket.js';
+
+/** Options a UDP transport takes from the limits: message size and header count (RFC 3261 §18.1.1 leaves size policy to us). */
+export function udpLimits(limits: Limits): Pick<UdpTransportOptions, 'parse'> {
+  return { parse: { maxSize: limits.maxMessageBytes, maxHeaders: limits.maxHeaders } };
+}
+
+/** Options a TCP transport takes from the limits: message size, headers, connections (total, per address), bytes buffered. */
+export function tcpLimits(
+  limits: Limits,
+): Pick<TcpTransportOptions, 'parse' | 'maxConnections' | 'maxConnectionsPerAddress' | 'maxBufferedBytes'> {
+  return {
+    ...udpLimits(limits),
+    maxConnections: limits.tcpConnections,
+    maxConnectionsPerAddress: limits.tcpConnectionsPerAddress,
+    // The framer answers 413 as soon as the headers announce too much (the parser alone could only close).
+    maxBufferedBytes: Math.min(limits.tcpBufferedBytes, limits.maxMessageBytes),
+  };
+}
+
+/** The transport for one `listen` entry, with the limits it enforces. */
+export function listenTransport(
+  spec: ListenSpec,
+  clock: Clock,
+  logger: Pick<Logger, 'warn'>,
+  limits: Limits,
+): UdpTransport | TcpTransport {
+  const common = { host: spec.host, port: spec.port, clock, logger };
+  return spec.transport === 'udp'
+    ? new UdpTransport({ ...common, ...udpLimits(limits) })
+    : new TcpTransport({ ...common, ...tcpLimits(limits) });
+}
+
+/** The publication service's limits (RFC 3903 §6 leaves them to the server). */
+export function publishLimits(limits: Limits): PublishLimits {
+  return { maxPerResource: limits.publicationsPerResource, maxBodyBytes: limits.publishBodyBytes };
+}
+
+/** `transport` behind the per-source token bucket, or `transport` itself when `requestsPerSecond` is 0 (off). */
+export function rateLimited(
+  transport: EndpointTransport,
+  limits: Limits,
+  clock: Clock,
+  logger: Pick<Logger, 'warn'>,
+): EndpointTransport {
+  if (limits.requestsPerSecond === 0) return transport;
+  const buckets = new TokenBuckets({ clock, rate: limits.requestsPerSecond, burst: limits.requestBurst });
+  return new RateLimitedTransport(transport, buckets, logger);
+}
