@@ -91,6 +91,8 @@ function parseStartLine(line: string, fail: Failure): StartLine {
       fail.note('Malformed status line');
     out.status = status;
     out.reason = sp1 + 5 <= line.length ? line.slice(sp1 + 5) : '';
+    // RFC 3261 §25.1: no CR or LF in a Reason-Phrase (a bare-LF message would put its headers there).
+    if (out.reason.indexOf('\n') >= 0 || out.reason.indexOf('\r') >= 0) fail.note('Malformed status line');
     return out;
   }
   const sp2 = sp1 < 0 ? -1 : line.indexOf(' ', sp1 + 1);

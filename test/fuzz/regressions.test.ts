@@ -1,0 +1,23 @@
+/**
+ * Every crash or broken property the fuzz harness found, with the exact
+ * (shrunk) input, so it stays fixed. Each case runs the same property check
+ * the fuzzer ran and asserts the specific outcome of the fix.
+ */
+import t from 'tap';
+import { SipParseError, parseMessage } from '@herald/sip';
+import { checkMessage } from './prop-parser.js';
+
+t.test('parser/structured seed 42: a bare-LF response put its headers into the reason phrase', (t) => {
+  // "SIP/2.0 100 \nVia: …\nContent-Length: 0\r\n\r\n": only the last line ends in CRLF, so the
+  // whole header section was read as the status line's reason and the round trip changed it.
+  const data = Buffer.from([
+    83, 73, 80, 47, 50, 46, 48, 32, 49, 48, 48, 32, 10, 86, 105, 97, 58, 32, 83, 73, 80, 47, 50, 46, 48, 47, 85, 68, 80,
+    32, 101, 120, 97, 109, 112, 108, 101, 46, 99, 111, 109, 10, 70, 114, 111, 109, 58, 32, 116, 101, 108, 58, 43, 49,
+    45, 50, 48, 49, 45, 53, 53, 53, 45, 48, 49, 50, 51, 10, 84, 111, 58, 32, 115, 105, 112, 58, 97, 10, 67, 97, 108,
+    108, 45, 73, 68, 58, 32, 48, 10, 67, 83, 101, 113, 58, 32, 48, 32, 73, 78, 86, 73, 84, 69, 10, 67, 111, 110, 116,
+    101, 110, 116, 45, 76, 101, 110, 103, 116, 104, 58, 32, 48, 13, 10, 13, 10,
+  ]);
+  t.throws(() => parseMessage(data), SipParseError, 'RFC 3261 §25.1: a Reason-Phrase holds no CR or LF');
+  t.equal(checkMessage(data), 'rejected');
+  t.end();
+});
