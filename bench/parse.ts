@@ -1,160 +1,191 @@
 /**
- * Parser and serializer throughput (`npx tsx --conditions=@herald/source bench/parse.ts`).
- * Each case parses a typical message and reads the hot headers (Via, From,
- * To, Call-ID, CSeq, Contact, Event, Expires), then serializes a parsed copy;
- * one line per case.
+ * Parse and serialize throughput of @herald/sip against npm `sip` and SIP.js's
+ * core parser on the same messages (issue 7), in one process: a warm-up round,
+ * then interleaved rounds (every message × measure × library in turn, so load
+ * from other jobs hits all libraries alike), median per cell, counted per CPU
+ * second. Measures: parse alone, parse + read (see parsers.ts), serialize a
+ * parsed message.
+ *
+ *   npx tsx --conditions=@herald/source bench/parse.ts [--quick]
  */
-import { parseMessage, serializeMessage } from '@herald/sip';
-import type { SipMessage } from '@herald/sip';
+import { pathToFileURL } from 'node:url';
+import { MESSAGES, type BenchMessage } from './messages.js';
+import { PARSERS, type ParserUnderTest, type ReadFields } from './parsers.js';
+import { geometricMean, int, median, ratio, timeLoop } from './measure.js';
 
-function msg(lines: string[], body = ''): Buffer {
-  return Buffer.from(lines.join('\r\n') + '\r\nContent-Length: ' + Buffer.byteLength(body) + '\r\n\r\n' + body);
+/** The three measures per library and message. */
+export const MEASURES = ['parse', 'parse+read', 'serialize'] as const;
+/** One of {@link MEASURES}. */
+export type Measure = (typeof MEASURES)[number];
+
+/** Options of {@link runParseBench}. */
+export interface ParseBenchOptions {
+  /** Measured rounds after the warm-up round (median over them). */
+  readonly rounds: number;
+  /** Milliseconds per timed window. */
+  readonly windowMs: number;
 }
 
-const PIDF =
-  '<?xml version="1.0" encoding="UTF-8"?>\r\n' +
-  '<presence xmlns="urn:ietf:params:xml:ns:pidf" entity="sip:alice@example.com">\r\n' +
-  '  <tuple id="t8a2"><status><basic>open</basic></status><contact>sip:alice@192.0.2.10</contact></tuple>\r\n' +
-  '</presence>\r\n';
+/** Median throughput of one (message, measure, library) cell, messages per CPU second and per wall second. */
+export interface ParseCell {
+  readonly message: string;
+  readonly bytes: number;
+  readonly measure: Measure;
+  readonly library: string;
+  readonly perCpuSecond: number;
+  readonly perWallSecond: number;
+}
 
-const SDP =
-  'v=0\r\no=alice 2890844526 2890844526 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n' +
-  'm=audio 49170 RTP/AVP 0 8 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:101 telephone-event/8000\r\n';
-
-const CASES: Array<[string, Buffer]> = [
-  [
-    'REGISTER',
-    msg([
-      'REGISTER sip:example.com SIP/2.0',
-      'Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-524287-1---a8d2c1b5e0f3;rport',
-      'Max-Forwards: 70',
-      'Contact: <sip:alice@192.0.2.10:5060;rinstance=8d1f2e3a4b5c6d7e;transport=UDP>;expires=3600',
-      'To: "Alice" <sip:alice@example.com>',
-      'From: "Alice" <sip:alice@example.com>;tag=7d9b2c41',
-      'Call-ID: NjQ4ZTk3YjZkYjE3NzA4OGI2ZGE4ZjQ0NzE0MmY2NTM',
-      'CSeq: 2 REGISTER',
-      'Expires: 3600',
-      'Allow: INVITE, ACK, CANCEL, BYE, NOTIFY, REFER, MESSAGE, OPTIONS, INFO, SUBSCRIBE',
-      'Supported: replaces, norefersub, extended-refer, timer, outbound, path, X-cisco-serviceuri',
-      'User-Agent: Zoiper rv2.10.19.5',
-      'Allow-Events: presence, kpml, talk, as-feature-event',
-    ]),
-  ],
-  [
-    'SUBSCRIBE',
-    msg([
-      'SUBSCRIBE sip:bob@example.com SIP/2.0',
-      'Via: SIP/2.0/TCP 192.0.2.10:5060;branch=z9hG4bK-d8754z-1a2b3c4d5e6f;rport',
-      'Max-Forwards: 70',
-      'Contact: <sip:alice@192.0.2.10:5060;transport=tcp>',
-      'To: <sip:bob@example.com>',
-      'From: "Alice" <sip:alice@example.com>;tag=4f2a9c',
-      'Call-ID: a84b4c76e66710@pc33.example.com',
-      'CSeq: 1 SUBSCRIBE',
-      'Event: dialog',
-      'Accept: application/dialog-info+xml',
-      'Expires: 1800',
-      'Supported: eventlist',
-      'User-Agent: Yealink SIP-T46S 66.86.0.15',
-    ]),
-  ],
-  [
-    'NOTIFY+PIDF',
-    msg(
-      [
-        'NOTIFY sip:alice@192.0.2.10:5060;transport=tcp SIP/2.0',
-        'Via: SIP/2.0/TCP 198.51.100.1:5060;branch=z9hG4bK3e6f1a2b4c',
-        'Max-Forwards: 70',
-        'To: "Alice" <sip:alice@example.com>;tag=4f2a9c',
-        'From: <sip:bob@example.com>;tag=srv8812',
-        'Call-ID: a84b4c76e66710@pc33.example.com',
-        'CSeq: 12 NOTIFY',
-        'Contact: <sip:198.51.100.1:5060;transport=tcp>',
-        'Event: presence',
-        'Subscription-State: active;expires=1799',
-        'Content-Type: application/pidf+xml',
-      ],
-      PIDF,
-    ),
-  ],
-  [
-    'INVITE+SDP',
-    msg(
-      [
-        'INVITE sip:bob@example.com SIP/2.0',
-        'Via: SIP/2.0/UDP pc33.example.com:5060;branch=z9hG4bK776asdhds;rport',
-        'Via: SIP/2.0/UDP 192.0.2.4:5060;branch=z9hG4bKnashds8;received=192.0.2.4',
-        'Max-Forwards: 69',
-        'Record-Route: <sip:p1.example.com;lr>',
-        'To: Bob <sip:bob@example.com>',
-        'From: Alice <sip:alice@example.com>;tag=1928301774',
-        'Call-ID: a84b4c76e66710@pc33.example.com',
-        'CSeq: 314159 INVITE',
-        'Contact: <sip:alice@pc33.example.com>',
-        'Allow: INVITE, ACK, CANCEL, OPTIONS, BYE, REFER, NOTIFY',
-        'Supported: replaces, timer',
-        'Content-Type: application/sdp',
-      ],
-      SDP,
-    ),
-  ],
-  [
-    '200 OK+RR',
-    msg([
-      'SIP/2.0 200 OK',
-      'Via: SIP/2.0/UDP pc33.example.com:5060;branch=z9hG4bK776asdhds;received=192.0.2.10;rport=5060',
-      'Record-Route: <sip:p2.example.com;lr>, <sip:p1.example.com;lr>',
-      'To: Bob <sip:bob@example.com>;tag=a6c85cf',
-      'From: Alice <sip:alice@example.com>;tag=1928301774',
-      'Call-ID: a84b4c76e66710@pc33.example.com',
-      'CSeq: 314159 INVITE',
-      'Contact: <sip:bob@192.0.2.4>',
-      'Expires: 3600',
-    ]),
-  ],
-];
+/** Result of {@link runParseBench}: every cell, Herald/other ratios per message and their geometric means. */
+export interface ParseBenchResult {
+  readonly options: ParseBenchOptions;
+  readonly cells: ParseCell[];
+  /** ratios[measure][library][message] = herald / library (per CPU second). */
+  readonly ratios: Record<string, Record<string, Record<string, number>>>;
+  /** geomean[measure][library] over the messages. */
+  readonly geomean: Record<string, Record<string, number>>;
+  /** Disagreements between the libraries' read fields (should be empty: same facts out of every parser). */
+  readonly disagreements: string[];
+}
 
 let sink = 0;
 
-function touch(m: SipMessage): void {
-  const c = m.contact;
-  sink +=
-    (m.topVia?.branch?.length ?? 0) +
-    (m.from?.params.size ?? 0) +
-    (m.to?.uri.host.length ?? 0) +
-    (m.callId?.length ?? 0) +
-    (m.cseq?.seq ?? 0) +
-    (c === undefined ? 0 : c.length) +
-    (m.event?.event.length ?? 0) +
-    (m.expires ?? 0);
+function consume(f: ReadFields): void {
+  sink += (f.branch?.length ?? 0) + (f.seq ?? 0) + (f.contactPort ?? 0) + (f.callId?.length ?? 0);
 }
 
-/** Runs `fn` for about `ms` of wall time; returns [per wall second, per CPU second] (the latter is steadier on a busy machine). */
-function rate(fn: () => void, ms: number): [number, number] {
-  for (let i = 0; i < 5000; i++) fn(); // warm up
-  let n = 0;
-  const cpu = process.cpuUsage();
-  const start = performance.now();
-  let now = start;
-  while (now - start < ms) {
-    for (let i = 0; i < 500; i++) fn();
-    n += 500;
-    now = performance.now();
+function operation(p: ParserUnderTest, m: BenchMessage, measure: Measure): (() => void) | undefined {
+  const input = p.prepare(m.text);
+  switch (measure) {
+    case 'parse':
+      return () => {
+        if (p.parse(input) === undefined) sink++;
+      };
+    case 'parse+read':
+      return () => consume(p.read(p.parse(input)));
+    case 'serialize': {
+      const serialize = p.serialize;
+      if (serialize === undefined) return undefined;
+      const parsed = p.parse(input);
+      return () => {
+        sink += serialize(parsed);
+      };
+    }
   }
-  const used = process.cpuUsage(cpu);
-  return [(n * 1000) / (now - start), (n * 1e6) / Math.max(1, used.user + used.system)];
 }
 
-const fmt = (n: number): string => Math.round(n).toLocaleString('en-US').padStart(9);
-for (const [name, bytes] of CASES) {
-  const [parsed, parsedCpu] = rate(() => touch(parseMessage(bytes)), 400);
-  const msgObj = parseMessage(bytes);
-  const [serialized, serializedCpu] = rate(() => {
-    sink += serializeMessage(msgObj).length;
-  }, 300);
-  console.log(
-    `${name.padEnd(12)} ${String(bytes.length).padStart(4)} B  parse+read ${fmt(parsed)} msg/s (${fmt(parsedCpu)} per CPU s)` +
-      `  serialize ${fmt(serialized)} msg/s (${fmt(serializedCpu)} per CPU s)`,
-  );
+/** Checks that every library reads the same facts from every message (a fair "read"). */
+export function checkAgreement(parsers: readonly ParserUnderTest[] = PARSERS): string[] {
+  const out: string[] = [];
+  for (const m of MESSAGES) {
+    const reads = parsers.map((p) => [p.name, JSON.stringify(p.read(p.parse(p.prepare(m.text))))] as const);
+    for (const [name, json] of reads.slice(1)) {
+      if (json !== reads[0][1]) out.push(`${m.name}: ${name} read ${json}, ${reads[0][0]} read ${reads[0][1]}`);
+    }
+  }
+  return out;
 }
-if (sink === 42) console.log('');
+
+/** Runs the comparison; prints nothing. */
+export function runParseBench(options: ParseBenchOptions): ParseBenchResult {
+  const samples = new Map<string, { cpu: number[]; wall: number[] }>();
+  const key = (m: string, measure: string, lib: string): string => `${m}\u0000${measure}\u0000${lib}`;
+  const ops = MESSAGES.flatMap((m) =>
+    MEASURES.flatMap((measure) => PARSERS.map((p) => ({ m, measure, lib: p.name, fn: operation(p, m, measure) }))),
+  );
+  for (let round = 0; round <= options.rounds; round++) {
+    for (const op of ops) {
+      if (op.fn === undefined) continue;
+      // Round 0 warms up (JIT, inline caches) and is discarded.
+      const t = timeLoop(op.fn, round === 0 ? Math.max(20, options.windowMs / 2) : options.windowMs);
+      if (round === 0) continue;
+      const k = key(op.m.name, op.measure, op.lib);
+      const s = samples.get(k) ?? { cpu: [], wall: [] };
+      s.cpu.push(t.perCpuSecond);
+      s.wall.push(t.perWallSecond);
+      samples.set(k, s);
+    }
+  }
+  const cells: ParseCell[] = [];
+  for (const op of ops) {
+    const s = samples.get(key(op.m.name, op.measure, op.lib));
+    if (!s) continue;
+    cells.push({
+      message: op.m.name,
+      bytes: Buffer.byteLength(op.m.text),
+      measure: op.measure,
+      library: op.lib,
+      perCpuSecond: median(s.cpu),
+      perWallSecond: median(s.wall),
+    });
+  }
+  const ratios: ParseBenchResult['ratios'] = {};
+  const geomean: ParseBenchResult['geomean'] = {};
+  const [base, ...others] = PARSERS;
+  for (const measure of MEASURES) {
+    ratios[measure] = {};
+    geomean[measure] = {};
+    for (const other of others) {
+      const per: Record<string, number> = {};
+      for (const m of MESSAGES) {
+        const find = (lib: string): ParseCell | undefined =>
+          cells.find((c) => c.message === m.name && c.measure === measure && c.library === lib);
+        const h = find(base.name);
+        const o = find(other.name);
+        if (h && o) per[m.name] = h.perCpuSecond / o.perCpuSecond;
+      }
+      if (Object.keys(per).length === 0) continue;
+      ratios[measure][other.name] = per;
+      geomean[measure][other.name] = geometricMean(Object.values(per));
+    }
+  }
+  if (sink === 0.5) console.log('');
+  return { options, cells, ratios, geomean, disagreements: checkAgreement() };
+}
+
+/** The result as printable lines: one table per measure, geometric means last. */
+export function formatParseBench(r: ParseBenchResult): string[] {
+  const libs = PARSERS.map((p) => p.name);
+  const others = libs.slice(1);
+  const lines: string[] = [
+    `Parser throughput, messages per CPU second (median of ${r.options.rounds} interleaved rounds of ${r.options.windowMs} ms after a warm-up round)`,
+  ];
+  for (const measure of MEASURES) {
+    lines.push('', `  ${measure}`);
+    lines.push(
+      '  ' +
+        'message'.padEnd(15) +
+        'bytes'.padStart(6) +
+        libs.map((l) => l.padStart(12)).join('') +
+        others.map((o) => `herald/${o}`.padStart(15)).join(''),
+    );
+    for (const m of MESSAGES) {
+      const cell = (lib: string): ParseCell | undefined =>
+        r.cells.find((c) => c.message === m.name && c.measure === measure && c.library === lib);
+      lines.push(
+        '  ' +
+          m.name.padEnd(15) +
+          String(Buffer.byteLength(m.text)).padStart(6) +
+          libs.map((l) => (cell(l) ? int(cell(l)?.perCpuSecond ?? 0) : 'n/a').padStart(12)).join('') +
+          others.map((o) => ratio(r.ratios[measure]?.[o]?.[m.name]).padStart(15)).join(''),
+      );
+    }
+    lines.push(
+      '  ' +
+        'geometric mean'.padEnd(21 + 12 * libs.length) +
+        others.map((o) => ratio(r.geomean[measure]?.[o]).padStart(15)).join(''),
+    );
+  }
+  lines.push(
+    '',
+    '  (sip.js serialize: n/a, SIP.js has no serializer of parsed messages; herald parses a Buffer and serializes to a Buffer, the others work on strings)',
+  );
+  for (const d of r.disagreements) lines.push(`  WARNING read mismatch: ${d}`);
+  return lines;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const quick = process.argv.includes('--quick');
+  const result = runParseBench(quick ? { rounds: 3, windowMs: 40 } : { rounds: 7, windowMs: 100 });
+  console.log(formatParseBench(result).join('\n'));
+}

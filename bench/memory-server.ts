@@ -1,0 +1,41 @@
+/**
+ * Child process of the memory benchmark (bench/memory.ts forks it with
+ * `--expose-gc`): a Herald Server on TCP 127.0.0.1 (port chosen by the OS),
+ * memory store, the benchmark configuration. Protocol over the IPC channel:
+ * it sends `{ port }` once listening; on `"measure"` it collects garbage and
+ * answers `{ memory }` (process.memoryUsage() after GC); on `"stop"` it stops
+ * the server and exits.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Server, validateConfig } from '@herald/server';
+import { benchConfig } from './servers.js';
+
+const raw = benchConfig(0, 'memory', mkdtempSync(join(tmpdir(), 'herald-bench-mem-')));
+const verdict = validateConfig({ ...raw, listen: ['tcp:127.0.0.1:0'] });
+if (!verdict.ok) throw new Error(verdict.error);
+const server = new Server(verdict.config);
+await server.start();
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+async function settledMemory(): Promise<NodeJS.MemoryUsage> {
+  // Several passes with turns of the event loop in between, so weak refs and finalizers settle.
+  for (let i = 0; i < 4; i++) {
+    gc?.();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return process.memoryUsage();
+}
+
+process.on('message', (msg: unknown) => {
+  if (msg === 'measure') {
+    void settledMemory().then((memory) =>
+      process.send?.({ memory, subscriptions: server.watchers.all().length, gc: gc !== undefined }),
+    );
+  } else if (msg === 'stop') {
+    void server.stop().then(() => process.exit(0));
+  }
+});
+process.send?.({ port: server.ports[0]?.port });

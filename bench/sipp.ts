@@ -1,0 +1,192 @@
+/**
+ * The sipp part of `npm run bench`: the shared harness against Herald (memory
+ * store, then SQLite) and Kamailio (one worker; optionally its default eight),
+ * one server at a time, each stopped before the next starts, and the
+ * Herald/Kamailio ratio per scenario.
+ */
+import { join } from 'node:path';
+import { ALL_SCENARIOS, HARNESS, referenceResults, runHarness, type ScenarioResult } from './harness.js';
+import { kamailioVersion, startHerald, startKamailio, type HeraldStore, type RunningServer } from './servers.js';
+import { int, ratio } from './measure.js';
+
+/** Options of {@link runSippBench}. */
+export interface SippBenchOptions {
+  readonly repo: string;
+  readonly out: string;
+  readonly quick: boolean;
+  readonly scenarios: readonly string[];
+  /** Herald stores to run, in order (memory first: the ratios use it). */
+  readonly stores: readonly HeraldStore[];
+  /** Scenarios of the SQLite run (default: the same). */
+  readonly sqliteScenarios: readonly string[] | undefined;
+  /** 'live' runs Kamailio, 'reference' reads the stored figures, 'skip' leaves it out. */
+  readonly kamailio: 'live' | 'reference' | 'skip';
+  /** Also Kamailio with its default 8 workers (information). */
+  readonly kamailioDefault: boolean;
+  readonly portBase: number;
+  readonly heraldPort: number;
+  readonly kamailioPort: number;
+  readonly progress: (line: string) => void;
+}
+
+/** One server's results. */
+export interface SippTarget {
+  readonly id: string;
+  readonly label: string;
+  /** 'live' (run now) or 'reference' (stored figures from the shared harness). */
+  readonly source: 'live' | 'reference';
+  readonly results: ScenarioResult[];
+  readonly notes: string[];
+}
+
+/** Result of {@link runSippBench}. */
+export interface SippBenchResult {
+  readonly runOptions: readonly string[];
+  readonly targets: SippTarget[];
+}
+
+/** run.sh options of the quick and the full mode (full = the harness defaults, as the Kamailio reference). */
+export function harnessOptions(quick: boolean): string[] {
+  return quick
+    ? [
+        ...['--rates', '200,500,1000,2000,3000,4000', '--refine', '1', '--duration', '5'],
+        ...['--settle', '1', '--cooldown', '5', '--fanout-rates', '10,20,50,100'],
+      ]
+    : [];
+}
+
+async function withServer<T>(start: () => Promise<RunningServer>, body: (s: RunningServer) => Promise<T>): Promise<T> {
+  const server = await start();
+  try {
+    return await body(server);
+  } finally {
+    await server.stop();
+  }
+}
+
+/** Runs every target in turn; a target that cannot start is reported in its notes, not thrown. */
+export async function runSippBench(o: SippBenchOptions): Promise<SippBenchResult> {
+  const extra = harnessOptions(o.quick);
+  const targets: SippTarget[] = [];
+  const live = async (
+    id: string,
+    scenarios: readonly string[],
+    start: () => Promise<RunningServer>,
+    port: number,
+  ): Promise<void> => {
+    o.progress(`sipp: ${id} (${scenarios.join(', ')})`);
+    try {
+      const t = await withServer(start, async (server) => {
+        const results = await runHarness(port, server.pid, {
+          scenarios,
+          portBase: o.portBase,
+          extra,
+          out: join(o.out, 'sipp', id),
+          label: server.label,
+          progress: (l) => o.progress(`  [${id}] ${l}`),
+        });
+        return { label: server.label, results, notes: server.warnings() };
+      });
+      targets.push({ id, source: 'live', ...t });
+    } catch (err) {
+      targets.push({ id, label: id, source: 'live', results: [], notes: [`did not run: ${String(err)}`] });
+    }
+  };
+  for (const store of o.stores) {
+    const scenarios = store === 'sqlite' && o.sqliteScenarios ? o.sqliteScenarios : o.scenarios;
+    await live(
+      `herald-${store}`,
+      scenarios,
+      () => startHerald(o.repo, o.heraldPort, store, join(o.out, 'herald')),
+      o.heraldPort,
+    );
+  }
+  // The reference config refuses presence.winfo (489): Kamailio 5.6 crashes on it with memory-only subscriptions.
+  const kScenarios = o.scenarios.filter((s) => s !== 'subscribe-winfo');
+  const workers: Array<1 | 8> = o.kamailioDefault ? [1, 8] : [1];
+  let mode = o.kamailio;
+  if (mode === 'live' && kScenarios.length > 0 && (await kamailioVersion()) === undefined) {
+    o.progress('sipp: kamailio is not installed; using the stored reference figures');
+    mode = 'reference';
+  }
+  for (const n of workers) {
+    if (mode === 'skip' || kScenarios.length === 0) break;
+    if (mode === 'live') {
+      await live(`kamailio-c${n}`, kScenarios, () => startKamailio(HARNESS, o.kamailioPort, n), o.kamailioPort);
+    } else {
+      const results = referenceResults(n, kScenarios);
+      targets.push({
+        id: `kamailio-c${n}`,
+        label: `kamailio 5.6.3, children=${n} — STORED REFERENCE (${HARNESS}/reference/kamailio-c${n}, full mode, not this run)`,
+        source: 'reference',
+        results: results ?? [],
+        notes: results ? [] : ['no stored reference found'],
+      });
+    }
+  }
+  return { runOptions: extra, targets };
+}
+
+function cell(r: ScenarioResult | undefined): string {
+  if (!r) return '-';
+  const rate = r.maxRate === 0 ? '0' : `${int(r.maxRate)}${r.capped ? '+' : ''}`;
+  return `${rate}${r.harnessLimited ? '*' : ''}`;
+}
+
+/** Printable lines: per target the harness figures, then Herald/Kamailio per scenario and fan-out NOTIFYs/s. */
+export function formatSipp(r: SippBenchResult): string[] {
+  const lines: string[] = [
+    `sipp scenarios (${HARNESS}/run.sh ${r.runOptions.join(' ') || '(defaults)'}; max rate = highest step with <= 0.1% failed calls, p99 <= 100 ms)`,
+  ];
+  for (const t of r.targets) {
+    lines.push('', `  ${t.id}: ${t.label}`);
+    lines.push(
+      '    scenario           max_rate       cps    p50_ms    p99_ms  srv_cpu  sipp_cpu  host_cpu  next step failed with',
+    );
+    for (const s of t.results) {
+      lines.push(
+        '    ' +
+          s.scenario.padEnd(17) +
+          cell(s).padStart(10) +
+          (s.cps?.toFixed(1) ?? '-').padStart(10) +
+          (s.p50Ms?.toFixed(2) ?? '-').padStart(10) +
+          (s.p99Ms?.toFixed(2) ?? '-').padStart(10) +
+          `${s.serverCpuPct ?? '-'}%`.padStart(9) +
+          `${s.sippCpuPct ?? '-'}%`.padStart(10) +
+          `${s.hostCpuPct ?? '-'}%`.padStart(10) +
+          '  ' +
+          (s.capped ? 'none (highest rate tried passed)' : (s.failedNext ?? '-')) +
+          (s.notifyPerS !== undefined ? `  [${int(s.notifyPerS)} NOTIFY/s]` : ''),
+      );
+    }
+    for (const n of t.notes) lines.push(`    note: ${n}`);
+  }
+  const herald = r.targets.filter((t) => t.id.startsWith('herald-'));
+  const kamailio = r.targets.filter((t) => t.id.startsWith('kamailio-'));
+  if (herald.length > 0 && kamailio.length > 0) {
+    const scenarios = [...new Set(herald.flatMap((t) => t.results.map((s) => s.scenario)))];
+    const cols = herald.flatMap((h) => kamailio.map((k) => [h, k] as const));
+    lines.push('', '  Herald / Kamailio (max rate; fan-out: NOTIFYs per second)');
+    lines.push('    scenario         ' + cols.map(([h, k]) => `${h.id}/${k.id}`.padStart(30)).join(''));
+    for (const sc of [...scenarios.filter((s) => s !== 'fanout'), ...scenarios.filter((s) => s === 'fanout')]) {
+      const row = cols.map(([h, k]) => {
+        const a = h.results.find((s) => s.scenario === sc);
+        const b = k.results.find((s) => s.scenario === sc);
+        const [x, y] = sc === 'fanout' ? [a?.notifyPerS, b?.notifyPerS] : [a?.maxRate, b?.maxRate];
+        const q = x !== undefined && y !== undefined && y > 0 ? x / y : undefined;
+        const shown =
+          sc === 'fanout' ? `${int(x ?? Number.NaN)} vs ${int(y ?? Number.NaN)}` : `${cell(a)} vs ${cell(b)}`;
+        return `${ratio(q)} (${shown})`.padStart(30);
+      });
+      lines.push('    ' + sc.padEnd(17) + row.join(''));
+    }
+  }
+  lines.push(
+    '',
+    `  + = the highest rate tried passed (the limit is higher); * = sipp used >= 90% of a core at the best or next step: the load generator, not the server, is the limit`,
+  );
+  return lines;
+}
+
+/** The default scenario list (every harness scenario). */
+export const DEFAULT_SCENARIOS: readonly string[] = ALL_SCENARIOS;
