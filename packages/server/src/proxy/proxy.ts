@@ -254,7 +254,9 @@ export class Proxy {
       return { ok: false, status: 481, reason: 'Call/Transaction Does Not Exist' };
     }
     if (!outOfDialog && (viaUs || this.flowFor(work) !== undefined)) {
-      if (work.route.length > 0 || !local || uri.user === undefined) {
+      // After our Route the Request-URI is the remote target (a Contact), even on a host of ours (a phone
+      // on this machine): forwarded like the ACK, never looked up as an AoR (that gave a BYE 404).
+      if (viaUs || work.route.length > 0 || !local || uri.user === undefined) {
         return { ok: true, targets: [{ request: copy(), to: await this.nextHop(work) }] };
       }
     }
