@@ -224,7 +224,7 @@ t.test('in-dialog SUBSCRIBE refresh: passes without credentials; credentials it 
   const nonce = nonceOf(await subscribe(alice, undefined));
   const ok = await subscribe(alice, undefined, creds(alice, nonce, 'bob', 1));
   t.equal(ok.status, 200, 'the initial SUBSCRIBE is authenticated');
-  const toTag = ok.to?.params.get('tag');
+  const toTag = ok.to?.params.get('tag') ?? undefined;
   t.ok(toTag, 'dialog created');
   const target = /<([^>]+)>/.exec(ok.headers.get('Contact') ?? '')?.[1] ?? alice;
 
