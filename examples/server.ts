@@ -7,6 +7,7 @@
  * Exit codes: 0 after a clean shutdown (SIGINT/SIGTERM), 1 when the server
  * cannot start (e.g. a port in use), 2 for a bad configuration or arguments.
  */
+import { dirname } from 'node:path';
 import { Server, USAGE, createLogger, formatListen, loadConfig } from '@herald/server';
 
 const loaded = loadConfig({ argv: process.argv.slice(2), env: process.env, cwd: process.cwd() });
@@ -34,11 +35,13 @@ if (generated) {
 }
 logger.info('config', { path: loaded.path, domain: config.domain, store: config.store.kind, auth: config.auth });
 
-const server = new Server(config, { logger });
+// A relative sqlite:PATH is the file beside the config (README "Durability").
+const server = new Server(config, { logger, baseDir: dirname(loaded.path) });
 try {
   await server.start();
 } catch (err) {
   logger.error('cannot start', { error: err });
+  process.stderr.write(`herald: cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
   await server.stop().catch(() => undefined);
   process.exit(1);
 }
@@ -48,7 +51,7 @@ const shutdown = (signal: string): void => {
   if (stopping) return;
   stopping = true;
   logger.info('shutting down', { signal });
-  // No terminating NOTIFYs: subscriptions survive a restart once storage is persistent.
+  // No terminating NOTIFYs: with a sqlite store, subscriptions survive the restart.
   server.stop().then(
     () => process.exit(0),
     (err: unknown) => {

@@ -6,8 +6,8 @@
  */
 import type { EventHost } from './host.js';
 import { MemoryPublicationStore, MemorySubscriptionStore } from './memory-store.js';
-import { Notifier } from './notifier/notifier.js';
-import type { NotifierOptions } from './notifier/types.js';
+import { Notifier, type ResumeResult } from './notifier/notifier.js';
+import type { NotifierOptions, ResumeOptions } from './notifier/types.js';
 import type { EventPackage } from './package.js';
 import { PublicationService, type PublicationServiceOptions } from './publication/service.js';
 import { ResourceStates } from './resource-states.js';
@@ -60,10 +60,14 @@ export class EventEngine {
     this.states.set(event, resource, state, delta);
   }
 
-  /** Reloads stored publications and subscriptions after a restart (publications first: their state is what resumed NOTIFYs render). */
-  async resume(): Promise<void> {
+  /**
+   * Reloads stored publications and subscriptions after a restart
+   * (publications first: their state is what resumed NOTIFYs render);
+   * `options` steer the notifier's part (jitter, expired-while-down NOTIFYs, flows).
+   */
+  async resume(options: ResumeOptions = {}): Promise<ResumeResult> {
     await this.publications.resume();
-    await this.notifier.resume();
+    return this.notifier.resume(options);
   }
 
   /** Stops every timer; sends nothing (subscriptions survive a restart). */

@@ -9,4 +9,5 @@ export * from './addresses.js';
 export * from './server.js';
 export * from './proxy/index.js';
 export * from './http/index.js';
+export * from './storage/index.js';
 export * from './limits/index.js';

@@ -38,6 +38,8 @@ import { WatcherTable, serverCommands, serverView } from './management.js';
 import { SubscriptionLimits } from './limits/index.js';
 import { listenTransport, publishLimits, rateLimited } from './limits/wiring.js';
 import { type Logger, silentServerLogger } from './logger.js';
+import { memoryStores, openStores, type ServerStores } from './storage/stores.js';
+import { resumeStoredState } from './storage/boot.js';
 
 const EVENTS = ['presence', 'dialog', MESSAGE_SUMMARY_EVENT, 'presence.winfo'];
 
@@ -49,6 +51,10 @@ export interface ServerOptions {
   readonly digestSecret?: string;
   /** Digest algorithms challenged with, in order (RFC 8760 §2.4); default MD5 only (see the constructor). */
   readonly digestAlgorithms?: readonly DigestAlgorithm[];
+  /** Directory a relative `sqlite:PATH` resolves against: the config file's (the CLI passes it); default the working directory. */
+  readonly baseDir?: string;
+  /** Stores to run on instead of the config's `store` (embedding, tests); the server closes them on `stop()`. */
+  readonly stores?: ServerStores;
   /**
    * Watcher authorization (RFC 6665 §4.2.1.1) for every event but `*.winfo`
    * (owner-only with `auth`): `pending` holds the watcher with a neutral body
@@ -71,6 +77,10 @@ export class Server {
   readonly digest: DigestServer | undefined;
   readonly registrar: Registrar;
   readonly engine: EventEngine;
+  /** Bindings, subscriptions and publications (config `store`). */
+  readonly stores: ServerStores;
+  /** Why the configured store could not open (`start()` rejects with it). */
+  private readonly storeError: string | undefined;
   readonly presence: PresencePackage;
   readonly dialog: DialogPackage;
   readonly mwi: MessageSummaryPackage;
@@ -139,8 +149,14 @@ export class Server {
         },
       );
     }
+    const opened = options.stores
+      ? { ok: true as const, stores: options.stores }
+      : openStores(config.store, options.baseDir ?? process.cwd());
+    this.stores = opened.ok ? opened.stores : memoryStores();
+    this.storeError = opened.ok ? undefined : opened.error;
     this.registrar = new Registrar({
       host: this.endpoint,
+      store: this.stores.bindings,
       domain: [...ourHosts(config)],
       auth: config.auth,
       ...(this.digest ? { digest: this.digest } : {}),
@@ -170,6 +186,8 @@ export class Server {
           (status >= 200 && status < 300 ? this.metrics.notifiesSent : this.metrics.notifiesFailed).inc({ event }),
       }),
       packages: [this.presence.package, this.dialog.package, this.mwi.package, this.winfo.package],
+      subscriptionStore: this.stores.subscriptions,
+      publicationStore: this.stores.publications,
       notifier: {
         // RFC 3857 §5.2 owner-only winfo; without authentication identities are unproven, so the rule
         // would only refuse the benchmark's watchers (bench subscribe-winfo) without protecting anyone.
@@ -225,20 +243,24 @@ export class Server {
   async start(): Promise<void> {
     if (this.started) throw new Error('Server already started');
     this.started = true;
+    if (this.storeError !== undefined) throw new Error(this.storeError);
     try {
       for (const { transport } of this.transports) await transport.listen();
     } catch (err) {
       await this.endpoint.close().catch(() => undefined);
       throw err;
     }
-    if (this.config.store.kind === 'sqlite') {
-      this.logger.warn(
-        '!!! store "sqlite:" is not available yet (issue 6): using memory, nothing survives a restart !!!',
-        { path: this.config.store.path },
-      );
-    }
-    await this.registrar.resume();
-    await this.engine.resume();
+    const resumed = await resumeStoredState({
+      registrar: this.registrar,
+      engine: this.engine,
+      winfo: this.winfo,
+      watchers: this.watchers,
+      logger: this.logger,
+      jitterMs: this.config.resumeJitter,
+      udpLocals: this.transports.filter((t) => t.spec.transport === 'udp').map((t) => t.transport.local),
+      feedRegistration: (aor) => this.feedRegistration(aor),
+    });
+    this.logger.info('store', { kind: this.config.store.kind, ...resumed });
     for (const w of this.watchers.all()) this.subscriptionLimits.follow(w);
     const ports = this.ports;
     this.proxy = this.createProxy(ports);
@@ -279,6 +301,7 @@ export class Server {
     this.dialog.close();
     await this.engine.close();
     await this.endpoint.close();
+    this.stores.close();
     this.logger.info('stopped', {});
   }
 
@@ -371,16 +394,7 @@ export class Server {
     for (const type of names) {
       this.registrar.on(type, (e) => {
         this.logger.debug('registration', { type, aor: e.aor, remaining: e.remaining });
-        // OpenSIPS pua_usrloc: a live binding makes the presentity open, none closed.
-        const live = this.registrar.lookup(e.aor);
-        if (type !== 'refreshed') {
-          this.withSource('registration', () =>
-            this.presence.inputs.setRegistration(e.aor, {
-              registered: live.length > 0,
-              contacts: live.map((b) => ({ uri: b.contact, ...(b.q !== undefined ? { priority: b.q } : {}) })),
-            }),
-          );
-        }
+        if (type !== 'refreshed') this.feedRegistration(e.aor);
         this.events.emit('registration', {
           type,
           aor: e.aor,
@@ -390,6 +404,17 @@ export class Server {
         this.backSubscriber?.onRegistration(type, e.aor, e.bindings);
       });
     }
+  }
+
+  /** OpenSIPS pua_usrloc: a live binding makes the presentity open, none closed. */
+  private feedRegistration(aor: string): void {
+    const live = this.registrar.lookup(aor);
+    this.withSource('registration', () =>
+      this.presence.inputs.setRegistration(aor, {
+        registered: live.length > 0,
+        contacts: live.map((b) => ({ uri: b.contact, ...(b.q !== undefined ? { priority: b.q } : {}) })),
+      }),
+    );
   }
 
   private wireEmbedding(): () => void {

@@ -39,8 +39,13 @@ export type DeliveryInput =
   | { readonly type: 'immediate'; readonly now: number }
   /** The subscription ends: send the terminal NOTIFY. */
   | { readonly type: 'terminate'; readonly reason: string; readonly now: number }
-  /** The armed timer fired (end of the coalescing window or of a back-off). */
+  /** The armed timer fired (end of the coalescing window, a back-off or a hold). */
   | { readonly type: 'timer'; readonly now: number }
+  /**
+   * Resumed after a restart: send nothing for `ms` (jitter); then a full-state
+   * NOTIFY when `resync`, else only if something changed meanwhile.
+   */
+  | { readonly type: 'hold'; readonly ms: number; readonly resync: boolean; readonly now: number }
   /** The outstanding NOTIFY transaction completed. */
   | { readonly type: 'response'; readonly outcome: NotifyOutcome; readonly now: number };
 
@@ -120,8 +125,16 @@ export function reduceDelivery(s: DeliveryState, input: DeliveryInput): Delivery
         return send(s, merge(s.queued, final), input.now, [{ type: 'disarm' }]);
       return same({ ...s, queued: merge(s.queued, final) });
     }
+    case 'hold':
+      // A hold is a coalescing window with nothing queued yet: changes queue, refresh/terminate cut it short.
+      if (s.phase !== 'idle') return same(s);
+      if (input.ms <= 0) return input.resync ? send(s, STATE, input.now) : same(s);
+      return {
+        state: { ...s, phase: 'coalescing', queued: input.resync ? STATE : undefined, urgent: false },
+        effects: [{ type: 'arm', ms: input.ms }],
+      };
     case 'timer':
-      if (s.phase === 'coalescing') return send(s, s.queued ?? STATE, input.now);
+      if (s.phase === 'coalescing') return s.queued ? send(s, s.queued, input.now) : same({ ...s, phase: 'idle' });
       if (s.phase === 'backoff') return send(s, s.queued ?? s.sending ?? STATE, input.now);
       return same(s);
     case 'response':

@@ -16,14 +16,26 @@ import { LiveTable } from './live-table.js';
 import { acceptValues, negotiateAccept, negotiateEvent, negotiateExpires } from './negotiate.js';
 import { contactValue } from './notify-request.js';
 import { NotifySender } from './sender.js';
-import type { AuthorizeDecision, NotifierOptions, WatcherChange, WatcherEvent, WatcherRecord } from './types.js';
+import type { CancelTimer } from '@herald/sip';
+import type {
+  AuthorizeDecision,
+  NotifierOptions,
+  ResumeOptions,
+  WatcherChange,
+  WatcherEvent,
+  WatcherRecord,
+} from './types.js';
 
 /** What {@link Notifier.resume} did. */
 export interface ResumeResult {
   /** Subscriptions running again. */
   readonly resumed: number;
+  /** Those subscriptions, as resumed (with the flow they continue on). */
+  readonly subscriptions: readonly StoredSubscription[];
   /** Subscriptions that expired while the notifier was down (dropped from the store). */
   readonly expired: readonly StoredSubscription[];
+  /** Of those, the ones whose terminated NOTIFY is scheduled ({@link ResumeOptions.notifyExpired}). */
+  readonly notified: number;
 }
 
 /** The server side of RFC 6665 subscriptions for a set of event packages. */
@@ -38,6 +50,8 @@ export class Notifier {
   private readonly listeners = new Set<(change: WatcherChange) => void>();
   private readonly stopListening: () => void;
   private readonly newId: () => string;
+  /** Jittered terminated-while-down NOTIFYs not sent yet (cancelled by close). */
+  private readonly resumeTimers = new Set<CancelTimer>();
   private closed = false;
 
   constructor(options: NotifierOptions) {
@@ -113,43 +127,75 @@ export class Notifier {
 
   /**
    * Loads every stored subscription after a restart: drops those that
-   * expired while down (handing each to `onExpiredWhileDown`), re-arms expiry
-   * timers, and continues CSeq and version from the stored values.
+   * expired while down (handing each to `onExpiredWhileDown`, and sending its
+   * terminated NOTIFY when `notifyExpired` says so), re-arms expiry timers,
+   * holds NOTIFYs for the jitter, and continues CSeq and version from the
+   * stored values (DESIGN.md).
    */
-  async resume(): Promise<ResumeResult> {
+  async resume(options: ResumeOptions = {}): Promise<ResumeResult> {
     const now = this.host.clock.now();
-    const expired: StoredSubscription[] = [];
-    let resumed = 0;
-    for (const sub of await this.store.all()) {
-      if (this.table.get(sub.id)) continue;
-      const pkg = this.packages.get(sub.event);
+    const jitter = options.jitterMs ?? 0;
+    const random = options.random ?? Math.random;
+    // In (0, jitter]: with a jitter, nothing goes at the very moment of the restart.
+    const delay = (): number => (jitter > 0 ? Math.min(jitter, 1 + Math.floor(random() * jitter)) : 0);
+    const expired: Array<{ sub: StoredSubscription; pkg: EventPackage }> = [];
+    const resumed: StoredSubscription[] = [];
+    for (const stored of await this.store.all()) {
+      if (this.table.get(stored.id)) continue;
+      const pkg = this.packages.get(stored.event);
       if (!pkg) {
         this.options.logger?.warn('notifier: stored subscription for an unknown event left alone', {
-          id: sub.id,
-          event: sub.event,
+          id: stored.id,
+          event: stored.event,
         });
         continue;
       }
-      if (sub.expiresAt <= now) {
-        await this.store.delete(sub.id);
-        expired.push(sub);
-        this.options.onExpiredWhileDown?.(sub);
+      if (stored.expiresAt <= now) {
+        await this.store.delete(stored.id);
+        expired.push({ sub: stored, pkg });
+        this.options.onExpiredWhileDown?.(stored);
         continue;
       }
-      const shared = this.table.share(sub.dialog);
-      const live = this.makeLive(sub, pkg, shared, false);
+      const sub = options.flowOf ? { ...stored, flow: options.flowOf(stored) } : stored;
+      const live = this.makeLive(sub, pkg, this.table.share(sub.dialog), false);
       live.lastEvent = sub.status === 'pending' ? 'subscribe' : 'approved';
       this.table.index(live);
       this.armExpiry(live);
-      resumed++;
+      this.sender.step(live, { type: 'hold', ms: delay(), resync: options.resync === true, now });
+      resumed.push(sub);
     }
-    return { resumed, expired };
+    let notified = 0;
+    // After the live ones: a dialog shared with a resumed subscription keeps one CSeq space.
+    for (const { sub, pkg } of expired) {
+      if (!options.notifyExpired?.(sub)) continue;
+      notified++;
+      this.endExpired(sub, pkg, delay());
+    }
+    return { resumed: resumed.length, subscriptions: resumed, expired: expired.map((e) => e.sub), notified };
+  }
+
+  /** RFC 6665 §4.2.2: the final NOTIFY (reason timeout) of a subscription that expired while we were down. */
+  private endExpired(sub: StoredSubscription, pkg: EventPackage, ms: number): void {
+    const shared = this.table.dialog(sub.dialog.id) ?? { dialog: sub.dialog, members: new Set<string>() };
+    const live = this.makeLive(sub, pkg, shared, true);
+    live.removed = true;
+    live.endedPending = sub.status === 'pending';
+    const fire = (): void =>
+      this.sender.step(live, { type: 'terminate', reason: 'timeout', now: this.host.clock.now() });
+    if (ms <= 0) return fire();
+    const cancel = this.host.clock.setTimer(ms, () => {
+      this.resumeTimers.delete(cancel);
+      fire();
+    });
+    this.resumeTimers.add(cancel);
   }
 
   /** Stops listening and cancels every timer; sends nothing (subscriptions survive restarts). */
   close(): void {
     this.closed = true;
     this.stopListening();
+    for (const cancel of this.resumeTimers) cancel();
+    this.resumeTimers.clear();
     for (const live of this.table.values()) {
       live.timer?.();
       live.expiry?.();
@@ -184,15 +230,19 @@ export class Notifier {
       if (request.expires === 0) return void incoming.respond(481, 'Subscription Does Not Exist');
       return this.newSubscription(incoming, pkg, eventId, shared);
     }
-    this.refresh(incoming, live);
+    return this.refresh(incoming, live);
   }
 
   /** RFC 6665 §4.2.1.2 refresh and §4.2.1.4 unsubscribe. */
-  private refresh(incoming: IncomingRequest, live: Live): void {
+  private async refresh(incoming: IncomingRequest, live: Live): Promise<void> {
     const expires = negotiateExpires(live.pkg, incoming.request.expires);
     if (!expires.ok) return void incoming.respond(expires.status, expires.reason, { headers: expires.headers });
     const now = this.host.clock.now();
     live.sub = { ...live.sub, flow: incoming.flow, expiresAt: now + expires.value * 1000 };
+    // Stored before the 2xx, like a new subscription: a crash after it must not lose the new expiry.
+    await this.persist(live);
+    if (this.closed) return void incoming.respond(503, 'Service Unavailable');
+    if (live.removed) return void incoming.respond(481, 'Subscription Does Not Exist');
     this.respondOk(incoming, expires.value, 200);
     if (expires.value === 0) {
       // RFC 6665 §4.2.1.4: the final NOTIFY carries the state, reason timeout.

@@ -2,7 +2,7 @@
  * Public shapes of the notifier: construction options, the authorization
  * hook, watcher records for `presence.winfo` (RFC 3857 §3.2.4).
  */
-import type { DigestClient, SipRequest } from '@herald/sip';
+import type { DigestClient, Flow, SipRequest } from '@herald/sip';
 import type { EventHost } from '../host.js';
 import type { EventPackage } from '../package.js';
 import type { ResourceStates } from '../resource-states.js';
@@ -41,6 +41,29 @@ export interface RetryPolicy {
   readonly attempts: number;
   /** Wait before the first retry in ms, doubling for each further one (default 2000). */
   readonly backoffMs: number;
+}
+
+/** How {@link Notifier.resume} brings stored subscriptions back after a restart (issue 6). */
+export interface ResumeOptions {
+  /**
+   * Spread the NOTIFY work the restart causes over this many ms instead of a
+   * burst: each resumed subscription holds its NOTIFYs (changes queue) until
+   * a random moment in (0, jitterMs], and each terminated-while-down NOTIFY
+   * goes at one. 0 (default): at once.
+   */
+  readonly jitterMs?: number;
+  /**
+   * Send every resumed subscription one full-state NOTIFY (at its jittered
+   * moment), so watchers converge on state that changed while down; default
+   * false: only changes after the resume are sent (held for the jitter).
+   */
+  readonly resync?: boolean;
+  /** Random numbers in [0, 1) for the jitter; default `Math.random`. */
+  readonly random?: () => number;
+  /** Whether a subscription that expired while down gets its `terminated;reason=timeout` NOTIFY (default: none does). */
+  readonly notifyExpired?: (subscription: StoredSubscription) => boolean;
+  /** The flow a resumed subscription's NOTIFYs use from now on (e.g. its TCP connection is gone); default the stored one. */
+  readonly flowOf?: (subscription: StoredSubscription) => Flow;
 }
 
 /** A minimal logger (Herald's transport logger fits). */
