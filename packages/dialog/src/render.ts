@@ -1,12 +1,10 @@
 /**
- * Renders `application/dialog-info+xml` (RFC 4235 §4) with xmlbuilder2 and
- * an explicit default namespace. The per-subscription `version` is spliced
+ * Renders `application/dialog-info+xml` (RFC 4235 §4) (plain string
+ * building) with an explicit default namespace. The per-subscription `version` is spliced
  * into a cached template, so one rendering serves every watcher.
  */
-import { create } from 'xmlbuilder2';
+import { type XmlNode, writeXml, xmlEl } from '@herald/events';
 import { DIALOG_INFO_NS, type DialogInfo, type DialogParticipant } from './types.js';
-
-type XMLBuilder = ReturnType<typeof create>;
 
 /** Options of {@link renderDialogInfo}. */
 export interface RenderDialogOptions {
@@ -23,37 +21,62 @@ export interface DialogInfoTemplate {
 /** Placeholder for the version attribute; the root's attributes come before any text that could repeat it. */
 const VERSION_HOLE = '4294967296000';
 
-function participant(parent: XMLBuilder, name: 'local' | 'remote', p: DialogParticipant): void {
+function participant(into: XmlNode[], name: 'local' | 'remote', p: DialogParticipant): void {
   if (!p.identity && p.target === undefined) return;
-  const el = parent.ele(name);
-  if (p.identity) {
-    const attrs = p.identity.display !== undefined ? { display: p.identity.display } : {};
-    el.ele('identity', attrs).txt(p.identity.uri);
-  }
+  const kids: XmlNode[] = [];
+  if (p.identity) kids.push(xmlEl('identity', [['display', p.identity.display]], p.identity.uri));
   if (p.target !== undefined) {
     // RFC 4235 §4.1.6.2: `uri` is required; params carry feature tags such as +sip.rendering.
-    const target = el.ele('target', { uri: p.target });
-    for (const [pname, pvalue] of p.targetParams ?? []) target.ele('param', { pname, pvalue });
-    if (p.rendering === false) target.ele('param', { pname: '+sip.rendering', pvalue: 'no' });
+    const params: XmlNode[] = [];
+    for (const [pname, pvalue] of p.targetParams ?? []) {
+      params.push(
+        xmlEl('param', [
+          ['pname', pname],
+          ['pvalue', pvalue],
+        ]),
+      );
+    }
+    if (p.rendering === false) {
+      params.push(
+        xmlEl('param', [
+          ['pname', '+sip.rendering'],
+          ['pvalue', 'no'],
+        ]),
+      );
+    }
+    kids.push(xmlEl('target', [['uri', p.target]], params));
   }
+  into.push(xmlEl(name, undefined, kids));
 }
 
-function dialog(root: XMLBuilder, d: DialogInfo, options: RenderDialogOptions): void {
-  const attrs: Record<string, string> = { id: d.id };
-  if (d.callId !== undefined) attrs['call-id'] = d.callId;
-  if (d.localTag !== undefined) attrs['local-tag'] = d.localTag;
-  if (d.remoteTag !== undefined) attrs['remote-tag'] = d.remoteTag;
-  if (d.direction !== undefined) attrs.direction = d.direction;
-  const el = root.ele('dialog', attrs);
+function dialogNode(d: DialogInfo, options: RenderDialogOptions): XmlNode {
   // RFC 4235 §4.4 schema order: state, duration, (replaces, referred-by, route-set), local, remote.
-  const stateAttrs: Record<string, string> = {};
-  if (d.state === 'terminated' && d.event !== undefined) stateAttrs.event = d.event;
-  if (d.code !== undefined) stateAttrs.code = String(d.code);
-  el.ele('state', stateAttrs).txt(d.state);
-  if (d.duration !== undefined) el.ele('duration').txt(String(d.duration));
-  if (options.hideIdentity) return;
-  if (d.local) participant(el, 'local', d.local);
-  if (d.remote) participant(el, 'remote', d.remote);
+  const kids: XmlNode[] = [
+    xmlEl(
+      'state',
+      [
+        ['event', d.state === 'terminated' ? d.event : undefined],
+        ['code', d.code !== undefined ? String(d.code) : undefined],
+      ],
+      d.state,
+    ),
+  ];
+  if (d.duration !== undefined) kids.push(xmlEl('duration', undefined, String(d.duration)));
+  if (!options.hideIdentity) {
+    if (d.local) participant(kids, 'local', d.local);
+    if (d.remote) participant(kids, 'remote', d.remote);
+  }
+  return xmlEl(
+    'dialog',
+    [
+      ['id', d.id],
+      ['call-id', d.callId],
+      ['local-tag', d.localTag],
+      ['remote-tag', d.remoteTag],
+      ['direction', d.direction],
+    ],
+    kids,
+  );
 }
 
 /** Renders a document template; the caller splices in the subscription's version. */
@@ -64,13 +87,17 @@ export function renderDialogInfoTemplate(
   options: RenderDialogOptions = {},
 ): DialogInfoTemplate {
   // RFC 4235 §4.1: version, state and entity are required attributes of <dialog-info>.
-  const root = create({ version: '1.0', encoding: 'UTF-8' }).ele(DIALOG_INFO_NS, 'dialog-info', {
-    version: VERSION_HOLE,
-    state,
-    entity,
-  });
-  for (const d of dialogs) dialog(root, d, options);
-  const xml = root.end({ prettyPrint: false });
+  const root = xmlEl(
+    'dialog-info',
+    [
+      ['xmlns', DIALOG_INFO_NS],
+      ['version', VERSION_HOLE],
+      ['state', state],
+      ['entity', entity],
+    ],
+    dialogs.map((d) => dialogNode(d, options)),
+  );
+  const xml = writeXml(root);
   const at = xml.indexOf(`version="${VERSION_HOLE}"`);
   const cut = at + 'version="'.length;
   return { head: xml.slice(0, cut), tail: xml.slice(cut + VERSION_HOLE.length) };

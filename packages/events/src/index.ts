@@ -10,3 +10,4 @@ export * from './publication/index.js';
 export * from './notifier/index.js';
 export * from './engine.js';
 export * from './xml.js';
+export * from './xml-write.js';

@@ -1,13 +1,12 @@
 /**
- * PIDF (RFC 3863) writing with xmlbuilder2, with the conventional prefixes
- * real clients look for (`dm:` RFC 4479, `rpid:` RFC 4480; some match the
- * literal `<rpid:away/>`). PIDF is the default namespace.
+ * PIDF (RFC 3863) writing, with the conventional prefixes real clients look
+ * for (`dm:` RFC 4479, `rpid:` RFC 4480; some match the literal
+ * `<rpid:away/>`). PIDF is the default namespace. Plain string building
+ * (`xmlEl`/`writeXml`): a DOM builder cost more than the rest of a NOTIFY.
  */
-import { create } from 'xmlbuilder2';
+import { type XmlNode, writeXml, xmlEl } from '@herald/events';
 import type { PidfDevice, PidfDocument, PidfPerson, PidfTuple, PresenceNote, RpidInfo } from './model.js';
 import { NS_DM, NS_LOCATION_TYPE, NS_PIDF, NS_RPID } from './namespaces.js';
-
-type XMLBuilder = ReturnType<typeof create>;
 
 /** What {@link renderPidf} writes besides tuples (profiles switch these). */
 export interface PidfRenderOptions {
@@ -30,35 +29,38 @@ export function toXmlId(id: string): string {
 export function renderPidf(doc: PidfDocument, options: PidfRenderOptions = {}): string {
   const rpid = options.rpid !== false;
   const dataModel = options.dataModel !== false;
-  const rootAttrs: Record<string, string> = {};
-  if (dataModel) rootAttrs['xmlns:dm'] = NS_DM;
-  if (dataModel && rpid) rootAttrs['xmlns:rpid'] = NS_RPID;
-  rootAttrs.entity = doc.entity;
-  const xml = create({ version: '1.0', encoding: 'UTF-8' });
-  const root = xml.ele(NS_PIDF, 'presence', rootAttrs);
+  const kids: XmlNode[] = [];
   // RFC 3863 §4.1: tuples, then notes, then extensions (RFC 4479 person/device).
-  for (const tuple of doc.tuples) writeTuple(root, tuple, dataModel);
-  writeNotes(root, NS_PIDF, 'note', doc.notes);
+  for (const tuple of doc.tuples) kids.push(tupleNode(tuple, dataModel));
+  pushNotes(kids, 'note', doc.notes);
   if (dataModel) {
-    for (const person of doc.persons) writePerson(root, person, rpid);
-    for (const device of doc.devices) writeDevice(root, device, rpid);
+    for (const person of doc.persons) kids.push(personNode(person, rpid));
+    for (const device of doc.devices) kids.push(deviceNode(device, rpid));
   }
-  return xml.end({ prettyPrint: options.pretty === true });
+  const root = xmlEl(
+    'presence',
+    [
+      ['xmlns', NS_PIDF],
+      ['xmlns:dm', dataModel ? NS_DM : undefined],
+      ['xmlns:rpid', dataModel && rpid ? NS_RPID : undefined],
+      ['entity', doc.entity],
+    ],
+    kids,
+  );
+  return writeXml(root, { pretty: options.pretty === true });
 }
 
-function writeTuple(root: XMLBuilder, tuple: PidfTuple, dataModel: boolean): void {
-  const el = root.ele(NS_PIDF, 'tuple', { id: toXmlId(tuple.id) });
-  const status = el.ele(NS_PIDF, 'status');
+function tupleNode(tuple: PidfTuple, dataModel: boolean): XmlNode {
   // RFC 3863 §4.1.4: basic is optional in the schema but every client reads it; say closed rather than nothing.
-  status.ele(NS_PIDF, 'basic').txt(tuple.basic ?? 'closed');
-  if (dataModel && tuple.deviceId) el.ele(NS_DM, 'dm:deviceID').txt(tuple.deviceId);
+  const kids: XmlNode[] = [xmlEl('status', undefined, [xmlEl('basic', undefined, tuple.basic ?? 'closed')])];
+  if (dataModel && tuple.deviceId) kids.push(xmlEl('dm:deviceID', undefined, tuple.deviceId));
   if (tuple.contact) {
-    const attrs: Record<string, string> =
-      tuple.contact.priority !== undefined ? { priority: formatPriority(tuple.contact.priority) } : {};
-    el.ele(NS_PIDF, 'contact', attrs).txt(tuple.contact.uri);
+    const p = tuple.contact.priority;
+    kids.push(xmlEl('contact', [['priority', p !== undefined ? formatPriority(p) : undefined]], tuple.contact.uri));
   }
-  writeNotes(el, NS_PIDF, 'note', tuple.notes);
-  if (tuple.timestamp) el.ele(NS_PIDF, 'timestamp').txt(tuple.timestamp);
+  pushNotes(kids, 'note', tuple.notes);
+  if (tuple.timestamp) kids.push(xmlEl('timestamp', undefined, tuple.timestamp));
+  return xmlEl('tuple', [['id', toXmlId(tuple.id)]], kids);
 }
 
 function formatPriority(p: number): string {
@@ -66,55 +68,72 @@ function formatPriority(p: number): string {
   return String(Math.round(clamped * 1000) / 1000);
 }
 
-function writeNotes(parent: XMLBuilder, ns: string, qname: string, notes: readonly PresenceNote[]): void {
-  for (const note of notes) parent.ele(ns, qname, note.lang ? { 'xml:lang': note.lang } : {}).txt(note.text);
+function pushNotes(into: XmlNode[], qname: string, notes: readonly PresenceNote[]): void {
+  for (const note of notes) into.push(xmlEl(qname, [['xml:lang', note.lang || undefined]], note.text));
 }
 
-function writePerson(root: XMLBuilder, person: PidfPerson, rpid: boolean): void {
-  const el = root.ele(NS_DM, 'dm:person', { id: toXmlId(person.id) });
-  if (rpid) writeRpid(el, person);
-  writeNotes(el, NS_DM, 'dm:note', person.notes);
-  if (person.timestamp) el.ele(NS_DM, 'dm:timestamp').txt(person.timestamp);
+function personNode(person: PidfPerson, rpid: boolean): XmlNode {
+  const kids: XmlNode[] = [];
+  if (rpid) pushRpid(kids, person);
+  pushNotes(kids, 'dm:note', person.notes);
+  if (person.timestamp) kids.push(xmlEl('dm:timestamp', undefined, person.timestamp));
+  return xmlEl('dm:person', [['id', toXmlId(person.id)]], kids);
 }
 
-function writeDevice(root: XMLBuilder, device: PidfDevice, rpid: boolean): void {
-  const el = root.ele(NS_DM, 'dm:device', { id: toXmlId(device.id) });
-  if (rpid && device.userInput) writeUserInput(el, device.userInput);
+function deviceNode(device: PidfDevice, rpid: boolean): XmlNode {
+  const kids: XmlNode[] = [];
+  if (rpid && device.userInput) kids.push(userInputNode(device.userInput));
   // RFC 4479 §3.3: a device has exactly one deviceID.
-  el.ele(NS_DM, 'dm:deviceID').txt(device.deviceId ?? `urn:x-herald:device:${device.id}`);
-  writeNotes(el, NS_DM, 'dm:note', device.notes);
-  if (device.timestamp) el.ele(NS_DM, 'dm:timestamp').txt(device.timestamp);
+  kids.push(xmlEl('dm:deviceID', undefined, device.deviceId ?? `urn:x-herald:device:${device.id}`));
+  pushNotes(kids, 'dm:note', device.notes);
+  if (device.timestamp) kids.push(xmlEl('dm:timestamp', undefined, device.timestamp));
+  return xmlEl('dm:device', [['id', toXmlId(device.id)]], kids);
 }
 
-function writeRpid(el: XMLBuilder, info: RpidInfo): void {
+const empty = (qname: string): XmlNode => xmlEl(qname);
+
+function pushRpid(into: XmlNode[], info: RpidInfo): void {
   if (info.activities.length > 0) {
-    const acts = el.ele(NS_RPID, 'rpid:activities');
-    for (const a of info.activities) {
-      const child = acts.ele(NS_RPID, `rpid:${a}`);
-      if (a === 'other' && info.otherActivity) child.txt(info.otherActivity);
-    }
+    const acts = info.activities.map((a) =>
+      a === 'other' && info.otherActivity ? xmlEl('rpid:other', undefined, info.otherActivity) : empty(`rpid:${a}`),
+    );
+    into.push(xmlEl('rpid:activities', undefined, acts));
   }
   if (info.mood.length > 0) {
-    const mood = el.ele(NS_RPID, 'rpid:mood');
-    for (const m of info.mood) mood.ele(NS_RPID, `rpid:${m}`);
+    into.push(
+      xmlEl(
+        'rpid:mood',
+        undefined,
+        info.mood.map((m) => empty(`rpid:${m}`)),
+      ),
+    );
   }
   if (info.placeType.length > 0) {
-    const place = el.ele(NS_RPID, 'rpid:place-type', { 'xmlns:lt': NS_LOCATION_TYPE });
-    for (const p of info.placeType) {
-      if (/^[a-z][a-z0-9-]*$/.test(p)) place.ele(NS_LOCATION_TYPE, `lt:${p}`);
-      else place.ele(NS_RPID, 'rpid:other').txt(p);
-    }
+    const places = info.placeType.map((p) =>
+      /^[a-z][a-z0-9-]*$/.test(p) ? empty(`lt:${p}`) : xmlEl('rpid:other', undefined, p),
+    );
+    into.push(xmlEl('rpid:place-type', [['xmlns:lt', NS_LOCATION_TYPE]], places));
   }
   if (info.privacy.length > 0) {
-    const privacy = el.ele(NS_RPID, 'rpid:privacy');
-    for (const p of info.privacy) privacy.ele(NS_RPID, `rpid:${p}`);
+    into.push(
+      xmlEl(
+        'rpid:privacy',
+        undefined,
+        info.privacy.map((p) => empty(`rpid:${p}`)),
+      ),
+    );
   }
-  if (info.userInput) writeUserInput(el, info.userInput);
+  if (info.userInput) into.push(userInputNode(info.userInput));
 }
 
-function writeUserInput(el: XMLBuilder, input: NonNullable<RpidInfo['userInput']>): void {
-  const attrs: Record<string, string> = {};
-  if (input.idleThreshold !== undefined) attrs['idle-threshold'] = String(input.idleThreshold);
-  if (input.lastInput) attrs['last-input'] = input.lastInput;
-  el.ele(NS_RPID, 'rpid:user-input', attrs).txt(input.value);
+function userInputNode(input: NonNullable<RpidInfo['userInput']>): XmlNode {
+  const threshold = input.idleThreshold !== undefined ? String(input.idleThreshold) : undefined;
+  return xmlEl(
+    'rpid:user-input',
+    [
+      ['idle-threshold', threshold],
+      ['last-input', input.lastInput || undefined],
+    ],
+    input.value,
+  );
 }

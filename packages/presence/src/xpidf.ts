@@ -4,7 +4,7 @@
  * `<presence><presentity uri=…;method=SUBSCRIBE/><atom id=…><address uri=…;user=ip
  * priority=…><status status=open|closed|inuse/><msnsubstatus substatus=…/></address></atom></presence>`.
  */
-import { create } from 'xmlbuilder2';
+import { writeXml, xmlEl } from '@herald/events';
 import type { PresentityState } from './model.js';
 
 /** XPIDF status and MSN substatus for one presentity state. */
@@ -54,16 +54,20 @@ export function renderXpidf(
   options: XpidfRenderOptions = {},
 ): string {
   const { status, substatus } = xpidfStatus(state);
-  const xml = create({ version: '1.0', encoding: 'UTF-8' });
-  if (options.doctype !== false) {
-    xml.dtd({ name: 'presence', pubID: '-//IETF//DTD RFCxxxx XPIDF 1.0//EN', sysID: 'xpidf.dtd' });
-  }
-  const presence = xml.ele('presence');
-  presence.ele('presentity', { uri: withParam(resource, 'method=SUBSCRIBE') });
-  const address = presence
-    .ele('atom', { id: atomId(resource) })
-    .ele('address', { uri: withParam(resource, 'user=ip'), priority: '0.800000' });
-  address.ele('status', { status });
-  address.ele('msnsubstatus', { substatus });
-  return xml.end({ prettyPrint: true });
+  const address = xmlEl(
+    'address',
+    [
+      ['uri', withParam(resource, 'user=ip')],
+      ['priority', '0.800000'],
+    ],
+    [xmlEl('status', [['status', status]]), xmlEl('msnsubstatus', [['substatus', substatus]])],
+  );
+  const presence = xmlEl('presence', undefined, [
+    xmlEl('presentity', [['uri', withParam(resource, 'method=SUBSCRIBE')]]),
+    xmlEl('atom', [['id', atomId(resource)]], [address]),
+  ]);
+  const prolog = options.doctype !== false ? XPIDF_DOCTYPE : undefined;
+  return writeXml(presence, { pretty: true, prolog });
 }
+
+const XPIDF_DOCTYPE = '<!DOCTYPE presence PUBLIC "-//IETF//DTD RFCxxxx XPIDF 1.0//EN" "xpidf.dtd">';

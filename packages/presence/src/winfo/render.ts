@@ -1,11 +1,9 @@
 /**
- * RFC 3858 `application/watcherinfo+xml` writing with xmlbuilder2; the
- * watcherinfo namespace is the default namespace.
+ * RFC 3858 `application/watcherinfo+xml` writing (plain string building);
+ * the watcherinfo namespace is the default namespace.
  */
-import { create } from 'xmlbuilder2';
+import { type XmlNode, writeXml, xmlEl } from '@herald/events';
 import { NS_WATCHERINFO, type WatcherinfoDocument, type WinfoEntry, type WinfoWatcher } from './types.js';
-
-const NS_XML = 'http://www.w3.org/XML/1998/namespace';
 
 /** Renders a watcherinfo document as UTF-8 XML text (RFC 3858 §3 and §6). */
 export function renderWatcherinfo(doc: WatcherinfoDocument): string {
@@ -17,27 +15,48 @@ export function renderWatcherinfo(doc: WatcherinfoDocument): string {
  * take each subscription's version later (see {@link splitAtVersion}).
  */
 export function renderWithVersion(doc: Omit<WatcherinfoDocument, 'version'>, version: string): string {
-  const xml = create({ version: '1.0', encoding: 'UTF-8' });
   // RFC 3858 §6: version (nonNegativeInteger) and state (full|partial) are required.
-  const root = xml.ele(NS_WATCHERINFO, 'watcherinfo', { version, state: doc.state });
-  for (const list of doc.lists) {
-    // RFC 3858 §6: resource and package are required on each watcher-list.
-    const el = root.ele(NS_WATCHERINFO, 'watcher-list', { resource: list.resource, package: list.package });
-    for (const w of list.watchers) writeWatcher(el, w);
-  }
-  return xml.end({ prettyPrint: false });
+  // RFC 3858 §6: resource and package are required on each watcher-list.
+  const lists = doc.lists.map((list) =>
+    xmlEl(
+      'watcher-list',
+      [
+        ['resource', list.resource],
+        ['package', list.package],
+      ],
+      list.watchers.map(watcherNode),
+    ),
+  );
+  const root = xmlEl(
+    'watcherinfo',
+    [
+      ['xmlns', NS_WATCHERINFO],
+      ['version', version],
+      ['state', doc.state],
+    ],
+    lists,
+  );
+  return writeXml(root);
 }
 
-function writeWatcher(list: ReturnType<typeof create>, w: WinfoWatcher): void {
+const seconds = (n: number | undefined): string | undefined =>
+  n === undefined ? undefined : String(Math.max(0, Math.floor(n)));
+
+function watcherNode(w: WinfoWatcher): XmlNode {
   // RFC 3858 §6: status, event and id are required; the rest optional.
-  const attrs: Record<string, string> = { id: w.id, status: w.status, event: w.event };
-  if (w.displayName !== undefined) attrs['display-name'] = w.displayName;
-  if (w.expiration !== undefined) attrs.expiration = String(Math.max(0, Math.floor(w.expiration)));
-  if (w.durationSubscribed !== undefined)
-    attrs['duration-subscribed'] = String(Math.max(0, Math.floor(w.durationSubscribed)));
-  const el = list.ele(NS_WATCHERINFO, 'watcher', attrs);
-  if (w.lang !== undefined) el.att(NS_XML, 'xml:lang', w.lang);
-  el.txt(w.uri);
+  return xmlEl(
+    'watcher',
+    [
+      ['id', w.id],
+      ['status', w.status],
+      ['event', w.event],
+      ['display-name', w.displayName],
+      ['expiration', seconds(w.expiration)],
+      ['duration-subscribed', seconds(w.durationSubscribed)],
+      ['xml:lang', w.lang],
+    ],
+    w.uri,
+  );
 }
 
 /**
