@@ -43,7 +43,11 @@ export function framingErrorResponse(
   limits: ParseLimits = {},
 ): SipResponse | undefined {
   const parsed = parseIncoming(head, limits);
-  if (!parsed.ok) return parsed.response;
+  if (!parsed.ok) {
+    // The head alone never parses cleanly when it announces a body it does not hold; too large is the answer then.
+    if (parsed.response && status === 413) Object.assign(parsed.response, { status, reason });
+    return parsed.response;
+  }
   const msg = parsed.message;
   if (msg.kind !== 'request') return undefined;
   try {
