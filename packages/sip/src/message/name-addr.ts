@@ -1,4 +1,4 @@
-import { formatParams, parseParams, readQuoted } from './params.js';
+import { formatParams, readParams, readQuotedAt, scanned } from './params.js';
 import { skipWs, trimWs } from './chars.js';
 import { SipParseError } from './errors.js';
 import { formatUri, parseUri } from './uri.js';
@@ -17,12 +17,12 @@ export function parseNameAddr(s: string): NameAddr {
   let i = skipWs(s, 0);
   let displayName: string | undefined;
   let uriText: string;
-  if (i < s.length && s.charCodeAt(i) === 34) {
-    const [dn, next] = readQuoted(s, i);
-    displayName = dn;
-    i = skipWs(s, next);
+  const c0 = s.charCodeAt(i);
+  if (c0 === 34) {
+    displayName = readQuotedAt(s, i);
+    i = skipWs(s, scanned.end);
     if (s.charCodeAt(i) !== 60) bad();
-  } else {
+  } else if (c0 !== 60) {
     const lt = s.indexOf('<', i);
     if (lt >= 0) {
       const dn = trimWs(s.slice(i, lt));
@@ -47,8 +47,8 @@ export function parseNameAddr(s: string): NameAddr {
   }
   if (uriText === '') bad();
   const uri: SipUri = parseUri(uriText);
-  const params: Params = new Map();
-  if (parseParams(s, i, params) !== s.length) bad();
+  const params: Params = readParams(s, i);
+  if (scanned.end !== s.length) bad();
   return { displayName, uri, params };
 }
 

@@ -1,12 +1,17 @@
 import { TOKEN, allIn, skipWs } from './chars.js';
 import { fail } from './errors.js';
+import { lowerName } from './names.js';
 import type { Params } from './types.js';
+
+/** Where the last {@link readQuotedAt} or {@link readParams} call stopped (saves a tuple per call). */
+export const scanned = { end: 0 };
 
 /**
  * Reads a quoted-string starting at the `"` at index `i` (RFC 3261 §25.1),
- * resolving `\`-escapes. Returns the text and the index after the closing quote.
+ * resolving `\`-escapes. Returns the text; `scanned.end` is the index after
+ * the closing quote.
  */
-export function readQuoted(s: string, i: number): [string, number] {
+export function readQuotedAt(s: string, i: number): string {
   let out = '';
   let from = i + 1;
   for (let j = i + 1; j < s.length; j++) {
@@ -18,11 +23,31 @@ export function readQuoted(s: string, i: number): [string, number] {
       from = j + 1;
       j++;
     } else if (c === 34) {
-      return [out + s.slice(from, j), j + 1];
+      scanned.end = j + 1;
+      return out + s.slice(from, j);
     }
   }
   return fail('Unterminated quoted string');
 }
+
+/** {@link readQuotedAt} returning the text and the index after the closing quote. */
+export function readQuoted(s: string, i: number): [string, number] {
+  const text = readQuotedAt(s, i);
+  return [text, scanned.end];
+}
+
+/** An empty map that refuses changes. */
+class FrozenEmptyMap<V> extends Map<string, V> {
+  override set(): this {
+    throw new TypeError('parsed values are snapshots: build a new value to change them');
+  }
+}
+
+/** Shared by every parsed value without parameters (most URIs, many To headers): one allocation less each. */
+export const NO_PARAMS: Params = new FrozenEmptyMap<string | null>();
+
+/** Shared by every parsed URI without `?headers` (nearly all). */
+export const NO_HEADERS: Map<string, string> = new FrozenEmptyMap<string>();
 
 /** Chars that end an unquoted parameter value: `;` `,` SP HTAB `"` `<` `>`. */
 const VALUE_END = new Uint8Array(128);
@@ -46,14 +71,13 @@ export function parseParams(s: string, i: number, params: Params): number {
       i++;
     }
     if (i === nameStart) fail('Empty parameter');
-    const name = s.slice(nameStart, i).toLowerCase();
+    const name = lowerName(s, nameStart, i);
     i = skipWs(s, i);
     if (i < s.length && s.charCodeAt(i) === 61 /* = */) {
       i = skipWs(s, i + 1);
       if (i < s.length && s.charCodeAt(i) === 34) {
-        const [v, next] = readQuoted(s, i);
-        params.set(name, v);
-        i = next;
+        params.set(name, readQuotedAt(s, i));
+        i = scanned.end;
       } else {
         const vStart = i;
         while (i < s.length) {
@@ -68,6 +92,21 @@ export function parseParams(s: string, i: number, params: Params): number {
       params.set(name, null);
     }
   }
+}
+
+/**
+ * {@link parseParams} into a new map, or the shared empty {@link NO_PARAMS}
+ * when there are none; `scanned.end` is where it stopped.
+ */
+export function readParams(s: string, i: number): Params {
+  const at = skipWs(s, i);
+  if (at >= s.length || s.charCodeAt(at) !== 59) {
+    scanned.end = at;
+    return NO_PARAMS;
+  }
+  const params: Params = new Map();
+  scanned.end = parseParams(s, at, params);
+  return params;
 }
 
 const HOSTISH = new Uint8Array(TOKEN);

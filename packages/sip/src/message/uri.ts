@@ -1,5 +1,7 @@
 import { HCHAR, HOST, PARAMCHAR, PASSWORD, USER, escape, unescape } from './chars.js';
 import { SipParseError } from './errors.js';
+import { lowerName } from './names.js';
+import { NO_HEADERS, NO_PARAMS } from './params.js';
 import type { Params, SipUri } from './types.js';
 
 function bad(_raw?: string): never {
@@ -33,6 +35,17 @@ function validEscaped(t: Uint8Array, s: string, start: number, end: number): boo
   return true;
 }
 
+/** Like {@link validEscaped}: -1 when invalid, 1 when the range holds a `%`, else 0. */
+function scanEscaped(t: Uint8Array, s: string, start: number, end: number): number {
+  let pct = 0;
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 37) pct = 1;
+    else if (c >= 128 || t[c] === 0) return -1;
+  }
+  return pct;
+}
+
 function decode(s: string, raw: string): string {
   const d = unescape(s);
   return d === undefined ? bad(raw) : d;
@@ -44,16 +57,23 @@ function parseUriParams(s: string, i: number, params: Params, raw: string): numb
     // One pass per parameter: find its end and `=`, and check every char.
     let j = i + 1;
     let eq = -1;
+    let namePct = false;
+    let valuePct = false;
     for (; j < s.length; j++) {
       const c = s.charCodeAt(j);
       if (c === 59 || c === 63) break;
       if (c === 61 && eq < 0) eq = j;
-      else if (c !== 37 && (c >= 128 || PARAMCHAR[c] === 0)) bad(raw);
+      else if (c === 37) {
+        if (eq < 0) namePct = true;
+        else valuePct = true;
+      } else if (c >= 128 || PARAMCHAR[c] === 0) bad(raw);
     }
     const nameEnd = eq < 0 ? j : eq;
     if (nameEnd === i + 1) bad(raw);
-    const name = decode(s.slice(i + 1, nameEnd), raw).toLowerCase();
-    params.set(name, eq < 0 ? null : decode(s.slice(eq + 1, j), raw));
+    const name = namePct ? decode(s.slice(i + 1, nameEnd), raw).toLowerCase() : lowerName(s, i + 1, nameEnd);
+    let value: string | null = null;
+    if (eq >= 0) value = valuePct ? decode(s.slice(eq + 1, j), raw) : s.slice(eq + 1, j);
+    params.set(name, value);
     i = j;
   }
   return i;
@@ -81,6 +101,7 @@ const hp = { host: '', port: undefined as number | undefined };
  */
 function readHostPort(s: string, i: number, raw: string): number {
   const start = i;
+  let upper = true;
   if (s.charCodeAt(i) === 91) {
     const close = s.indexOf(']', i);
     if (close < 0) bad(raw);
@@ -88,14 +109,16 @@ function readHostPort(s: string, i: number, raw: string): number {
     if (close === i + 1) bad(raw);
     i = close + 1;
   } else {
+    upper = false;
     while (i < s.length) {
       const c = s.charCodeAt(i);
       if (c >= 128 || HOST[c] === 0) break;
+      if (c <= 90 && c >= 65) upper = true;
       i++;
     }
     if (i === start) bad(raw);
   }
-  const host = s.slice(start, i).toLowerCase();
+  const host = upper ? s.slice(start, i).toLowerCase() : s.slice(start, i);
   let port: number | undefined;
   if (i < s.length && s.charCodeAt(i) === 58) {
     const pStart = ++i;
@@ -114,16 +137,6 @@ function readHostPort(s: string, i: number, raw: string): number {
   return i;
 }
 
-/** An empty map that refuses changes. */
-class FrozenEmptyMap extends Map<string, string> {
-  override set(): this {
-    throw new TypeError('parsed URI values are snapshots: build a new URI to change them');
-  }
-}
-
-/** Shared by every parsed URI without `?headers` (nearly all): one allocation less per URI. */
-const NO_HEADERS: Map<string, string> = new FrozenEmptyMap();
-
 function parseSip(s: string, scheme: string, colon: number): SipUri {
   let i = colon + 1;
   let user: string | undefined;
@@ -132,20 +145,26 @@ function parseSip(s: string, scheme: string, colon: number): SipUri {
   if (at >= 0) {
     const pw = s.indexOf(':', i);
     const userEnd = pw >= 0 && pw < at ? pw : at;
-    if (userEnd === i || !validEscaped(USER, s, i, userEnd)) bad(s);
-    user = decode(s.slice(i, userEnd), s);
+    const u = userEnd === i ? -1 : scanEscaped(USER, s, i, userEnd);
+    if (u < 0) bad(s);
+    user = u === 0 ? s.slice(i, userEnd) : decode(s.slice(i, userEnd), s);
     if (userEnd < at) {
-      if (!validEscaped(PASSWORD, s, userEnd + 1, at)) bad(s);
-      password = decode(s.slice(userEnd + 1, at), s);
+      const p = scanEscaped(PASSWORD, s, userEnd + 1, at);
+      if (p < 0) bad(s);
+      password = p === 0 ? s.slice(userEnd + 1, at) : decode(s.slice(userEnd + 1, at), s);
     }
     i = at + 1;
   }
   const hEnd = readHostPort(s, i, s);
   const host = hp.host;
   const port = hp.port;
-  const params: Params = new Map();
+  let params: Params = NO_PARAMS;
   let headers: Map<string, string> = NO_HEADERS;
-  i = parseUriParams(s, hEnd, params, s);
+  i = hEnd;
+  if (i < s.length && s.charCodeAt(i) === 59) {
+    params = new Map();
+    i = parseUriParams(s, hEnd, params, s);
+  }
   if (i < s.length) {
     if (s.charCodeAt(i) !== 63) bad(s);
     headers = new Map();
@@ -163,8 +182,8 @@ function parseTel(s: string, colon: number): SipUri {
   const start = i;
   while (i < s.length && s.charCodeAt(i) !== 59) i++;
   if (i === start || !validEscaped(TEL, s, start, i)) bad(s);
-  const params: Params = new Map();
-  const end = parseUriParams(s, i, params, s);
+  const params: Params = i < s.length ? new Map() : NO_PARAMS;
+  const end = i < s.length ? parseUriParams(s, i, params, s) : i;
   if (end !== s.length) bad(s);
   const user = decode(s.slice(start, i), s);
   return { scheme: 'tel', user, password: undefined, host: '', port: undefined, params, headers: NO_HEADERS, raw: s };
@@ -175,6 +194,12 @@ function parseTel(s: string, colon: number): SipUri {
  * full, any other scheme as opaque (`raw` only). Throws SipParseError.
  */
 export function parseUri(s: string): SipUri {
+  // The usual schemes without a slice: `sip:` / `sips:` in any case.
+  if ((s.charCodeAt(0) | 0x20) === 115 && (s.charCodeAt(1) | 0x20) === 105 && (s.charCodeAt(2) | 0x20) === 112) {
+    const c3 = s.charCodeAt(3);
+    if (c3 === 58) return parseSip(s, 'sip', 3);
+    if ((c3 | 0x20) === 115 && s.charCodeAt(4) === 58) return parseSip(s, 'sips', 4);
+  }
   const colon = schemeEnd(s);
   if (colon < 0) bad(s);
   const scheme = s.slice(0, colon).toLowerCase();
@@ -190,7 +215,7 @@ export function parseUri(s: string): SipUri {
     password: undefined,
     host: '',
     port: undefined,
-    params: new Map(),
+    params: NO_PARAMS,
     headers: NO_HEADERS,
     raw: s,
   };

@@ -1,6 +1,6 @@
 import { HOST, TOKEN, skipWs } from './chars.js';
 import { SipParseError } from './errors.js';
-import { formatParams, parseParams } from './params.js';
+import { formatParams, readParams, scanned } from './params.js';
 import type { Params, Via } from './types.js';
 
 function bad(): never {
@@ -36,6 +36,20 @@ function readNumber(v: string | null, max: number): number {
   return n;
 }
 
+/** The upper-case transport name of `s[i, j)`, shared for the usual ones (no slice, no case change). */
+function transportName(s: string, i: number, j: number): string {
+  const len = j - i;
+  const c0 = s.charCodeAt(i) & 0xdf;
+  const c1 = s.charCodeAt(i + 1) & 0xdf;
+  const c2 = s.charCodeAt(i + 2) & 0xdf;
+  if (len === 3 && c1 === 67 && c2 === 80) {
+    if (c0 === 85) return 'UDP';
+    if (c0 === 84) return 'TCP';
+  }
+  if (len === 3 && c0 === 84 && c1 === 76 && c2 === 83) return 'TLS';
+  return s.slice(i, j).toUpperCase();
+}
+
 /**
  * Parses one Via value (RFC 3261 §20.42, §25.1 `via-parm`; LWS allowed around
  * `/` and `:`; `rport` of RFC 3581). Throws SipParseError.
@@ -57,49 +71,60 @@ export function parseVia(s: string): Via {
     i = expectSlash(s, j);
   }
   j = readToken(s, i);
-  const transport = s.slice(i, j).toUpperCase();
+  const transport = transportName(s, i, j);
   i = skipWs(s, j);
   if (i === j) bad();
   const hStart = i;
+  let upper = false;
   if (s.charCodeAt(i) === 91) {
     const close = s.indexOf(']', i);
     if (close < 0) bad();
     i = close + 1;
+    upper = true;
   } else {
     while (i < s.length) {
       const c = s.charCodeAt(i);
       if (c >= 128 || HOST[c] === 0) break;
+      if (c <= 90 && c >= 65) upper = true;
       i++;
     }
   }
   if (i === hStart) bad();
-  const host = s.slice(hStart, i).toLowerCase();
+  const host = upper ? s.slice(hStart, i).toLowerCase() : s.slice(hStart, i);
   let port: number | undefined;
   const k = skipWs(s, i);
   if (s.charCodeAt(k) === 58) {
     const pStart = skipWs(s, k + 1);
     let p = pStart;
-    while (p < s.length && s.charCodeAt(p) >= 48 && s.charCodeAt(p) <= 57) p++;
-    port = readNumber(s.slice(pStart, p), 65535);
+    let n = 0;
+    while (p < s.length) {
+      const c = s.charCodeAt(p);
+      if (c < 48 || c > 57) break;
+      n = n * 10 + (c - 48);
+      p++;
+    }
+    if (p === pStart || p - pStart > 10 || n > 65535) bad();
+    port = n;
     i = p;
   }
-  const params: Params = new Map();
-  if (parseParams(s, i, params) !== s.length) bad();
-  const rport = params.get('rport');
-  const ttl = params.get('ttl');
+  const params = readParams(s, i);
+  if (scanned.end !== s.length) bad();
+  let branch: string | undefined;
+  let received: string | undefined;
+  let rport: number | true | undefined;
+  let maddr: string | undefined;
+  let ttl: number | undefined;
+  if (params.size > 0) {
+    branch = params.get('branch') || undefined;
+    received = params.get('received') || undefined;
+    const rp = params.get('rport');
+    rport = rp === undefined ? undefined : rp === null ? true : readNumber(rp, 65535);
+    maddr = params.get('maddr') || undefined;
+    const t = params.get('ttl');
+    ttl = t === undefined ? undefined : readNumber(t, 255);
+  }
   // One object shape for every Via (absent parts are undefined).
-  const via: Via = {
-    protocol,
-    transport,
-    host,
-    port,
-    params,
-    branch: params.get('branch') || undefined,
-    received: params.get('received') || undefined,
-    rport: rport === undefined ? undefined : rport === null ? true : readNumber(rport, 65535),
-    maddr: params.get('maddr') || undefined,
-    ttl: ttl === undefined ? undefined : readNumber(ttl, 255),
-  };
+  const via: Via = { protocol, transport, host, port, params, branch, received, rport, maddr, ttl };
   return via;
 }
 
