@@ -35,7 +35,7 @@ import { Proxy } from './proxy/index.js';
 import { HttpApi, createServerMetrics, type ServerMetrics } from './http/index.js';
 import { MeteredEndpoint, collectSipMetrics, meterPublishes } from './http/server-metrics.js';
 import { WatcherTable, serverCommands, serverView } from './management.js';
-import { SubscriptionLimits } from './limits/index.js';
+import { SubscriptionLimits, warnPublishLimits } from './limits/index.js';
 import { listenTransport, publishLimits, rateLimited } from './limits/wiring.js';
 import { type Logger, silentServerLogger } from './logger.js';
 import { memoryStores, openStores, type ServerStores } from './storage/stores.js';
@@ -175,7 +175,7 @@ export class Server {
     this.winfo = createWinfoPackage({ clock: this.clock });
     this.engine = new EventEngine({
       host: guardEventHost({
-        host: meterPublishes(this.endpoint, this.metrics.publishes, EVENTS),
+        host: meterPublishes(warnPublishLimits(this.endpoint, log), this.metrics.publishes, EVENTS),
         domains: this.domains,
         digest: this.digest,
         userExists,

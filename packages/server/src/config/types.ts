@@ -38,7 +38,7 @@ export interface Limits {
   readonly subscriptionsPerWatcher: number;
   /** Subscriptions to one user (the presentity watched), all watchers and events together; more: 403. */
   readonly subscriptionsPerUser: number;
-  /** Live publications per (event, resource); more: 403 (RFC 3903 §6 leaves the policy to the server). */
+  /** Live publications per (event, resource); more: 503 + Retry-After until the oldest expires (RFC 3903 §6 leaves the policy to the server; the condition clears by itself). */
   readonly publicationsPerResource: number;
   /** Largest PUBLISH body, bytes; larger: 413. */
   readonly publishBodyBytes: number;

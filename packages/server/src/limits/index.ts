@@ -1,3 +1,4 @@
 export * from './token-bucket.js';
 export * from './rate-limited-transport.js';
 export * from './subscriptions.js';
+export * from './publish-log.js';

@@ -73,7 +73,7 @@ t.test('subscriptionsPerUser: one more watcher of the same user → 403 naming t
 });
 
 t.test('publicationsPerResource: the publication past the limit is refused (503 + Retry-After)', async (t) => {
-  const { udpPort } = await startServer(t, testConfig({ limits: { publicationsPerResource: 3 } }));
+  const { udpPort, lines } = await startServer(t, testConfig({ limits: { publicationsPerResource: 3 } }));
   const alice = await Client.start(t, udpPort, 'alice');
   for (let i = 0; i < 3; i++) {
     t.equal((await alice.publish(pidf(aor('alice'), 'open'), 600)).status, 200, `publication ${i + 1}`);
@@ -82,18 +82,25 @@ t.test('publicationsPerResource: the publication past the limit is refused (503 
   t.equal(over.status, 503);
   t.equal(over.reason, 'Too Many Publications For Resource');
   t.equal(over.headers.get('Retry-After'), '600', 'until the oldest publication expires');
+  const warned = lines.filter((l) => l.msg === 'publication refused: limit reached');
+  t.same(
+    warned.map((l) => l.detail?.['limit']),
+    ['publicationsPerResource'],
+    'one warning naming the limit',
+  );
   const bob = await Client.start(t, udpPort, 'bob');
   t.equal((await bob.publish(pidf(aor('bob'), 'open'))).status, 200, 'another resource is not affected');
 });
 
 t.test('publishBodyBytes: a larger PUBLISH body → 413', async (t) => {
-  const { udpPort } = await startServer(t, testConfig({ limits: { publishBodyBytes: 200 } }));
+  const { udpPort, lines } = await startServer(t, testConfig({ limits: { publishBodyBytes: 200 } }));
   const alice = await Client.start(t, udpPort, 'alice');
   const body = pidf(aor('alice'), 'open');
   t.ok(Buffer.byteLength(body) > 200);
   const r = await alice.publish(body);
   t.equal(r.status, 413);
   t.equal(r.reason, 'Request Entity Too Large');
+  t.equal(lines.find((l) => l.msg === 'publication refused: limit reached')?.detail?.['limit'], 'publishBodyBytes');
   const roomy = await startServer(t, testConfig({ limits: { publishBodyBytes: 4096 } }));
   const ok = await Client.start(t, roomy.udpPort, 'alice');
   t.equal((await ok.publish(body)).status, 200, 'the same body under a larger limit is accepted');
