@@ -3,12 +3,14 @@
  * `--expose-gc`): a Herald Server on TCP 127.0.0.1 (port chosen by the OS),
  * memory store, the benchmark configuration. Protocol over the IPC channel:
  * it sends `{ port }` once listening; on `"measure"` it collects garbage and
- * answers `{ memory }` (process.memoryUsage() after GC); on `"stop"` it stops
- * the server and exits.
+ * answers `{ memory }` (process.memoryUsage() after GC); on `{ snapshot: FILE }`
+ * it writes a V8 heap snapshot there (bench/heap-summary.ts reads it); on
+ * `"stop"` it stops the server and exits.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
 import { Server, validateConfig } from '@herald/server';
 import { benchConfig } from './servers.js';
 
@@ -34,6 +36,9 @@ process.on('message', (msg: unknown) => {
     void settledMemory().then((memory) =>
       process.send?.({ memory, subscriptions: server.watchers.all().length, gc: gc !== undefined }),
     );
+  } else if (typeof msg === 'object' && msg !== null && typeof (msg as { snapshot?: unknown }).snapshot === 'string') {
+    const file = writeHeapSnapshot((msg as { snapshot: string }).snapshot);
+    process.send?.({ snapshot: file });
   } else if (msg === 'stop') {
     void server.stop().then(() => process.exit(0));
   }

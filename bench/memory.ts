@@ -6,9 +6,11 @@
  * 200). RSS and V8 heap after GC are read before loading and at each
  * checkpoint; per subscription = growth / subscriptions held.
  *
- *   npx tsx --conditions=@herald/source bench/memory.ts [10000,100000]
+ *   npx tsx --conditions=@herald/source bench/memory.ts [10000,100000] [--heap-snapshot DIR]
+ *   npx tsx bench/heap-summary.ts DIR/herald-10000.heapsnapshot 10000   # what the heap holds per subscription
  */
 import { fork } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Endpoint, TcpTransport, TransportLayer, systemClock } from '@herald/sip';
 
@@ -37,6 +39,7 @@ interface ChildReport {
   readonly subscriptions?: number;
   readonly gc?: boolean;
   readonly port?: number;
+  readonly snapshot?: string;
 }
 
 const PRESENTITIES_EVERY = 100; // watchers per presentity
@@ -45,6 +48,7 @@ const PRESENTITIES_EVERY = 100; // watchers per presentity
 export async function runMemoryBench(
   checkpoints: readonly number[],
   progress: (line: string) => void = () => undefined,
+  snapshotDir?: string,
 ): Promise<MemoryResult> {
   const child = fork(fileURLToPath(new URL('./memory-server.ts', import.meta.url)), [], {
     execArgv: ['--expose-gc', '--max-old-space-size=4096', '--import', 'tsx', '--conditions=@herald/source'],
@@ -131,6 +135,10 @@ export async function runMemoryBench(
         heapPerSubscription: (heap - baseHeap) / held,
         loadSeconds,
       });
+      if (snapshotDir !== undefined) {
+        child.send({ snapshot: join(snapshotDir, `herald-${held}.heapsnapshot`) });
+        progress(`memory: heap snapshot ${String((await next()).snapshot)}`);
+      }
       progress(
         `memory: ${held} subscriptions held, RSS ${(rss / 2 ** 20).toFixed(1)} MiB, heap ${(heap / 2 ** 20).toFixed(1)} MiB (loaded in ${loadSeconds.toFixed(1)} s)`,
       );
@@ -175,6 +183,8 @@ export function formatMemory(r: MemoryResult): string[] {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const counts = (process.argv[2] ?? '10000,100000').split(',').map(Number);
-  const r = await runMemoryBench(counts, (l) => console.error(l));
+  const at = process.argv.indexOf('--heap-snapshot');
+  const dir = at > 0 ? process.argv[at + 1] : undefined;
+  const r = await runMemoryBench(counts, (l) => console.error(l), dir);
   console.log(formatMemory(r).join('\n'));
 }
