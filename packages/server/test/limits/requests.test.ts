@@ -57,6 +57,21 @@ t.test(
   },
 );
 
+t.test('subscriptionsPerWatcher holds when initial SUBSCRIBEs arrive all at once', async (t) => {
+  const { udpPort } = await startServer(t, testConfig({ limits: { subscriptionsPerWatcher: 3 } }));
+  const bob = await Client.start(t, udpPort, 'bob');
+  // Every NOTIFY answered 200 so no subscription ends (a 481 would free a slot mid-test).
+  bob.endpoint.on('NOTIFY', (incoming) => incoming.respond(200, 'OK'), { dialogs: 'handler' });
+  const targets = ['alice', 'carol', 'bob'];
+  const events = ['presence', 'dialog', 'message-summary'];
+  // Sent without waiting: the check runs before each subscription exists only if the engine awaited real I/O in between.
+  const answers = await Promise.all(
+    Array.from({ length: 12 }, (_, i) => subscribeOnce(bob, aor(targets[i % 3] ?? 'alice'), events[i % 3])),
+  );
+  t.equal(answers.filter((r) => r.status === 200).length, 3, 'exactly the cap accepted');
+  t.equal(answers.filter((r) => r.status === 403).length, 9);
+});
+
 t.test('subscriptionsPerUser: one more watcher of the same user → 403 naming the limit', async (t) => {
   const { server, udpPort } = await startServer(t, testConfig({ limits: { subscriptionsPerUser: 2 } }));
   const bob = await Client.start(t, udpPort, 'bob');
