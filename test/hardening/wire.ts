@@ -22,6 +22,8 @@ function tryParse(data: Buffer): SipMessage | undefined {
 /** A UDP peer that records every message it receives and answers NOTIFYs with 200. */
 export class RawUdp {
   readonly received: SipMessage[] = [];
+  /** Every response datagram, parsable or not (status and Call-ID only). */
+  readonly responses: LooseResponse[] = [];
   private readonly waiters = new Set<() => void>();
   private constructor(
     private readonly socket: Socket,
@@ -29,10 +31,11 @@ export class RawUdp {
     readonly serverPort: number,
   ) {
     socket.on('message', (data) => {
+      const loose = looseResponse(data);
+      if (loose) this.responses.push(loose);
       const msg = tryParse(data);
-      if (!msg) return;
-      this.received.push(msg);
-      if (msg.kind === 'request' && msg.method === 'NOTIFY') this.answer(msg, 200);
+      if (msg) this.received.push(msg);
+      if (msg?.kind === 'request' && msg.method === 'NOTIFY') this.answer(msg, 200);
       for (const w of this.waiters) w();
     });
   }
@@ -50,10 +53,19 @@ export class RawUdp {
   }
 
   /** The first received message (from `from` on) matching, waiting for it (bounded). */
-  async next(match: (m: SipMessage) => boolean, from = 0): Promise<SipMessage> {
+  next(match: (m: SipMessage) => boolean, from = 0): Promise<SipMessage> {
+    return this.waitIn(this.received, match, from);
+  }
+
+  /** The first response (parsable or not, from index `from` of {@link responses}) matching (bounded wait). */
+  nextResponse(match: (r: LooseResponse) => boolean, from = 0): Promise<LooseResponse> {
+    return this.waitIn(this.responses, match, from);
+  }
+
+  private async waitIn<T>(list: readonly T[], match: (m: T) => boolean, from: number): Promise<T> {
     for (;;) {
-      const found = this.received.slice(from).find(match);
-      if (found) return found;
+      const found = list.slice(from).find(match);
+      if (found !== undefined) return found;
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => {
           this.waiters.delete(wake);
@@ -105,21 +117,23 @@ export class RawUdp {
 export function tcpExchange(
   port: number,
   data: Buffer,
-  until: (messages: SipMessage[]) => boolean,
-): Promise<{ messages: SipMessage[]; closedByServer: boolean }> {
+  until: (responses: LooseResponse[]) => boolean,
+  waitMs = WAIT_MS,
+): Promise<{ messages: SipMessage[]; responses: LooseResponse[]; closedByServer: boolean }> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     let buffered = Buffer.alloc(0);
     const messages: SipMessage[] = [];
+    const responses: LooseResponse[] = [];
     let done = false;
     const finish = (closedByServer: boolean): void => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       socket.destroy();
-      resolve({ messages, closedByServer });
+      resolve({ messages, responses, closedByServer });
     };
-    const timer = setTimeout(() => finish(false), WAIT_MS);
+    const timer = setTimeout(() => finish(false), waitMs);
     socket.on('connect', () => socket.write(data));
     socket.on('data', (chunk) => {
       buffered = Buffer.concat([buffered, chunk]);
@@ -130,11 +144,14 @@ export function tcpExchange(
         const head = buffered.subarray(0, end).toString('latin1');
         const cl = Number(/^(?:Content-Length|l) *: *(\d+)/im.exec(head)?.[1] ?? '0');
         if (buffered.length < end + 4 + cl) break;
-        const msg = tryParse(buffered.subarray(0, end + 4 + cl));
+        const one = buffered.subarray(0, end + 4 + cl);
+        const loose = looseResponse(one);
+        if (loose) responses.push(loose);
+        const msg = tryParse(one);
         if (msg) messages.push(msg);
         buffered = buffered.subarray(end + 4 + cl);
       }
-      if (until(messages)) finish(false);
+      if (until(responses)) finish(false);
     });
     socket.on('end', () => finish(true));
     socket.on('close', () => finish(true));
@@ -210,4 +227,38 @@ export function sipRequest(o: {
     `Content-Length: ${Buffer.byteLength(body)}`,
   ];
   return `${lines.join('\r\n')}\r\n\r\n${body}`;
+}
+
+/**
+ * Aims the top Via of a recorded message at the transport we replay it on.
+ * A response goes by the Via's transport (RFC 3261 §18.2.2: the connection
+ * for TCP, the sent-by address for UDP), so the sent-protocol must be the one
+ * used, and over UDP the sent-by must be our socket (the RFC 4475 hosts are
+ * made up). Every other byte stays (latin1 keeps bytes one to one).
+ */
+export function aimViaAt(raw: Buffer, transport: 'UDP' | 'TCP', port?: number): Buffer {
+  const text = raw.toString('latin1');
+  const via = /^(?:Via|v)[ \t]*:/im.exec(text);
+  if (!via) return raw;
+  const rest = text.slice(via.index);
+  const aimed = rest.replace(
+    /(SIP\s*\/\s*\d+\.\d+\s*\/\s*)[A-Za-z]+(\s+)([^;\s,]+)/,
+    (_m, head: string, gap: string, sentBy: string) =>
+      `${head}${transport}${gap}${port === undefined ? sentBy : `127.0.0.1:${port}`}`,
+  );
+  return Buffer.from(text.slice(0, via.index) + aimed, 'latin1');
+}
+
+/** A response seen as status and Call-ID only. */
+export interface LooseResponse {
+  readonly status: number;
+  readonly callId: string | undefined;
+}
+
+/** Status and Call-ID of a response read with regular expressions: answers may echo headers our parser refuses. */
+export function looseResponse(data: Buffer): LooseResponse | undefined {
+  const text = data.toString('latin1');
+  const status = /^SIP\/2\.0 (\d{3})/.exec(text)?.[1];
+  if (status === undefined) return undefined;
+  return { status: Number(status), callId: /^(?:Call-ID|i)[ \t]*:[ \t]*([^\r\n]*)/im.exec(text)?.[1]?.trim() };
 }
