@@ -10,3 +10,4 @@ export { SqliteBindingStore } from './sqlite-binding-store.js';
 export { SqlitePublicationStore, SqliteSubscriptionStore } from './sqlite-event-stores.js';
 export * from './stores.js';
 export { resumedFlow, udpFlowUsable, type ResumeSummary } from './boot.js';
+export * from './admin.js';
