@@ -59,6 +59,8 @@ export class TcpTransport implements Transport {
   private readonly maxPerAddress: number;
   /** Open inbound connections per remote IP address (for `maxConnectionsPerAddress`). */
   private readonly inboundByAddress = new Map<string, number>();
+  /** Addresses refused since they reached the per-address cap: warned once per episode, not per connection (floods). */
+  private readonly warnedAtCap = new Set<string>();
   private readonly connectTimeoutMs: number;
   /** Unique per transport instance so ids of a previous run never match. */
   private readonly tag = randomBytes(4).toString('hex');
@@ -199,10 +201,13 @@ export class TcpTransport implements Transport {
     const address = socket.remoteAddress ?? '';
     if ((this.inboundByAddress.get(address) ?? 0) >= this.maxPerAddress) {
       this.stats.refused++;
-      this.logger.warn('tcp: connection refused (per-address cap reached)', {
-        from: hostPortKey(address, socket.remotePort ?? 0),
-        max: this.maxPerAddress,
-      });
+      if (!this.warnedAtCap.has(address)) {
+        this.warnedAtCap.add(address);
+        this.logger.warn('tcp: connection refused (per-address cap reached; further refusals not logged)', {
+          from: hostPortKey(address, socket.remotePort ?? 0),
+          max: this.maxPerAddress,
+        });
+      }
       socket.destroy();
       return;
     }
@@ -276,6 +281,7 @@ export class TcpTransport implements Transport {
       const left = (this.inboundByAddress.get(conn.flow.remote.address) ?? 1) - 1;
       if (left > 0) this.inboundByAddress.set(conn.flow.remote.address, left);
       else this.inboundByAddress.delete(conn.flow.remote.address);
+      this.warnedAtCap.delete(conn.flow.remote.address);
     }
     if (reason !== 'closed' && reason !== 'transport closed') {
       this.logger.warn('tcp: connection closed', { id: conn.id, reason });
