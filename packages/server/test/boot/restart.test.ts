@@ -13,8 +13,10 @@ t.test('a restart on the same SQLite file keeps registrations, publications and 
   const ports = { udp: first.udpPort, tcp: first.tcpPort };
   const alice = await Client.start(t, first.udpPort, 'alice');
   const bob = await Client.start(t, first.udpPort, 'bob');
+  const carol = await Client.start(t, first.udpPort, 'carol');
 
   t.equal((await alice.register(3600)).status, 200);
+  t.equal((await carol.register(3600)).status, 200);
   t.equal(
     (await alice.publish(pidf(alice.aor, 'open', '<dm:person id="p"><dm:note>in a meeting</dm:note></dm:person>')))
       .status,
@@ -33,10 +35,11 @@ t.test('a restart on the same SQLite file keeps registrations, publications and 
   const second = await boot(t, { db, now: 1_010_000, ports });
 
   t.equal(second.server.registrar.lookup(alice.aor).length, 1, 'the binding routes again');
+  t.equal(second.server.registrar.lookup(carol.aor).length, 1);
   t.equal((await second.server.engine.publications.publications('presence', alice.aor)).length, 1, 'publication back');
   t.equal(second.server.engine.notifier.size, 2, 'both subscriptions running');
   t.equal(second.server.watchers.all().length, 2, 'management watcher table refilled');
-  t.match(second.lines.find((l) => l.msg === 'store')?.detail, { kind: 'sqlite', bindings: 1, subscriptions: 2 });
+  t.match(second.lines.find((l) => l.msg === 'store')?.detail, { kind: 'sqlite', bindings: 2, subscriptions: 2 });
 
   const p = await presenceAfter;
   t.match(p.body.toString(), /<basic>open<\/basic>/, 'presence open again (registration and publication)');
@@ -44,6 +47,10 @@ t.test('a restart on the same SQLite file keeps registrations, publications and 
   const d = await dialogAfter;
   t.ok(cseqOf(d.request) > cseqOf(dialogBefore.request), 'dialog NOTIFY CSeq continues upwards');
   t.ok(versionOf(d) > versionOf(dialogBefore), `dialog-info version ${versionOf(dialogBefore)} → ${versionOf(d)}`);
+
+  // carol registered before the restart and never published: her presence comes from the stored binding.
+  const carolWatch = nextNotify(bob.subscribe(carol.aor, 'presence'), (b) => b.includes('<basic>open</basic>'));
+  t.match((await carolWatch).body.toString(), /<basic>open<\/basic>/, 'registered before the restart → open');
 
   // A later change still goes to the watcher, CSeq still rising.
   const later = nextNotify(presence, (b) => b.includes('back soon'));
@@ -53,10 +60,9 @@ t.test('a restart on the same SQLite file keeps registrations, publications and 
   // The stored version moved with the NOTIFYs (read with a second connection).
   const reader = new Database(db, { readonly: true });
   t.teardown(() => reader.close());
-  const rows = reader.prepare('SELECT event, version FROM subscriptions ORDER BY event').all() as Array<{
-    event: string;
-    version: number;
-  }>;
+  const rows = reader
+    .prepare('SELECT event, version FROM subscriptions WHERE resource = ? ORDER BY event')
+    .all(alice.aor) as Array<{ event: string; version: number }>;
   t.same(
     rows.map((r) => r.event),
     ['dialog', 'presence'],
