@@ -140,7 +140,7 @@ const IDS: Record<string, HeaderId> = {
 
 const TABLE = new Map<string, HeaderDef>();
 /** Known headers by name length and first letter, for lookups straight from the message text. */
-const BY_SHAPE = new Map<number, HeaderDef[]>();
+const BY_SHAPE: Array<HeaderDef[] | undefined> = new Array<HeaderDef[] | undefined>(32 * 128).fill(undefined);
 const shapeKey = (length: number, firstLower: number): number => length * 128 + firstLower;
 /** Compact forms by lower-case char code. */
 const COMPACT: Array<HeaderDef | undefined> = new Array<HeaderDef | undefined>(128).fill(undefined);
@@ -153,9 +153,7 @@ for (const [name, shape, compact] of KNOWN) {
   TABLE.set(def.key, def);
   TABLE.set(name, def);
   const sk = shapeKey(key.length, key.charCodeAt(0));
-  const bucket = BY_SHAPE.get(sk);
-  if (bucket === undefined) BY_SHAPE.set(sk, [def]);
-  else bucket.push(def);
+  (BY_SHAPE[sk] ??= []).push(def);
   if (compact !== undefined) {
     TABLE.set(compact, def);
     TABLE.set(compact.toUpperCase(), def);
@@ -194,7 +192,7 @@ export function headerDefAt(s: string, start: number, end: number): HeaderDef {
     const compact = COMPACT[s.charCodeAt(start) | 0x20];
     if (compact !== undefined) return compact;
   } else {
-    const candidates = BY_SHAPE.get(shapeKey(len, (s.charCodeAt(start) | 0x20) & 127));
+    const candidates = len < 32 ? BY_SHAPE[shapeKey(len, (s.charCodeAt(start) | 0x20) & 127)] : undefined;
     if (candidates !== undefined) {
       for (const def of candidates) {
         const key = def.key;

@@ -104,7 +104,7 @@ export class HeaderList implements SipHeaders {
 
   set(name: string, value: string | readonly string[]): void {
     const def = headerDef(name);
-    const lines = toList(value).map((v): HeaderLine => ({ def, value: v }));
+    const lines = toList(value).map((v): HeaderLine => ({ def, value: v, parts: undefined }));
     let at = -1;
     for (let i = this.lines.length - 1; i >= 0; i--) {
       if (this.lines[i]?.def.key === def.key) {
@@ -125,14 +125,18 @@ export class HeaderList implements SipHeaders {
         break;
       }
     }
-    this.lines.splice(at, 0, ...toList(value).map((v): HeaderLine => ({ def, value: v })));
+    this.lines.splice(at, 0, ...toList(value).map((v): HeaderLine => ({ def, value: v, parts: undefined })));
     this.listener?.headerChanged(def.key);
   }
 
   prepend(name: string, value: string | readonly string[]): void {
     const def = headerDef(name);
     const found = this.lines.findIndex((l) => l.def.key === def.key);
-    this.lines.splice(found < 0 ? 0 : found, 0, ...toList(value).map((v): HeaderLine => ({ def, value: v })));
+    this.lines.splice(
+      found < 0 ? 0 : found,
+      0,
+      ...toList(value).map((v): HeaderLine => ({ def, value: v, parts: undefined })),
+    );
     this.listener?.headerChanged(def.key);
   }
 

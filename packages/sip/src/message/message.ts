@@ -1,5 +1,6 @@
 import { SipParseError } from './errors.js';
-import { HeaderList } from './headers.js';
+import { HeaderId, HeaderShape } from './header-names.js';
+import { HeaderList, lineValues } from './headers.js';
 import type { HeaderLine } from './headers.js';
 import { parseNameAddr } from './name-addr.js';
 import { parseUri } from './uri.js';
@@ -111,10 +112,44 @@ abstract class MessageBase {
     }
   }
 
+  /**
+   * First value of the known header `id` (for a list header, its first
+   * non-empty element): `headers.get` without the name lookup, and without
+   * splitting a line that holds one value.
+   */
+  private firstValue(id: HeaderId): string | undefined {
+    const lines = this.headers.lines;
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i] as HeaderLine;
+      if (line.def.id !== id) continue;
+      const v = line.value;
+      if (line.def.shape !== HeaderShape.List) return v;
+      if (line.parts === undefined && v.indexOf(',') < 0 && v !== '') {
+        const c0 = v.charCodeAt(0);
+        const cn = v.charCodeAt(v.length - 1);
+        if (c0 !== 32 && c0 !== 9 && cn !== 32 && cn !== 9) return v;
+      }
+      const parts = lineValues(line);
+      if (parts.length > 0) return parts[0];
+    }
+    return undefined;
+  }
+
+  /** All values of the known header `id`: `headers.getAll` without the name lookup. */
+  private allValues(id: HeaderId): string[] {
+    const out: string[] = [];
+    for (const line of this.headers.lines) {
+      if (line.def.id !== id) continue;
+      if (line.def.shape !== HeaderShape.List) out.push(line.value);
+      else for (const p of lineValues(line)) out.push(p);
+    }
+    return out;
+  }
+
   get via(): Via[] {
     if (this.cVia === UNSET) {
       try {
-        this.cVia = this.headers.getAll('via').map(parseVia);
+        this.cVia = this.allValues(HeaderId.Via).map(parseVia);
       } catch (e) {
         malformed('Via', e);
       }
@@ -125,7 +160,7 @@ abstract class MessageBase {
   get topVia(): Via | undefined {
     if (this.cVia !== UNSET) return this.cVia[0];
     if (this.cTopVia === UNSET) {
-      const v = this.headers.get('via');
+      const v = this.firstValue(HeaderId.Via);
       try {
         this.cTopVia = v === undefined ? undefined : parseVia(v);
       } catch (e) {
@@ -136,17 +171,17 @@ abstract class MessageBase {
   }
 
   get from(): NameAddr | undefined {
-    if (this.cFrom === UNSET) this.cFrom = this.address('from', 'From');
+    if (this.cFrom === UNSET) this.cFrom = this.address(HeaderId.From, 'From');
     return this.cFrom;
   }
 
   get to(): NameAddr | undefined {
-    if (this.cTo === UNSET) this.cTo = this.address('to', 'To');
+    if (this.cTo === UNSET) this.cTo = this.address(HeaderId.To, 'To');
     return this.cTo;
   }
 
-  private address(key: string, name: string): NameAddr | undefined {
-    const v = this.headers.get(key);
+  private address(id: HeaderId, name: string): NameAddr | undefined {
+    const v = this.firstValue(id);
     if (v === undefined) return undefined;
     try {
       return parseNameAddr(v);
@@ -156,12 +191,12 @@ abstract class MessageBase {
   }
 
   get callId(): string | undefined {
-    return this.headers.get('call-id');
+    return this.firstValue(HeaderId.CallId);
   }
 
   get cseq(): CSeq | undefined {
     if (this.cCSeq === UNSET) {
-      const v = this.headers.get('cseq');
+      const v = this.firstValue(HeaderId.CSeq);
       this.cCSeq = v === undefined ? undefined : parseCSeq(v);
     }
     return this.cCSeq;
@@ -169,7 +204,7 @@ abstract class MessageBase {
 
   get contact(): ContactValue | undefined {
     if (this.cContact === UNSET) {
-      const values = this.headers.getAll('contact');
+      const values = this.allValues(HeaderId.Contact);
       try {
         this.cContact = values.length === 0 ? undefined : parseContact(values);
       } catch (e) {
@@ -181,7 +216,7 @@ abstract class MessageBase {
 
   get maxForwards(): number | undefined {
     if (this.cMaxForwards === UNSET) {
-      const v = this.headers.get('max-forwards');
+      const v = this.firstValue(HeaderId.MaxForwards);
       // RFC 3261 §20.22: an integer in the range 0-255.
       const n = v === undefined ? 0 : readDecimal(v, 255);
       if (n < 0) throw new SipParseError('Malformed Max-Forwards header');
@@ -192,7 +227,7 @@ abstract class MessageBase {
 
   get expires(): number | undefined {
     if (this.cExpires === UNSET) {
-      const v = this.headers.get('expires');
+      const v = this.firstValue(HeaderId.Expires);
       this.cExpires = v === undefined ? undefined : deltaSeconds(v, 'Expires');
     }
     return this.cExpires;
@@ -200,7 +235,7 @@ abstract class MessageBase {
 
   get event(): EventHeader | undefined {
     if (this.cEvent === UNSET) {
-      const v = this.headers.get('event');
+      const v = this.firstValue(HeaderId.Event);
       this.cEvent = v === undefined ? undefined : parseEvent(v);
     }
     return this.cEvent;
@@ -208,7 +243,7 @@ abstract class MessageBase {
 
   get subscriptionState(): SubscriptionState | undefined {
     if (this.cSubState === UNSET) {
-      const v = this.headers.get('subscription-state');
+      const v = this.firstValue(HeaderId.SubscriptionState);
       this.cSubState = v === undefined ? undefined : parseSubscriptionState(v);
     }
     return this.cSubState;
@@ -222,7 +257,7 @@ abstract class MessageBase {
   get route(): NameAddr[] {
     if (this.cRoute === UNSET) {
       try {
-        this.cRoute = this.headers.getAll('route').map(parseNameAddr);
+        this.cRoute = this.allValues(HeaderId.Route).map(parseNameAddr);
       } catch (e) {
         malformed('Route', e);
       }
@@ -233,7 +268,7 @@ abstract class MessageBase {
   get recordRoute(): NameAddr[] {
     if (this.cRecordRoute === UNSET) {
       try {
-        this.cRecordRoute = this.headers.getAll('record-route').map(parseNameAddr);
+        this.cRecordRoute = this.allValues(HeaderId.RecordRoute).map(parseNameAddr);
       } catch (e) {
         malformed('Record-Route', e);
       }

@@ -29,7 +29,7 @@ const COMMON = [
 ];
 
 /** Candidates by `length * 128 + lower-cased first char`. */
-const BUCKETS: Array<string[] | undefined> = [];
+const BUCKETS: Array<string[] | undefined> = new Array<string[] | undefined>(16 * 128).fill(undefined);
 for (const name of COMMON) {
   const k = name.length * 128 + name.charCodeAt(0);
   (BUCKETS[k] ??= []).push(name);

@@ -27,6 +27,10 @@ export interface ParseOptions {
 }
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
+/** Messages up to this size (nearly all) are decoded whole at once when ASCII. */
+const DECODE_WHOLE = 4096;
+/** The body of every message without one (zero length: nothing to share or change). */
+const EMPTY = Buffer.alloc(0);
 
 /** Collects what parsing learned, to attach to an error as `partial`. */
 class Failure {
@@ -44,6 +48,17 @@ class Failure {
 function raise(reason: string, status: ParseErrorStatus, isRequest: boolean, lines: HeaderLine[]): never {
   const headers = lines.map((l): [string, string] => [l.def.name, l.value]);
   throw new SipParseError(reason, status, { isRequest, headers });
+}
+
+/** True when `s` starts with `SIP/` in any case (a status line). */
+function startsWithSipSlash(s: string): boolean {
+  return (
+    s.length >= 4 &&
+    (s.charCodeAt(0) & 0xdf) === 83 &&
+    (s.charCodeAt(1) & 0xdf) === 73 &&
+    (s.charCodeAt(2) & 0xdf) === 80 &&
+    s.charCodeAt(3) === 47
+  );
 }
 
 function isSipVersion(v: string): boolean {
@@ -80,7 +95,7 @@ interface StartLine {
 function parseStartLine(line: string, fail: Failure): StartLine {
   const out: StartLine = { isRequest: true, method: '', uri: '', status: 0, reason: '', version: 'SIP/2.0' };
   const sp1 = line.indexOf(' ');
-  if (line.length >= 4 && line.slice(0, 4).toUpperCase() === 'SIP/') {
+  if (startsWithSipSlash(line)) {
     out.isRequest = false;
     const version = sp1 < 0 ? line : line.slice(0, sp1);
     if (!isSipVersion(version)) fail.note('Version Not Supported', 505);
@@ -121,12 +136,12 @@ interface Head {
 /**
  * Splits the header section (start line and header lines, each ending in
  * CRLF) into lines (RFC 3261 §7.3.1: folding, HCOLON with optional
- * whitespace before the colon). Uses indexOf, much faster than char loops.
+ * whitespace before the colon) up to `n`. Uses indexOf, much faster than
+ * char loops.
  */
-function scanHead(head: string, maxHeaders: number, tooLarge: boolean): Head {
+function scanHead(head: string, n: number, maxHeaders: number, tooLarge: boolean): Head {
   const fail = new Failure();
   if (tooLarge) fail.note('Message Too Large', 413);
-  const n = head.length;
   let eol = head.indexOf('\r\n');
   const first = parseStartLine(head.slice(0, eol), fail);
   const lines: HeaderLine[] = [];
@@ -154,7 +169,7 @@ function scanHead(head: string, maxHeaders: number, tooLarge: boolean): Head {
       else if (a < b) value = value === '' ? head.slice(a, b) : value + ' ' + head.slice(a, b);
       continue;
     }
-    if (def !== undefined) lines.push({ def, value });
+    if (def !== undefined) lines.push({ def, value, parts: undefined });
     def = undefined;
     if (lines.length >= maxHeaders) {
       fail.note('Too Many Header Fields');
@@ -183,7 +198,7 @@ function scanHead(head: string, maxHeaders: number, tooLarge: boolean): Head {
       singles |= def.bit;
     }
   }
-  if (def !== undefined) lines.push({ def, value });
+  if (def !== undefined) lines.push({ def, value, parts: undefined });
   return { first, lines, fail };
 }
 
@@ -204,19 +219,34 @@ export function parseMessage(data: Buffer | string, opts?: ParseOptions): SipReq
   let start = 0;
   while (start + 1 < buf.length && buf[start] === 13 && buf[start + 1] === 10) start += 2;
   const tooLarge = buf.length - start > maxSize;
-  const window = tooLarge ? buf.subarray(0, start + maxSize) : buf;
-  const headEnd = window.indexOf(CRLFCRLF, start);
-  if (headEnd < 0) {
-    if (tooLarge) throw new SipParseError('Message Too Large', 413);
-    throw new SipParseError('Missing end of header fields');
+  let parsed: Head;
+  let encoding: HeaderEncoding;
+  let headEnd: number;
+  if (!tooLarge && buf.length - start <= DECODE_WHOLE && isAscii(buf)) {
+    // The usual datagram: all ASCII and small. One decode and a string search
+    // are cheaper than Buffer.indexOf plus a subarray per check.
+    const text = buf.toString('latin1', start);
+    const end = text.indexOf('\r\n\r\n');
+    if (end < 0) throw new SipParseError('Missing end of header fields');
+    headEnd = start + end;
+    encoding = 'utf8';
+    parsed = scanHead(text, end + 2, maxHeaders, false);
+  } else {
+    const window = tooLarge ? buf.subarray(0, start + maxSize) : buf;
+    headEnd = window.indexOf(CRLFCRLF, start);
+    if (headEnd < 0) {
+      if (tooLarge) throw new SipParseError('Message Too Large', 413);
+      throw new SipParseError('Missing end of header fields');
+    }
+    // Header text: ASCII (the usual case) and non-UTF-8 octets decode as
+    // Latin-1, one char per octet, so nothing is lost; valid UTF-8 as UTF-8.
+    const raw = buf.subarray(start, headEnd);
+    const ascii = isAscii(raw);
+    encoding = ascii || isUtf8(raw) ? 'utf8' : 'latin1';
+    const decoder = ascii || encoding === 'latin1' ? 'latin1' : 'utf8';
+    const head = buf.toString(decoder, start, headEnd + 2);
+    parsed = scanHead(head, head.length, maxHeaders, tooLarge);
   }
-  // Header text: ASCII (the usual case) and non-UTF-8 octets decode as
-  // Latin-1, one char per octet, so nothing is lost; valid UTF-8 as UTF-8.
-  const raw = buf.subarray(start, headEnd);
-  const ascii = isAscii(raw);
-  const encoding: HeaderEncoding = ascii || isUtf8(raw) ? 'utf8' : 'latin1';
-  const decoder = ascii || encoding === 'latin1' ? 'latin1' : 'utf8';
-  const parsed = scanHead(buf.toString(decoder, start, headEnd + 2), maxHeaders, tooLarge);
   const { first, lines, fail } = parsed;
   const isRequest = first.isRequest;
 
@@ -281,7 +311,7 @@ export function parseMessage(data: Buffer | string, opts?: ParseOptions): SipReq
   }
   if (fail.reason !== undefined) raise(fail.reason, fail.status, isRequest, lines);
 
-  const body = buf.subarray(bodyStart, Math.max(bodyStart, bodyEnd));
+  const body = bodyEnd <= bodyStart ? EMPTY : buf.subarray(bodyStart, bodyEnd);
   const msg = isRequest
     ? new Request(first.method, first.uri, lines, body, 'SIP/2.0', encoding)
     : new Response(first.status, first.reason, lines, body, 'SIP/2.0', encoding);
