@@ -244,3 +244,51 @@ t.test('in-dialog SUBSCRIBE refresh: passes without credentials; credentials it 
   t.ok(isStale(replay), 'stale=true');
   t.equal((await subscribe(target, 'not-a-dialog')).status, 481, 'a dialog we do not have: 481');
 });
+
+t.test('INVITE with a made-up To tag is no way around proxy authentication', async (t) => {
+  const { udpPort } = await startServer(t);
+  const caller = await RawUdp.open(t, udpPort);
+  const callee = await RawUdp.open(t, udpPort);
+  const bob = `sip:bob@${DOMAIN}`;
+  // bob registers (so a forwarded INVITE would reach his socket).
+  const reg = (auth?: string) =>
+    callee.request(
+      sipRequest({
+        method: 'REGISTER',
+        uri: `sip:${DOMAIN}`,
+        from: `<${bob}>;tag=${token()}`,
+        to: `<${bob}>`,
+        port: callee.port,
+        contact: `<sip:bob@127.0.0.1:${callee.port}>`,
+        headers: [['Expires', '600'], ...(auth ? [['Authorization', auth] as [string, string]] : [])],
+      }),
+    );
+  const nonce = nonceOf(await reg());
+  const regAuth = digestCredentials({
+    user: 'bob',
+    password: USERS.bob,
+    realm: DOMAIN,
+    nonce,
+    method: 'REGISTER',
+    uri: `sip:${DOMAIN}`,
+  });
+  t.equal((await reg(regAuth)).status, 200, 'bob registered');
+
+  for (const from of [alice, `sip:alice@EXAMPLE.TEST`, `sip:alice@127.0.0.1`]) {
+    const res = await caller.request(
+      sipRequest({
+        method: 'INVITE',
+        uri: bob,
+        from: `<${from}>;tag=${token()}`,
+        to: `<${bob}>;tag=made-up`,
+        port: caller.port,
+        contact: `<sip:alice@127.0.0.1:${caller.port}>`,
+      }),
+    );
+    t.equal(res.status, 407, `From ${from}, To tag, no credentials: 407`);
+  }
+  t.notOk(
+    callee.received.some((m) => m.kind === 'request' && m.method === 'INVITE'),
+    'no unauthenticated INVITE reached bob',
+  );
+});

@@ -175,7 +175,10 @@ export class Proxy {
     const viaUs = pre.topRouteRemoved || pre.strictRewritten;
     const outOfDialog = !request.to?.params.has('tag');
     let consumedRealm: string | undefined;
-    if (outOfDialog && work.route.length === 0 && AUTHENTICATED.has(request.method) && this.options.digest) {
+    // A To tag alone proves nothing: an in-dialog request that neither came by our Record-Route nor goes to a
+    // registered contact is routed like a new one (AoR lookup, forking), so it is authenticated like one.
+    const routedAsNew = outOfDialog || (!viaUs && this.flowFor(work) === undefined);
+    if (routedAsNew && work.route.length === 0 && AUTHENTICATED.has(request.method) && this.options.digest) {
       const from = request.from?.uri;
       if (from && this.options.isLocalDomain(from.host)) {
         const verdict = await this.options.digest.verify(request, { proxy: true });
