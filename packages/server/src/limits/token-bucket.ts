@@ -42,6 +42,8 @@ interface Bucket {
   refusing: boolean;
 }
 
+const ALLOWED: TakeResult = { ok: true };
+
 /** Key of the bucket shared by sources that arrive while the table is full. */
 export const OVERFLOW_SOURCE = '*overflow*';
 
@@ -76,12 +78,13 @@ export class TokenBuckets {
     const now = this.clock.now();
     this.sweepSome(now, this.sweepPerTake);
     const bucket = this.bucketOf(source, now);
-    const tokens = Math.min(this.burst, bucket.tokens + (now - bucket.at) * this.perMs);
+    // A wall clock stepping back must not take tokens away.
+    const tokens = Math.min(this.burst, bucket.tokens + Math.max(0, now - bucket.at) * this.perMs);
     bucket.at = now;
     if (tokens >= 1) {
       bucket.tokens = tokens - 1;
       bucket.refusing = false;
-      return { ok: true };
+      return ALLOWED;
     }
     bucket.tokens = tokens;
     const first = !bucket.refusing;

@@ -98,6 +98,18 @@ t.test('past maxSources, new sources share one overflow bucket', (t) => {
   t.end();
 });
 
+t.test('a wall clock stepping back neither refills nor drains', (t) => {
+  let now = 10_000;
+  const b = new TokenBuckets({ clock: { now: () => now }, rate: 1, burst: 2 });
+  t.ok(b.take('s').ok);
+  now = 5_000;
+  t.ok(b.take('s').ok, 'the second burst token is still there');
+  t.equal(b.take('s').ok, false, 'and no tokens were created by the jump');
+  now = 6_000;
+  t.ok(b.take('s').ok, 'refill resumes from the new time');
+  t.end();
+});
+
 t.test('bad settings throw (programmer error)', (t) => {
   const clock = new ManualClock(0);
   t.throws(() => new TokenBuckets({ clock, rate: 0, burst: 1 }), RangeError);
