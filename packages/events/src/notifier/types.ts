@@ -92,8 +92,8 @@ export interface NotifierOptions {
   readonly idGenerator?: () => string;
   /**
    * Called by {@link Notifier.resume} for each subscription that expired
-   * while the notifier was down (already dropped from the store): the hook
-   * for sending its terminated NOTIFY (issue 6).
+   * while the notifier was down (already dropped from the store); whether its
+   * terminated NOTIFY is sent is {@link ResumeOptions.notifyExpired}'s call.
    */
   readonly onExpiredWhileDown?: (subscription: StoredSubscription) => void;
   readonly logger?: NotifierLogger;
