@@ -292,3 +292,53 @@ t.test('INVITE with a made-up To tag is no way around proxy authentication', asy
     'no unauthenticated INVITE reached bob',
   );
 });
+
+t.test('an unauthenticated refresh from another address or with another Contact is challenged', async (t) => {
+  const { udpPort } = await startServer(t);
+  const phone = await RawUdp.open(t, udpPort);
+  const intruder = await RawUdp.open(t, udpPort);
+  const callId = token();
+  const fromTag = token();
+  let cseq = 1;
+  const subscribe = (peer: RawUdp, uri: string, toTag: string | undefined, contactPort: number, auth?: string) =>
+    peer.request(
+      sipRequest({
+        method: 'SUBSCRIBE',
+        uri,
+        from: `<sip:bob@${DOMAIN}>;tag=${fromTag}`,
+        to: `<${alice}>${toTag ? `;tag=${toTag}` : ''}`,
+        callId,
+        cseq: cseq++,
+        port: peer.port,
+        contact: `<sip:bob@127.0.0.1:${contactPort}>`,
+        headers: [
+          ['Event', 'presence'],
+          ['Expires', '600'],
+          ...(auth ? [['Authorization', auth] as [string, string]] : []),
+        ],
+      }),
+    );
+  const creds = (uri: string, nonce: string, nc: number) =>
+    digestCredentials({ user: 'bob', password: USERS.bob, realm: DOMAIN, nonce, method: 'SUBSCRIBE', uri, nc });
+  const nonce = nonceOf(await subscribe(phone, alice, undefined, phone.port));
+  const ok = await subscribe(phone, alice, undefined, phone.port, creds(alice, nonce, 1));
+  t.equal(ok.status, 200);
+  const toTag = ok.to?.params.get('tag') ?? undefined;
+  const target = /<([^>]+)>/.exec(ok.headers.get('Contact') ?? '')?.[1] ?? alice;
+
+  t.equal((await subscribe(phone, target, toTag, phone.port)).status, 200, 'same phone, same Contact: no challenge');
+  const moved = await subscribe(phone, target, toTag, intruder.port);
+  t.equal(moved.status, 401, 'same address, another Contact (NOTIFYs would move): challenged');
+  t.notOk(isStale(moved));
+  t.equal((await subscribe(intruder, target, toTag, phone.port)).status, 401, 'another address: challenged');
+  const before = intruder.received.filter((m) => m.kind === 'request').length;
+  t.equal((await subscribe(phone, target, toTag, phone.port)).status, 200, 'the phone still refreshes freely');
+  t.equal(intruder.received.filter((m) => m.kind === 'request').length, before, 'the intruder received no NOTIFY');
+  // A phone that really moved authenticates once, and is then at home at its new address.
+  t.equal((await subscribe(intruder, target, toTag, intruder.port, creds(target, nonce, 2))).status, 200);
+  t.equal(
+    (await subscribe(intruder, target, toTag, intruder.port)).status,
+    200,
+    'moved with credentials: no challenge',
+  );
+});

@@ -54,10 +54,16 @@ const OK: Verdict = { ok: true };
  * challenge), and a PUBLISH may only be for the publisher's own resource.
  * In-dialog SUBSCRIBEs (refreshes) ride on an authenticated dialog: see {@link checkInDialog}.
  */
-export async function checkEventRequest(incoming: IncomingRequest, options: EventAuthOptions): Promise<Verdict> {
+export async function checkEventRequest(
+  incoming: IncomingRequest,
+  options: EventAuthOptions,
+  origins?: DialogOrigins,
+): Promise<Verdict> {
   const request = incoming.request;
   const toTag = request.to?.params.get('tag');
-  if (request.method === 'SUBSCRIBE' && toTag !== undefined && toTag !== '') return checkInDialog(request, options);
+  if (request.method === 'SUBSCRIBE' && toTag !== undefined && toTag !== '') {
+    return checkInDialog(incoming, options, origins);
+  }
   const uri = request.uri;
   if ((uri.scheme !== 'sip' && uri.scheme !== 'sips') || !options.domains.has(uri.host)) {
     return { ok: false, status: 403, reason: 'Domain Not Served Here' };
@@ -88,6 +94,7 @@ export async function checkEventRequest(incoming: IncomingRequest, options: Even
   if (request.method === 'PUBLISH' && uri.user !== verdict.username) {
     return { ok: false, status: 403, reason: 'Only The Presentity May Publish' };
   }
+  if (request.method === 'SUBSCRIBE') origins?.remember(incoming);
   return OK;
 }
 
@@ -95,36 +102,106 @@ export async function checkEventRequest(incoming: IncomingRequest, options: Even
  * An in-dialog SUBSCRIBE (refresh, unsubscribe) rides on a dialog whose
  * creating SUBSCRIBE was authenticated, so it passes without credentials
  * (phones and sipp refresh without them; challenging every refresh would
- * double refresh traffic). Digest credentials it does carry must hold (RFC
- * 3261 §22.4): wrong, replayed or expired ones are challenged and another
- * user's are refused, so a captured refresh cannot be replayed as it was.
+ * double refresh traffic) — unless it comes from another source or names
+ * another Contact than that SUBSCRIBE did: a refresh is a target refresh
+ * (RFC 6665 §4.1.2.1) and moves the NOTIFYs, so whoever merely learned the
+ * dialog's tags must not redirect them (401; a phone that moved answers it).
+ * Digest credentials it does carry must hold (RFC 3261 §22.4): wrong,
+ * replayed or expired ones are challenged and another user's are refused.
  */
 export async function checkInDialog(
-  request: IncomingRequest['request'],
+  incoming: IncomingRequest,
   options: Pick<EventAuthOptions, 'digest'>,
+  origins?: DialogOrigins,
 ): Promise<Verdict> {
+  const request = incoming.request;
   const digest = options.digest;
-  if (!digest || !request.headers.getAll('Authorization').some((v) => /^\s*digest\s/i.test(v))) return OK;
-  const verdict = await digest.verify(request);
-  if (!verdict.ok) {
-    if (verdict.status !== 401) return { ok: false, status: verdict.status, reason: verdict.reason };
-    const challenge = digest.challenge(request, { stale: verdict.stale === true });
+  if (!digest) return OK;
+  const challenge = (stale: boolean): Verdict => {
+    const set = digest.challenge(request, { stale });
     return {
       ok: false,
       status: 401,
       reason: 'Unauthorized',
-      headers: challenge.values.map((v): [string, string] => [challenge.header, v]),
+      headers: set.values.map((v): [string, string] => [set.header, v]),
     };
+  };
+  if (!request.headers.getAll('Authorization').some((v) => /^\s*digest\s/i.test(v))) {
+    return origins?.check(incoming) === 'moved' ? challenge(false) : OK;
+  }
+  const verdict = await digest.verify(request);
+  if (!verdict.ok) {
+    return verdict.status === 401
+      ? challenge(verdict.stale === true)
+      : { ok: false, status: verdict.status, reason: verdict.reason };
   }
   if (verdict.username !== request.from?.uri.user) {
     return { ok: false, status: 403, reason: 'Username Does Not Match From' };
   }
+  origins?.remember(incoming);
   return OK;
+}
+
+/**
+ * Where each authenticated SUBSCRIBE dialog came from (source and
+ * Contact, by Call-ID and From tag), so an unauthenticated refresh from
+ * elsewhere can be told apart. Bounded: the oldest entries go first, and a
+ * dialog we do not know (evicted, or from before a restart) is not held to
+ * anything.
+ */
+export class DialogOrigins {
+  private readonly entries = new Map<string, string>();
+  constructor(private readonly max = 100_000) {}
+
+  /** Records the dialog's origin (an authenticated SUBSCRIBE). */
+  remember(incoming: IncomingRequest): void {
+    const key = dialogKey(incoming.request);
+    if (key === undefined) return;
+    this.entries.delete(key);
+    this.entries.set(key, originOf(incoming));
+    if (this.entries.size > this.max) {
+      const oldest = this.entries.keys().next();
+      if (!oldest.done) this.entries.delete(oldest.value);
+    }
+  }
+
+  /** `moved` when the request comes from another source or names another Contact than the dialog's origin. */
+  check(incoming: IncomingRequest): 'same' | 'moved' | 'unknown' {
+    const key = dialogKey(incoming.request);
+    const known = key === undefined ? undefined : this.entries.get(key);
+    if (known === undefined) return 'unknown';
+    const contact = contactOf(incoming.request);
+    // No Contact: the remote target stays (RFC 3261 §12.2.2), only the source address counts.
+    const now = originOf(incoming);
+    if (contact === undefined) return known.split('\n')[0] === now.split('\n')[0] ? 'same' : 'moved';
+    return known === now ? 'same' : 'moved';
+  }
+}
+
+function dialogKey(request: IncomingRequest['request']): string | undefined {
+  const callId = request.callId;
+  const fromTag = request.from?.params.get('tag');
+  return callId === undefined || fromTag === undefined || fromTag === null ? undefined : `${callId}\n${fromTag}`;
+}
+
+function contactOf(request: IncomingRequest['request']): string | undefined {
+  const contact = request.contact;
+  const first = contact === undefined || contact === '*' ? undefined : contact[0];
+  return first === undefined
+    ? undefined
+    : `${first.uri.scheme}:${first.uri.user ?? ''}@${first.uri.host.toLowerCase()}:${first.uri.port ?? ''}`;
+}
+
+/** Source (transport, address and port: a NAT rebinding costs one challenge), then the Contact. */
+function originOf(incoming: IncomingRequest): string {
+  const { address, port } = incoming.flow.remote;
+  return `${incoming.flow.transport}:${address}:${port}\n${contactOf(incoming.request) ?? ''}`;
 }
 
 /** The engine's host with SUBSCRIBE and PUBLISH guarded by {@link checkEventRequest}. */
 export function guardEventHost(options: EventAuthOptions): EventHost {
   const { host } = options;
+  const origins = new DialogOrigins();
   return {
     clock: host.clock,
     request: async (request, send) => {
@@ -151,7 +228,7 @@ export function guardEventHost(options: EventAuthOptions): EventHost {
       const guarded: RequestHandler = async (incoming) => {
         const proxied = claimed(incoming);
         if (proxied) return proxied;
-        const verdict = await checkEventRequest(incoming, options);
+        const verdict = await checkEventRequest(incoming, options, origins);
         if (!verdict.ok) {
           options.logger.debug('event request refused', {
             method,
