@@ -41,6 +41,11 @@ export interface ScenarioResult {
   readonly hostCpuPct: number | undefined;
   /** Fan-out only: NOTIFYs per second delivered at the best step. */
   readonly notifyPerS: number | undefined;
+  /**
+   * Server CPU per unit of work at the best step, µs: per call (fan-out: per NOTIFY delivered). Less
+   * sensitive to other jobs on the host than the max rate, so the ratio still says something on a busy machine.
+   */
+  readonly serverCpuUs: number | undefined;
   /** Why the first step above the maximum failed. */
   readonly failedNext: string | undefined;
   /** sipp near a full core at the best or the first failing step: the harness, not the server, may be the limit. */
@@ -82,6 +87,8 @@ export function readResults(tsv: string, scenarios: readonly string[]): Scenario
       .sort((a, b) => Number(a['rate']) - Number(b['rate']));
     const fail = failures[0];
     const limited = [best, fail].some((r) => (sippCpu(r) ?? 0) >= SIPP_SATURATED_PCT);
+    const cpu = num(best?.['server_cpu_pct']);
+    const work = scenario === 'fanout' ? num(best?.['notify_per_s']) : num(best?.['cps']);
     return {
       scenario,
       maxRate,
@@ -93,6 +100,8 @@ export function readResults(tsv: string, scenarios: readonly string[]): Scenario
       sippCpuPct: sippCpu(best),
       hostCpuPct: num(best?.['host_cpu_pct']),
       notifyPerS: num(best?.['notify_per_s']),
+      // pct of a core = pct * 10,000 µs of CPU per second
+      serverCpuUs: cpu !== undefined && work !== undefined && work > 0 ? (cpu * 10_000) / work : undefined,
       failedNext: fail ? `${fail['rate']}: ${fail['reason'] ?? '?'}` : undefined,
       harnessLimited: limited,
     };

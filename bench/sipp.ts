@@ -50,7 +50,7 @@ export function harnessOptions(quick: boolean): string[] {
   return quick
     ? [
         ...['--rates', '200,500,1000,2000,3000,4000', '--refine', '1', '--duration', '5'],
-        ...['--settle', '1', '--cooldown', '5', '--fanout-rates', '10,20,50,100'],
+        ...['--settle', '1', '--cooldown', '5', '--fanout-rates', '5,10,20,50,100'],
       ]
     : [];
 }
@@ -133,57 +133,85 @@ function cell(r: ScenarioResult | undefined): string {
   return `${rate}${r.harnessLimited ? '*' : ''}`;
 }
 
+/** NOTIFYs/s of a fan-out result; 0 when even the lowest step failed. */
+function notifies(r: ScenarioResult | undefined): number | undefined {
+  if (!r) return undefined;
+  return r.maxRate === 0 ? 0 : r.notifyPerS;
+}
+
+function quotient(x: number | undefined, y: number | undefined): number | undefined {
+  return x !== undefined && y !== undefined && y > 0 ? x / y : undefined;
+}
+
+function targetLines(t: SippTarget): string[] {
+  const lines = [`  ${t.id}: ${t.label}`];
+  lines.push(
+    '    scenario           max_rate       cps    p50_ms    p99_ms  srv_cpu  cpu_us  sipp_cpu  host_cpu  next step failed with',
+  );
+  for (const s of t.results) {
+    lines.push(
+      '    ' +
+        s.scenario.padEnd(17) +
+        cell(s).padStart(10) +
+        (s.cps?.toFixed(1) ?? '-').padStart(10) +
+        (s.p50Ms?.toFixed(2) ?? '-').padStart(10) +
+        (s.p99Ms?.toFixed(2) ?? '-').padStart(10) +
+        `${s.serverCpuPct ?? '-'}%`.padStart(9) +
+        (s.serverCpuUs === undefined ? '-' : int(s.serverCpuUs)).padStart(8) +
+        `${s.sippCpuPct ?? '-'}%`.padStart(10) +
+        `${s.hostCpuPct ?? '-'}%`.padStart(10) +
+        '  ' +
+        (s.capped ? 'none (highest rate tried passed)' : (s.failedNext ?? '-')) +
+        (s.notifyPerS !== undefined ? `  [${int(s.notifyPerS)} NOTIFY/s]` : ''),
+    );
+  }
+  for (const n of t.notes) lines.push(`    note: ${n}`);
+  return lines;
+}
+
 /** Printable lines: per target the harness figures, then Herald/Kamailio per scenario and fan-out NOTIFYs/s. */
 export function formatSipp(r: SippBenchResult): string[] {
   const lines: string[] = [
     `sipp scenarios (${HARNESS}/run.sh ${r.runOptions.join(' ') || '(defaults)'}; max rate = highest step with <= 0.1% failed calls, p99 <= 100 ms)`,
   ];
-  for (const t of r.targets) {
-    lines.push('', `  ${t.id}: ${t.label}`);
+  for (const t of r.targets) lines.push('', ...targetLines(t));
+  const byId = (id: string): SippTarget | undefined => r.targets.find((t) => t.id === id);
+  // Herald (memory) against Kamailio c=1 is the comparison; SQLite and c=8 are for information.
+  const pairs = [
+    ['herald-memory', 'kamailio-c1'],
+    ['herald-sqlite', 'kamailio-c1'],
+    ['herald-memory', 'kamailio-c8'],
+    ['herald-sqlite', 'herald-memory'],
+  ]
+    .map(([a, b]) => [byId(a), byId(b)] as const)
+    .filter((p): p is readonly [SippTarget, SippTarget] => p[0] !== undefined && p[1] !== undefined);
+  if (pairs.length > 0) {
+    const scenarios = [...new Set(r.targets.flatMap((t) => t.results.map((s) => s.scenario)))];
     lines.push(
-      '    scenario           max_rate       cps    p50_ms    p99_ms  srv_cpu  sipp_cpu  host_cpu  next step failed with',
+      '',
+      '  Ratios: max rate (fan-out: NOTIFYs/s), and in [] work per server CPU second (calls or NOTIFYs per CPU s; steadier on a busy host)',
     );
-    for (const s of t.results) {
-      lines.push(
-        '    ' +
-          s.scenario.padEnd(17) +
-          cell(s).padStart(10) +
-          (s.cps?.toFixed(1) ?? '-').padStart(10) +
-          (s.p50Ms?.toFixed(2) ?? '-').padStart(10) +
-          (s.p99Ms?.toFixed(2) ?? '-').padStart(10) +
-          `${s.serverCpuPct ?? '-'}%`.padStart(9) +
-          `${s.sippCpuPct ?? '-'}%`.padStart(10) +
-          `${s.hostCpuPct ?? '-'}%`.padStart(10) +
-          '  ' +
-          (s.capped ? 'none (highest rate tried passed)' : (s.failedNext ?? '-')) +
-          (s.notifyPerS !== undefined ? `  [${int(s.notifyPerS)} NOTIFY/s]` : ''),
-      );
-    }
-    for (const n of t.notes) lines.push(`    note: ${n}`);
-  }
-  const herald = r.targets.filter((t) => t.id.startsWith('herald-'));
-  const kamailio = r.targets.filter((t) => t.id.startsWith('kamailio-'));
-  if (herald.length > 0 && kamailio.length > 0) {
-    const scenarios = [...new Set(herald.flatMap((t) => t.results.map((s) => s.scenario)))];
-    const cols = herald.flatMap((h) => kamailio.map((k) => [h, k] as const));
-    lines.push('', '  Herald / Kamailio (max rate; fan-out: NOTIFYs per second)');
-    lines.push('    scenario         ' + cols.map(([h, k]) => `${h.id}/${k.id}`.padStart(30)).join(''));
-    for (const sc of [...scenarios.filter((s) => s !== 'fanout'), ...scenarios.filter((s) => s === 'fanout')]) {
-      const row = cols.map(([h, k]) => {
-        const a = h.results.find((s) => s.scenario === sc);
-        const b = k.results.find((s) => s.scenario === sc);
-        const [x, y] = sc === 'fanout' ? [a?.notifyPerS, b?.notifyPerS] : [a?.maxRate, b?.maxRate];
-        const q = x !== undefined && y !== undefined && y > 0 ? x / y : undefined;
-        const shown =
-          sc === 'fanout' ? `${int(x ?? Number.NaN)} vs ${int(y ?? Number.NaN)}` : `${cell(a)} vs ${cell(b)}`;
-        return `${ratio(q)} (${shown})`.padStart(30);
+    lines.push('    scenario         ' + pairs.map(([a, b]) => `${a.id} / ${b.id}`.padStart(40)).join(''));
+    for (const sc of scenarios) {
+      const row = pairs.map(([a, b]) => {
+        const x = a.results.find((s) => s.scenario === sc);
+        const y = b.results.find((s) => s.scenario === sc);
+        if (!x || !y) return '-'.padStart(40);
+        const fan = sc === 'fanout';
+        const q = fan ? quotient(notifies(x), notifies(y)) : quotient(x.maxRate, y.maxRate);
+        const shown = fan
+          ? `${int(notifies(x) ?? Number.NaN)} vs ${int(notifies(y) ?? Number.NaN)}`
+          : `${cell(x)} vs ${cell(y)}`;
+        const eff = quotient(y.serverCpuUs, x.serverCpuUs);
+        return `${ratio(q)} (${shown}) [${ratio(eff)}]`.padStart(40);
       });
       lines.push('    ' + sc.padEnd(17) + row.join(''));
     }
   }
   lines.push(
     '',
-    `  + = the highest rate tried passed (the limit is higher); * = sipp used >= 90% of a core at the best or next step: the load generator, not the server, is the limit`,
+    '  cpu_us = server CPU per call (fan-out: per NOTIFY) at the best step, µs',
+    '  + = the highest rate tried passed (the limit is higher); * = sipp used >= 90% of a core at the best or next step: the load generator, not the server, is the limit',
   );
   return lines;
 }

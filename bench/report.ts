@@ -1,0 +1,51 @@
+/**
+ * Prints the report of an earlier `npm run bench` again from its results
+ * directory (summary.json, and the harness's results.tsv of each live sipp
+ * run, re-read so that a newer report format applies to old runs).
+ *
+ *   npx tsx --conditions=@herald/source bench/report.ts bench/results/<timestamp>
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readResults } from './harness.js';
+import { formatMemory, type MemoryResult } from './memory.js';
+import { formatParseBench, type ParseBenchResult } from './parse.js';
+import { formatSipp, type SippBenchResult } from './sipp.js';
+
+interface Summary {
+  readonly started: string;
+  readonly quick: boolean;
+  readonly machine: Record<string, unknown>;
+  readonly parse?: Omit<ParseBenchResult, 'disagreements'>;
+  readonly memory?: MemoryResult;
+  readonly sipp?: SippBenchResult;
+}
+
+const dir = process.argv[2];
+if (dir === undefined) {
+  console.error('usage: report.ts RESULTS_DIR');
+  process.exit(2);
+}
+const s = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Summary;
+const lines: string[] = [
+  `Herald benchmark ${s.started}${s.quick ? ' (quick mode)' : ''}`,
+  JSON.stringify(s.machine),
+  '',
+];
+if (s.parse) lines.push(...formatParseBench({ ...s.parse, disagreements: [] }), '');
+if (s.memory) lines.push(...formatMemory(s.memory), '');
+if (s.sipp) {
+  const targets = s.sipp.targets.map((t) => {
+    const tsv = join(dir, 'sipp', t.id, 'results.tsv');
+    if (t.source !== 'live' || !existsSync(tsv)) return t;
+    return {
+      ...t,
+      results: readResults(
+        readFileSync(tsv, 'utf8'),
+        t.results.map((r) => r.scenario),
+      ),
+    };
+  });
+  lines.push(...formatSipp({ ...s.sipp, targets }));
+}
+console.log(lines.join('\n'));
