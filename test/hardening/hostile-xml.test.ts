@@ -72,6 +72,28 @@ async function run(t: Test, extra: Record<string, unknown>): Promise<void> {
     t.ok(REFUSED.includes(res.status), `${name}: refused with ${res.status} ${res.reason}`);
   }
 
+  // dialog-info bodies go through the same XML reader (RFC 4235 PUBLISH).
+  for (const [name, body] of [
+    ['dialog-info with an external entity', externalEntity().replaceAll(PIDF_NS, 'urn:ietf:params:xml:ns:dialog-info')],
+    ['dialog-info billion laughs', billionLaughs().replaceAll(PIDF_NS, 'urn:ietf:params:xml:ns:dialog-info')],
+  ] as const) {
+    const res = await alice.send(
+      alice.endpoint.createRequest({
+        method: 'PUBLISH',
+        uri: ALICE,
+        from: `<${ALICE}>`,
+        to: `<${ALICE}>`,
+        headers: [
+          ['Event', 'dialog'],
+          ['Expires', '600'],
+          ['Content-Type', 'application/dialog-info+xml'],
+        ],
+        body,
+      }),
+    );
+    t.ok(REFUSED.includes(res.status), `${name}: refused with ${res.status} ${res.reason}`);
+  }
+
   // Too large for UDP: raw PUBLISHes over TCP with credentials for a nonce fetched over UDP.
   const peer = await RawUdp.open(t, udpPort);
   const publish = (body: string, auth?: string) =>
