@@ -58,6 +58,16 @@ export function skipWs(s: string, i: number): number {
   return i;
 }
 
+/** {@link skipWs} that stops at `end` (for a value inside a larger text). */
+export function skipWsTo(s: string, i: number, end: number): number {
+  while (i < end) {
+    const c = s.charCodeAt(i);
+    if (c !== 32 && c !== 9) break;
+    i++;
+  }
+  return i;
+}
+
 /** `s` with surrounding SP/HTAB removed. */
 export function trimWs(s: string): string {
   let a = 0;

@@ -13,7 +13,7 @@ function toLines(headers: Array<[string, string]> | undefined): HeaderLine[] {
   const lines: HeaderLine[] = [];
   for (const [name, value] of headers ?? []) {
     if (value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0) throw new TypeError('header value contains CR or LF');
-    lines.push({ def: headerDef(name), value, parts: undefined });
+    lines.push({ def: headerDef(name), value, parts: undefined, start: -1, end: -1 });
   }
   return lines;
 }
@@ -83,7 +83,7 @@ export function createResponse(
   for (const [name, value] of copiedHeaders(request, status)) {
     const def = headerDef(name);
     const v = def.key === 'to' && opts?.toTag !== undefined && !hasTag(value) ? value + ';tag=' + opts.toTag : value;
-    lines.push({ def, value: v, parts: undefined });
+    lines.push({ def, value: v, parts: undefined, start: -1, end: -1 });
   }
   for (const line of toLines(opts?.headers)) lines.push(line);
   const res = new Response(status, reason ?? reasonPhrase(status), lines, toBody(opts?.body));

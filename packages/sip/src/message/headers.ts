@@ -8,6 +8,9 @@ export interface HeaderLine {
   readonly def: HeaderDef;
   readonly value: string;
   parts?: string[];
+  /** Where `value` lies in the parsed message's text, so the typed accessors can read it in place; -1 when it does not (built, or folded). */
+  readonly start: number;
+  readonly end: number;
 }
 
 /**
@@ -104,7 +107,7 @@ export class HeaderList implements SipHeaders {
 
   set(name: string, value: string | readonly string[]): void {
     const def = headerDef(name);
-    const lines = toList(value).map((v): HeaderLine => ({ def, value: v, parts: undefined }));
+    const lines = toList(value).map((v): HeaderLine => ({ def, value: v, parts: undefined, start: -1, end: -1 }));
     let at = -1;
     for (let i = this.lines.length - 1; i >= 0; i--) {
       if (this.lines[i]?.def.key === def.key) {
@@ -125,7 +128,11 @@ export class HeaderList implements SipHeaders {
         break;
       }
     }
-    this.lines.splice(at, 0, ...toList(value).map((v): HeaderLine => ({ def, value: v, parts: undefined })));
+    this.lines.splice(
+      at,
+      0,
+      ...toList(value).map((v): HeaderLine => ({ def, value: v, parts: undefined, start: -1, end: -1 })),
+    );
     this.listener?.headerChanged(def.key);
   }
 
@@ -135,7 +142,7 @@ export class HeaderList implements SipHeaders {
     this.lines.splice(
       found < 0 ? 0 : found,
       0,
-      ...toList(value).map((v): HeaderLine => ({ def, value: v, parts: undefined })),
+      ...toList(value).map((v): HeaderLine => ({ def, value: v, parts: undefined, start: -1, end: -1 })),
     );
     this.listener?.headerChanged(def.key);
   }

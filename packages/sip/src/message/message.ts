@@ -2,7 +2,7 @@ import { SipParseError } from './errors.js';
 import { HeaderId, HeaderShape } from './header-names.js';
 import { HeaderList, lineValues } from './headers.js';
 import type { HeaderLine } from './headers.js';
-import { parseNameAddr } from './name-addr.js';
+import { parseNameAddr, parseNameAddrIn } from './name-addr.js';
 import { parseUri } from './uri.js';
 import {
   deltaSeconds,
@@ -13,7 +13,7 @@ import {
   parseSubscriptionState,
   readDecimal,
 } from './values.js';
-import { parseVia } from './via.js';
+import { parseVia, parseViaIn } from './via.js';
 import type {
   CSeq,
   ContactValue,
@@ -28,6 +28,9 @@ import type {
 
 /** How the header section's text maps to octets: UTF-8, or one char per octet when the received bytes were not UTF-8. */
 export type HeaderEncoding = 'utf8' | 'latin1';
+
+/** Where {@link MessageBase.locate} found a value: `s[start, end)` (no tuple per lookup). */
+const at = { s: '', start: 0, end: 0 };
 
 /** Marks a cached structured value not computed yet (undefined is a valid result: header absent). */
 const UNSET: unique symbol = Symbol('unset');
@@ -49,6 +52,8 @@ abstract class MessageBase {
   headerEncoding: HeaderEncoding;
   readonly version: string;
 
+  /** The parsed header text that parsed lines' `start`/`end` offsets point into ('' for a built message). */
+  private readonly text: string;
   private cVia: Slot<Via[]> = UNSET;
   private cTopVia: Slot<Via | undefined> = UNSET;
   private cFrom: Slot<NameAddr | undefined> = UNSET;
@@ -63,7 +68,8 @@ abstract class MessageBase {
   private cRoute: Slot<NameAddr[]> = UNSET;
   private cRecordRoute: Slot<NameAddr[]> = UNSET;
 
-  constructor(lines: HeaderLine[], body: Buffer, version: string, encoding: HeaderEncoding) {
+  constructor(lines: HeaderLine[], body: Buffer, version: string, encoding: HeaderEncoding, text: string) {
+    this.text = text;
     this.headers = new HeaderList(lines);
     this.headers.listener = this;
     this.body = body;
@@ -146,6 +152,38 @@ abstract class MessageBase {
     return out;
   }
 
+  /**
+   * Finds the first value of the known header `id` like {@link firstValue}
+   * and leaves where it lies in `at`: in place in the message text when the
+   * line came from the parser and holds one value (the typed parsers read a
+   * flat string much faster than a slice of it), else the value string.
+   */
+  private locate(id: HeaderId): boolean {
+    const lines = this.headers.lines;
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i] as HeaderLine;
+      if (line.def.id !== id) continue;
+      const v = line.value;
+      if (
+        line.start >= 0 &&
+        (line.def.shape !== HeaderShape.List || (line.parts === undefined && v !== '' && v.indexOf(',') < 0))
+      ) {
+        at.s = this.text;
+        at.start = line.start;
+        at.end = line.end;
+        return true;
+      }
+      let first: string | undefined = v;
+      if (line.def.shape === HeaderShape.List) first = lineValues(line)[0];
+      if (first === undefined) continue;
+      at.s = first;
+      at.start = 0;
+      at.end = first.length;
+      return true;
+    }
+    return false;
+  }
+
   get via(): Via[] {
     if (this.cVia === UNSET) {
       try {
@@ -160,9 +198,8 @@ abstract class MessageBase {
   get topVia(): Via | undefined {
     if (this.cVia !== UNSET) return this.cVia[0];
     if (this.cTopVia === UNSET) {
-      const v = this.firstValue(HeaderId.Via);
       try {
-        this.cTopVia = v === undefined ? undefined : parseVia(v);
+        this.cTopVia = this.locate(HeaderId.Via) ? parseViaIn(at.s, at.start, at.end) : undefined;
       } catch (e) {
         malformed('Via', e);
       }
@@ -181,10 +218,9 @@ abstract class MessageBase {
   }
 
   private address(id: HeaderId, name: string): NameAddr | undefined {
-    const v = this.firstValue(id);
-    if (v === undefined) return undefined;
+    if (!this.locate(id)) return undefined;
     try {
-      return parseNameAddr(v);
+      return parseNameAddrIn(at.s, at.start, at.end);
     } catch (e) {
       return malformed(name, e);
     }
@@ -204,14 +240,31 @@ abstract class MessageBase {
 
   get contact(): ContactValue | undefined {
     if (this.cContact === UNSET) {
-      const values = this.allValues(HeaderId.Contact);
       try {
-        this.cContact = values.length === 0 ? undefined : parseContact(values);
+        this.cContact = this.readContact();
       } catch (e) {
         malformed('Contact', e);
       }
     }
     return this.cContact;
+  }
+
+  private readContact(): ContactValue | undefined {
+    // The usual shape, one Contact line with one address: read it in place.
+    let only: HeaderLine | undefined;
+    let count = 0;
+    for (const line of this.headers.lines) {
+      if (line.def.id === HeaderId.Contact) {
+        only = line;
+        count++;
+      }
+    }
+    if (count === 1 && only !== undefined && only.start >= 0 && only.parts === undefined) {
+      const v = only.value;
+      if (v !== '' && v !== '*' && v.indexOf(',') < 0) return [parseNameAddrIn(this.text, only.start, only.end)];
+    }
+    const values = this.allValues(HeaderId.Contact);
+    return values.length === 0 ? undefined : parseContact(values);
   }
 
   get maxForwards(): number | undefined {
@@ -290,8 +343,9 @@ export class Request extends MessageBase implements SipRequest {
     body: Buffer,
     version = 'SIP/2.0',
     encoding: HeaderEncoding = 'utf8',
+    text = '',
   ) {
-    super(lines, body, version, encoding);
+    super(lines, body, version, encoding, text);
     this.method = method;
     this.ruri = requestUri;
   }
@@ -335,8 +389,9 @@ export class Response extends MessageBase implements SipResponse {
     body: Buffer,
     version = 'SIP/2.0',
     encoding: HeaderEncoding = 'utf8',
+    text = '',
   ) {
-    super(lines, body, version, encoding);
+    super(lines, body, version, encoding, text);
     this.status = status;
     this.reason = reason;
   }

@@ -1,7 +1,7 @@
 import { formatParams, readParams, readQuotedAt, scanned } from './params.js';
-import { skipWs, trimWs } from './chars.js';
+import { skipWsTo, trimWs } from './chars.js';
 import { SipParseError } from './errors.js';
-import { formatUri, parseUri } from './uri.js';
+import { formatUri, parseUriIn } from './uri.js';
 import type { NameAddr, Params, SipUri } from './types.js';
 
 function bad(): never {
@@ -14,41 +14,49 @@ function bad(): never {
  * the URI belong to the header, not the URI (RFC 3261 §20). Throws SipParseError.
  */
 export function parseNameAddr(s: string): NameAddr {
-  let i = skipWs(s, 0);
+  return parseNameAddrIn(s, 0, s.length);
+}
+
+/** {@link parseNameAddr} of the value `s[start, end)` (inside a larger text, read in place). */
+export function parseNameAddrIn(s: string, start: number, end: number): NameAddr {
+  let i = skipWsTo(s, start, end);
   let displayName: string | undefined;
-  let uriText: string;
-  const c0 = s.charCodeAt(i);
+  const c0 = i < end ? s.charCodeAt(i) : -1;
   if (c0 === 34) {
-    displayName = readQuotedAt(s, i);
-    i = skipWs(s, scanned.end);
-    if (s.charCodeAt(i) !== 60) bad();
+    displayName = readQuotedAt(s, i, end);
+    i = skipWsTo(s, scanned.end, end);
+    if (i >= end || s.charCodeAt(i) !== 60) bad();
   } else if (c0 !== 60) {
     const lt = s.indexOf('<', i);
-    if (lt >= 0) {
+    if (lt >= 0 && lt < end) {
       const dn = trimWs(s.slice(i, lt));
       if (dn.indexOf('"') >= 0) bad();
       if (dn !== '') displayName = dn;
       i = lt;
     }
   }
-  if (i < s.length && s.charCodeAt(i) === 60) {
+  let uriStart: number;
+  let uriEnd: number;
+  if (i < end && s.charCodeAt(i) === 60) {
     const gt = s.indexOf('>', i + 1);
-    if (gt < 0) bad();
-    uriText = trimWs(s.slice(i + 1, gt));
+    if (gt < 0 || gt >= end) bad();
+    uriStart = skipWsTo(s, i + 1, gt);
+    uriEnd = gt;
+    while (uriEnd > uriStart && (s.charCodeAt(uriEnd - 1) === 32 || s.charCodeAt(uriEnd - 1) === 9)) uriEnd--;
     i = gt + 1;
   } else {
-    const start = i;
-    while (i < s.length) {
+    uriStart = i;
+    while (i < end) {
       const c = s.charCodeAt(i);
       if (c === 59 || c === 32 || c === 9) break;
       i++;
     }
-    uriText = s.slice(start, i);
+    uriEnd = i;
   }
-  if (uriText === '') bad();
-  const uri: SipUri = parseUri(uriText);
-  const params: Params = readParams(s, i);
-  if (scanned.end !== s.length) bad();
+  if (uriEnd === uriStart) bad();
+  const uri: SipUri = parseUriIn(s, uriStart, uriEnd);
+  const params: Params = readParams(s, i, end);
+  if (scanned.end !== end) bad();
   return { displayName, uri, params };
 }
 

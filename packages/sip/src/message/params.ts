@@ -1,4 +1,4 @@
-import { TOKEN, allIn, skipWs } from './chars.js';
+import { TOKEN, allIn, skipWsTo } from './chars.js';
 import { fail } from './errors.js';
 import { lowerName } from './names.js';
 import type { Params } from './types.js';
@@ -11,14 +11,14 @@ export const scanned = { end: 0 };
  * resolving `\`-escapes. Returns the text; `scanned.end` is the index after
  * the closing quote.
  */
-export function readQuotedAt(s: string, i: number): string {
+export function readQuotedAt(s: string, i: number, end = s.length): string {
   let out = '';
   let from = i + 1;
-  for (let j = i + 1; j < s.length; j++) {
+  for (let j = i + 1; j < end; j++) {
     const c = s.charCodeAt(j);
     if (c === 92) {
       // quoted-pair: "\" (%x00-09 / %x0B-0C / %x0E-7F)
-      if (j + 1 >= s.length) break;
+      if (j + 1 >= end) break;
       out += s.slice(from, j);
       from = j + 1;
       j++;
@@ -55,32 +55,32 @@ for (const c of ';, \t"<>') VALUE_END[c.charCodeAt(0)] = 1;
 
 /**
  * Parses `*( SEMI generic-param )` with optional LWS (RFC 3261 §25.1
- * `generic-param`) from index `i` into `params`; names are lower-cased, a
- * name without value maps to null. Stops at the first char that does not
- * start a parameter and returns its index.
+ * `generic-param`) from index `i` (up to `end`) into `params`; names are
+ * lower-cased, a name without value maps to null. Stops at the first char
+ * that does not start a parameter and returns its index.
  */
-export function parseParams(s: string, i: number, params: Params): number {
+export function parseParams(s: string, i: number, params: Params, end = s.length): number {
   for (;;) {
-    i = skipWs(s, i);
-    if (i >= s.length || s.charCodeAt(i) !== 59 /* ; */) return i;
-    i = skipWs(s, i + 1);
+    i = skipWsTo(s, i, end);
+    if (i >= end || s.charCodeAt(i) !== 59 /* ; */) return i;
+    i = skipWsTo(s, i + 1, end);
     const nameStart = i;
-    while (i < s.length) {
+    while (i < end) {
       const c = s.charCodeAt(i);
       if (c >= 128 || TOKEN[c] === 0) break;
       i++;
     }
     if (i === nameStart) fail('Empty parameter');
     const name = lowerName(s, nameStart, i);
-    i = skipWs(s, i);
-    if (i < s.length && s.charCodeAt(i) === 61 /* = */) {
-      i = skipWs(s, i + 1);
-      if (i < s.length && s.charCodeAt(i) === 34) {
-        params.set(name, readQuotedAt(s, i));
+    i = skipWsTo(s, i, end);
+    if (i < end && s.charCodeAt(i) === 61 /* = */) {
+      i = skipWsTo(s, i + 1, end);
+      if (i < end && s.charCodeAt(i) === 34) {
+        params.set(name, readQuotedAt(s, i, end));
         i = scanned.end;
       } else {
         const vStart = i;
-        while (i < s.length) {
+        while (i < end) {
           const c = s.charCodeAt(i);
           if (c < 128 && VALUE_END[c] === 1) break;
           i++;
@@ -98,14 +98,14 @@ export function parseParams(s: string, i: number, params: Params): number {
  * {@link parseParams} into a new map, or the shared empty {@link NO_PARAMS}
  * when there are none; `scanned.end` is where it stopped.
  */
-export function readParams(s: string, i: number): Params {
-  const at = skipWs(s, i);
-  if (at >= s.length || s.charCodeAt(at) !== 59) {
+export function readParams(s: string, i: number, end = s.length): Params {
+  const at = skipWsTo(s, i, end);
+  if (at >= end || s.charCodeAt(at) !== 59) {
     scanned.end = at;
     return NO_PARAMS;
   }
   const params: Params = new Map();
-  scanned.end = parseParams(s, at, params);
+  scanned.end = parseParams(s, at, params, end);
   return params;
 }
 

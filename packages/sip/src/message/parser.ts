@@ -131,6 +131,8 @@ interface Head {
   first: StartLine;
   lines: HeaderLine[];
   fail: Failure;
+  /** The header text the lines' offsets refer to. */
+  text: string;
 }
 
 /**
@@ -147,6 +149,8 @@ function scanHead(head: string, n: number, maxHeaders: number, tooLarge: boolean
   const lines: HeaderLine[] = [];
   let def: HeaderDef | undefined;
   let value = '';
+  let vStart = -1;
+  let vEnd = -1;
   let singles = 0;
   let pos = eol + 2;
   let colon = -1;
@@ -166,10 +170,14 @@ function scanHead(head: string, n: number, maxHeaders: number, tooLarge: boolean
       while (a < b && (head.charCodeAt(a) === 32 || head.charCodeAt(a) === 9)) a++;
       while (b > a && (head.charCodeAt(b - 1) === 32 || head.charCodeAt(b - 1) === 9)) b--;
       if (def === undefined) fail.note('Malformed header line');
-      else if (a < b) value = value === '' ? head.slice(a, b) : value + ' ' + head.slice(a, b);
+      else if (a < b) {
+        value = value === '' ? head.slice(a, b) : value + ' ' + head.slice(a, b);
+        vStart = -1;
+        vEnd = -1;
+      }
       continue;
     }
-    if (def !== undefined) lines.push({ def, value, parts: undefined });
+    if (def !== undefined) lines.push({ def, value, parts: undefined, start: vStart, end: vEnd });
     def = undefined;
     if (lines.length >= maxHeaders) {
       fail.note('Too Many Header Fields');
@@ -193,13 +201,15 @@ function scanHead(head: string, n: number, maxHeaders: number, tooLarge: boolean
     while (a < b && (head.charCodeAt(a) === 32 || head.charCodeAt(a) === 9)) a++;
     while (b > a && (head.charCodeAt(b - 1) === 32 || head.charCodeAt(b - 1) === 9)) b--;
     value = head.slice(a, b);
+    vStart = a;
+    vEnd = b;
     if (def.bit !== 0) {
       if ((singles & def.bit) !== 0) fail.note('Duplicate ' + def.name + ' header');
       singles |= def.bit;
     }
   }
-  if (def !== undefined) lines.push({ def, value, parts: undefined });
-  return { first, lines, fail };
+  if (def !== undefined) lines.push({ def, value, parts: undefined, start: vStart, end: vEnd });
+  return { first, lines, fail, text: head };
 }
 
 /**
@@ -313,8 +323,8 @@ export function parseMessage(data: Buffer | string, opts?: ParseOptions): SipReq
 
   const body = bodyEnd <= bodyStart ? EMPTY : buf.subarray(bodyStart, bodyEnd);
   const msg = isRequest
-    ? new Request(first.method, first.uri, lines, body, 'SIP/2.0', encoding)
-    : new Response(first.status, first.reason, lines, body, 'SIP/2.0', encoding);
+    ? new Request(first.method, first.uri, lines, body, 'SIP/2.0', encoding, parsed.text)
+    : new Response(first.status, first.reason, lines, body, 'SIP/2.0', encoding, parsed.text);
   msg.cCSeq = cseq;
   return msg;
 }

@@ -30,12 +30,13 @@ export function statelessErrorResponse(err: SipParseError, opts?: { toTag?: stri
   const seen = new Set<string>();
   for (const [name, value] of partial.headers) {
     const def = headerDef(name);
-    if (def.key === 'via') lines.push({ def, value });
+    if (def.key === 'via') lines.push({ def, value, parts: undefined, start: -1, end: -1 });
     else if (def.key === 'from' || def.key === 'call-id' || def.key === 'cseq' || def.key === 'to') {
       if (seen.has(def.key)) continue;
       seen.add(def.key);
       const tag = opts?.toTag ?? randomBytes(6).toString('hex');
-      lines.push({ def, value: def.key === 'to' && !hasTag(value) ? value + ';tag=' + tag : value });
+      const v = def.key === 'to' && !hasTag(value) ? value + ';tag=' + tag : value;
+      lines.push({ def, value: v, parts: undefined, start: -1, end: -1 });
     }
   }
   if (seen.size < 4 || !lines.some((l) => l.def.key === 'via')) return undefined;

@@ -52,14 +52,14 @@ function decode(s: string, raw: string): string {
 }
 
 /** Parses `;name=value` URI parameters (RFC 3261 §19.1.1, escapes decoded, names lower-cased) from `i`; returns the stop index. */
-function parseUriParams(s: string, i: number, params: Params, raw: string): number {
-  while (i < s.length && s.charCodeAt(i) === 59) {
+function parseUriParams(s: string, i: number, params: Params, raw: string, end = s.length): number {
+  while (i < end && s.charCodeAt(i) === 59) {
     // One pass per parameter: find its end and `=`, and check every char.
     let j = i + 1;
     let eq = -1;
     let namePct = false;
     let valuePct = false;
-    for (; j < s.length; j++) {
+    for (; j < end; j++) {
       const c = s.charCodeAt(j);
       if (c === 59 || c === 63) break;
       if (c === 61 && eq < 0) eq = j;
@@ -80,8 +80,8 @@ function parseUriParams(s: string, i: number, params: Params, raw: string): numb
 }
 
 /** Parses `?h1=v1&h2=v2` URI headers from the `?` at `i` to the end. */
-function parseUriHeaders(s: string, i: number, headers: Map<string, string>, raw: string): void {
-  for (const part of s.slice(i + 1).split('&')) {
+function parseUriHeaders(s: string, i: number, headers: Map<string, string>, raw: string, end: number): void {
+  for (const part of s.slice(i + 1, end).split('&')) {
     const eq = part.indexOf('=');
     if (eq <= 0 || !validEscaped(HCHAR, part, 0, eq) || !validEscaped(HCHAR, part, eq + 1, part.length)) bad(raw);
     headers.set(decode(part.slice(0, eq), raw), decode(part.slice(eq + 1), raw));
@@ -99,18 +99,18 @@ const hp = { host: '', port: undefined as number | undefined };
  * Reads host [":" port] from `i` (RFC 3261 §25.1 `hostport`; IPv6 references
  * in brackets) into `hp` (host lower-cased) and returns the stop index.
  */
-function readHostPort(s: string, i: number, raw: string): number {
+function readHostPort(s: string, i: number, raw: string, end: number): number {
   const start = i;
   let upper = true;
-  if (s.charCodeAt(i) === 91) {
+  if (i < end && s.charCodeAt(i) === 91) {
     const close = s.indexOf(']', i);
-    if (close < 0) bad(raw);
+    if (close < 0 || close >= end) bad(raw);
     for (let k = i + 1; k < close; k++) if (!isIpv6Char(s.charCodeAt(k))) bad(raw);
     if (close === i + 1) bad(raw);
     i = close + 1;
   } else {
     upper = false;
-    while (i < s.length) {
+    while (i < end) {
       const c = s.charCodeAt(i);
       if (c >= 128 || HOST[c] === 0) break;
       if (c <= 90 && c >= 65) upper = true;
@@ -120,10 +120,10 @@ function readHostPort(s: string, i: number, raw: string): number {
   }
   const host = upper ? s.slice(start, i).toLowerCase() : s.slice(start, i);
   let port: number | undefined;
-  if (i < s.length && s.charCodeAt(i) === 58) {
+  if (i < end && s.charCodeAt(i) === 58) {
     const pStart = ++i;
     let n = 0;
-    while (i < s.length) {
+    while (i < end) {
       const c = s.charCodeAt(i);
       if (c < 48 || c > 57) break;
       n = n * 10 + (c - 48);
@@ -137,41 +137,43 @@ function readHostPort(s: string, i: number, raw: string): number {
   return i;
 }
 
-function parseSip(s: string, scheme: string, colon: number): SipUri {
+/** Parses the `sip:`/`sips:` URI `s[start, end)` whose scheme ends at `colon`. */
+function parseSip(s: string, start: number, colon: number, end: number, scheme: string): SipUri {
+  const raw = start === 0 && end === s.length ? s : s.slice(start, end);
   let i = colon + 1;
   let user: string | undefined;
   let password: string | undefined;
   const at = s.indexOf('@', i);
-  if (at >= 0) {
+  if (at >= 0 && at < end) {
     const pw = s.indexOf(':', i);
     const userEnd = pw >= 0 && pw < at ? pw : at;
     const u = userEnd === i ? -1 : scanEscaped(USER, s, i, userEnd);
-    if (u < 0) bad(s);
-    user = u === 0 ? s.slice(i, userEnd) : decode(s.slice(i, userEnd), s);
+    if (u < 0) bad(raw);
+    user = u === 0 ? s.slice(i, userEnd) : decode(s.slice(i, userEnd), raw);
     if (userEnd < at) {
       const p = scanEscaped(PASSWORD, s, userEnd + 1, at);
-      if (p < 0) bad(s);
-      password = p === 0 ? s.slice(userEnd + 1, at) : decode(s.slice(userEnd + 1, at), s);
+      if (p < 0) bad(raw);
+      password = p === 0 ? s.slice(userEnd + 1, at) : decode(s.slice(userEnd + 1, at), raw);
     }
     i = at + 1;
   }
-  const hEnd = readHostPort(s, i, s);
+  const hEnd = readHostPort(s, i, raw, end);
   const host = hp.host;
   const port = hp.port;
   let params: Params = NO_PARAMS;
   let headers: Map<string, string> = NO_HEADERS;
   i = hEnd;
-  if (i < s.length && s.charCodeAt(i) === 59) {
+  if (i < end && s.charCodeAt(i) === 59) {
     params = new Map();
-    i = parseUriParams(s, hEnd, params, s);
+    i = parseUriParams(s, hEnd, params, raw, end);
   }
-  if (i < s.length) {
-    if (s.charCodeAt(i) !== 63) bad(s);
+  if (i < end) {
+    if (s.charCodeAt(i) !== 63) bad(raw);
     headers = new Map();
-    parseUriHeaders(s, i, headers, s);
+    parseUriHeaders(s, i, headers, raw, end);
   }
   // One object shape for every URI (absent parts are undefined), so code reading them stays monomorphic.
-  return { scheme, user, password, host, port, params, headers, raw: s };
+  return { scheme, user, password, host, port, params, headers, raw };
 }
 
 const TEL = new Uint8Array(128);
@@ -183,7 +185,7 @@ function parseTel(s: string, colon: number): SipUri {
   while (i < s.length && s.charCodeAt(i) !== 59) i++;
   if (i === start || !validEscaped(TEL, s, start, i)) bad(s);
   const params: Params = i < s.length ? new Map() : NO_PARAMS;
-  const end = i < s.length ? parseUriParams(s, i, params, s) : i;
+  const end = i < s.length ? parseUriParams(s, i, params, s, s.length) : i;
   if (end !== s.length) bad(s);
   const user = decode(s.slice(start, i), s);
   return { scheme: 'tel', user, password: undefined, host: '', port: undefined, params, headers: NO_HEADERS, raw: s };
@@ -195,15 +197,31 @@ function parseTel(s: string, colon: number): SipUri {
  */
 export function parseUri(s: string): SipUri {
   // The usual schemes without a slice: `sip:` / `sips:` in any case.
-  if ((s.charCodeAt(0) | 0x20) === 115 && (s.charCodeAt(1) | 0x20) === 105 && (s.charCodeAt(2) | 0x20) === 112) {
-    const c3 = s.charCodeAt(3);
-    if (c3 === 58) return parseSip(s, 'sip', 3);
-    if ((c3 | 0x20) === 115 && s.charCodeAt(4) === 58) return parseSip(s, 'sips', 4);
+  return parseUriIn(s, 0, s.length);
+}
+
+/** {@link parseUri} of `s[start, end)` (inside a larger text: `sip:`/`sips:` read in place). */
+export function parseUriIn(s: string, start: number, end: number): SipUri {
+  if (
+    (s.charCodeAt(start) | 0x20) === 115 &&
+    (s.charCodeAt(start + 1) | 0x20) === 105 &&
+    (s.charCodeAt(start + 2) | 0x20) === 112
+  ) {
+    const c3 = s.charCodeAt(start + 3);
+    if (c3 === 58 && start + 3 < end) return parseSip(s, start, start + 3, end, 'sip');
+    if ((c3 | 0x20) === 115 && s.charCodeAt(start + 4) === 58 && start + 4 < end) {
+      return parseSip(s, start, start + 4, end, 'sips');
+    }
   }
+  return parseOther(start === 0 && end === s.length ? s : s.slice(start, end));
+}
+
+/** The schemes other than `sip`/`sips`: `tel` in full, any other as opaque. */
+function parseOther(s: string): SipUri {
   const colon = schemeEnd(s);
   if (colon < 0) bad(s);
   const scheme = s.slice(0, colon).toLowerCase();
-  if (scheme === 'sip' || scheme === 'sips') return parseSip(s, scheme, colon);
+  if (scheme === 'sip' || scheme === 'sips') return parseSip(s, 0, colon, s.length, scheme);
   if (scheme === 'tel') return parseTel(s, colon);
   for (let i = colon + 1; i < s.length; i++) {
     const c = s.charCodeAt(i);

@@ -1,4 +1,4 @@
-import { HOST, TOKEN, skipWs } from './chars.js';
+import { HOST, TOKEN, skipWsTo } from './chars.js';
 import { SipParseError } from './errors.js';
 import { formatParams, readParams, scanned } from './params.js';
 import type { Params, Via } from './types.js';
@@ -7,9 +7,9 @@ function bad(): never {
   throw new SipParseError('Malformed Via header', 400);
 }
 
-function readToken(s: string, i: number): number {
+function readToken(s: string, i: number, end: number): number {
   const start = i;
-  while (i < s.length) {
+  while (i < end) {
     const c = s.charCodeAt(i);
     if (c >= 128 || TOKEN[c] === 0) break;
     i++;
@@ -18,10 +18,10 @@ function readToken(s: string, i: number): number {
   return i;
 }
 
-function expectSlash(s: string, i: number): number {
-  i = skipWs(s, i);
-  if (s.charCodeAt(i) !== 47) bad();
-  return skipWs(s, i + 1);
+function expectSlash(s: string, i: number, end: number): number {
+  i = skipWsTo(s, i, end);
+  if (i >= end || s.charCodeAt(i) !== 47) bad();
+  return skipWsTo(s, i + 1, end);
 }
 
 function readNumber(v: string | null, max: number): number {
@@ -55,34 +55,39 @@ function transportName(s: string, i: number, j: number): string {
  * `/` and `:`; `rport` of RFC 3581). Throws SipParseError.
  */
 export function parseVia(s: string): Via {
-  let i = skipWs(s, 0);
+  return parseViaIn(s, 0, s.length);
+}
+
+/** {@link parseVia} of the value `s[start, end)` (inside a larger text, read in place). */
+export function parseViaIn(s: string, start: number, end: number): Via {
+  let i = skipWsTo(s, start, end);
   let j: number;
   let protocol: string;
-  if (s.startsWith('SIP/2.0/', i)) {
+  if (i + 8 <= end && s.startsWith('SIP/2.0/', i)) {
     // The usual spelling, without LWS around the slashes.
     protocol = 'SIP/2.0';
     i += 8;
   } else {
-    j = readToken(s, i);
+    j = readToken(s, i, end);
     const name = s.slice(i, j).toUpperCase();
-    i = expectSlash(s, j);
-    j = readToken(s, i);
+    i = expectSlash(s, j, end);
+    j = readToken(s, i, end);
     protocol = name + '/' + s.slice(i, j);
-    i = expectSlash(s, j);
+    i = expectSlash(s, j, end);
   }
-  j = readToken(s, i);
+  j = readToken(s, i, end);
   const transport = transportName(s, i, j);
-  i = skipWs(s, j);
+  i = skipWsTo(s, j, end);
   if (i === j) bad();
   const hStart = i;
   let upper = false;
-  if (s.charCodeAt(i) === 91) {
+  if (i < end && s.charCodeAt(i) === 91) {
     const close = s.indexOf(']', i);
-    if (close < 0) bad();
+    if (close < 0 || close >= end) bad();
     i = close + 1;
     upper = true;
   } else {
-    while (i < s.length) {
+    while (i < end) {
       const c = s.charCodeAt(i);
       if (c >= 128 || HOST[c] === 0) break;
       if (c <= 90 && c >= 65) upper = true;
@@ -92,12 +97,12 @@ export function parseVia(s: string): Via {
   if (i === hStart) bad();
   const host = upper ? s.slice(hStart, i).toLowerCase() : s.slice(hStart, i);
   let port: number | undefined;
-  const k = skipWs(s, i);
-  if (s.charCodeAt(k) === 58) {
-    const pStart = skipWs(s, k + 1);
+  const k = skipWsTo(s, i, end);
+  if (k < end && s.charCodeAt(k) === 58) {
+    const pStart = skipWsTo(s, k + 1, end);
     let p = pStart;
     let n = 0;
-    while (p < s.length) {
+    while (p < end) {
       const c = s.charCodeAt(p);
       if (c < 48 || c > 57) break;
       n = n * 10 + (c - 48);
@@ -107,8 +112,8 @@ export function parseVia(s: string): Via {
     port = n;
     i = p;
   }
-  const params = readParams(s, i);
-  if (scanned.end !== s.length) bad();
+  const params = readParams(s, i, end);
+  if (scanned.end !== end) bad();
   let branch: string | undefined;
   let received: string | undefined;
   let rport: number | true | undefined;
