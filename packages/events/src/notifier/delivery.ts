@@ -128,10 +128,10 @@ export function reduceDelivery(s: DeliveryState, input: DeliveryInput): Delivery
     case 'hold':
       // A hold is a coalescing window with nothing queued yet: changes queue, refresh/terminate cut it short.
       if (s.phase !== 'idle') return same(s);
-      if (input.ms <= 0) return input.resync ? send(s, STATE, input.now) : same(s);
+      // Even 0 ms arms a timer: what the boot changes right after the resume merges into one NOTIFY.
       return {
         state: { ...s, phase: 'coalescing', queued: input.resync ? STATE : undefined, urgent: false },
-        effects: [{ type: 'arm', ms: input.ms }],
+        effects: [{ type: 'arm', ms: Math.max(0, input.ms) }],
       };
     case 'timer':
       if (s.phase === 'coalescing') return s.queued ? send(s, s.queued, input.now) : same({ ...s, phase: 'idle' });

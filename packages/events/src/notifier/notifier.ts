@@ -161,7 +161,9 @@ export class Notifier {
       live.lastEvent = sub.status === 'pending' ? 'subscribe' : 'approved';
       this.table.index(live);
       this.armExpiry(live);
-      this.sender.step(live, { type: 'hold', ms: delay(), resync: options.resync === true, now });
+      if (options.jitterMs !== undefined || options.resync) {
+        this.sender.step(live, { type: 'hold', ms: delay(), resync: options.resync === true, now });
+      }
       resumed.push(sub);
     }
     let notified = 0;

@@ -49,7 +49,8 @@ export interface ResumeOptions {
    * Spread the NOTIFY work the restart causes over this many ms instead of a
    * burst: each resumed subscription holds its NOTIFYs (changes queue) until
    * a random moment in (0, jitterMs], and each terminated-while-down NOTIFY
-   * goes at one. 0 (default): at once.
+   * goes at one. 0: at the next timer tick (state set right after the resume
+   * still merges into one NOTIFY). Absent (default): no hold at all.
    */
   readonly jitterMs?: number;
   /**

@@ -1,7 +1,8 @@
 /**
  * Boot on stored state (issue 6): bindings, publications and subscriptions
  * come back, presence is recomputed from the registrations, and the NOTIFYs
- * the restart causes are spread over `resumeJitter`.
+ * the restart causes (rebuilt state, terminations) are spread over
+ * `resumeJitter`.
  *
  * Flows after a restart (README "Durability"):
  * - UDP: the stored flow is usable when it names one of our UDP sockets (same
@@ -86,21 +87,20 @@ function contactAddress(uri: string): HostPort | undefined {
 }
 
 /**
- * Boot: bindings, then publications, then presence from registrations (so
- * the state is whole before any NOTIFY), then subscriptions, each held for a
- * random moment in the jitter window and then sent one full-state NOTIFY;
- * then the winfo lists and the management watcher table.
+ * Boot: bindings, then subscriptions (each held until a random moment in the
+ * jitter window), then what the store lets us rebuild — publications, presence
+ * from registrations (also of AoRs whose bindings all expired while down),
+ * winfo lists. Only a subscription whose resource got state this way gets a
+ * NOTIFY when its hold ends, one with the whole state; state that lived only
+ * in memory (API status, mailbox counts, calls) is not pushed as empty.
  */
 export async function resumeStoredState(parts: ResumeParts): Promise<ResumeSummary> {
   const { registrar, engine } = parts;
+  const registered = new Set((await registrar.store.all()).map((b) => b.aor));
   const regs = await registrar.resume();
-  await engine.publications.resume();
-  // registrar.resume emits no events: presentities registered before the restart are open again.
-  for (const aor of new Set(registrar.bindings().map((b) => b.aor))) parts.feedRegistration(aor);
   let retargeted = 0;
   const result = await engine.notifier.resume({
     jitterMs: parts.jitterMs,
-    resync: true,
     ...(parts.random ? { random: parts.random } : {}),
     notifyExpired: (sub) => udpFlowUsable(sub.flow, parts.udpLocals),
     flowOf: (sub) => {
@@ -109,6 +109,10 @@ export async function resumeStoredState(parts: ResumeParts): Promise<ResumeSumma
       return flow;
     },
   });
+  // Changes from here on wait in the holds.
+  await engine.publications.resume();
+  // registrar.resume emits no events: registered presentities are open again, expired ones closed.
+  for (const aor of registered) parts.feedRegistration(aor);
   const winfoResources = new Set<string>();
   const listed = new Set<string>();
   for (const sub of result.subscriptions) {

@@ -25,18 +25,27 @@ t.test('hold without resync: the timer sends only if something changed', async (
   ]);
 });
 
-t.test('a refresh or a termination cuts the hold short; hold 0 sends at once (resync) or not at all', async (t) => {
-  const held = reduceNotifyDelivery(idle(), { type: 'hold', ms: 700, resync: true, now: 0 });
-  t.same(reduceNotifyDelivery(held.state, { type: 'immediate', now: 5 }).effects, [
-    { type: 'disarm' },
-    { type: 'send', notify: { kind: 'state' } },
-  ]);
-  t.same(reduceNotifyDelivery(held.state, { type: 'terminate', reason: 'timeout', now: 5 }).effects, [
-    { type: 'disarm' },
-    { type: 'send', notify: { kind: 'final', reason: 'timeout' } },
-  ]);
-  t.same(reduceNotifyDelivery(idle(), { type: 'hold', ms: 0, resync: true, now: 0 }).effects, [
-    { type: 'send', notify: { kind: 'state' } },
-  ]);
-  t.same(reduceNotifyDelivery(idle(), { type: 'hold', ms: 0, resync: false, now: 0 }).effects, []);
-});
+t.test(
+  'a refresh or a termination cuts the hold short; a 0 ms hold merges what changes before the next tick',
+  async (t) => {
+    const held = reduceNotifyDelivery(idle(), { type: 'hold', ms: 700, resync: true, now: 0 });
+    t.same(reduceNotifyDelivery(held.state, { type: 'immediate', now: 5 }).effects, [
+      { type: 'disarm' },
+      { type: 'send', notify: { kind: 'state' } },
+    ]);
+    t.same(reduceNotifyDelivery(held.state, { type: 'terminate', reason: 'timeout', now: 5 }).effects, [
+      { type: 'disarm' },
+      { type: 'send', notify: { kind: 'final', reason: 'timeout' } },
+    ]);
+    // Hold 0 (resumeJitter 0) still waits for the next timer tick, so boot changes merge.
+    const zero = reduceNotifyDelivery(idle(), { type: 'hold', ms: 0, resync: false, now: 0 });
+    t.same(zero.effects, [{ type: 'arm', ms: 0 }]);
+    const twice = reduceNotifyDelivery(reduceNotifyDelivery(zero.state, { type: 'change', now: 0 }).state, {
+      type: 'change',
+      now: 0,
+    });
+    t.same(reduceNotifyDelivery(twice.state, { type: 'timer', now: 0 }).effects, [
+      { type: 'send', notify: { kind: 'state' } },
+    ]);
+  },
+);

@@ -66,6 +66,9 @@ t.test('TCP after a restart: NOTIFYs go over a new connection to the Contact, el
     expiredNotified: 0,
     retargeted: 2,
   });
+  // A change after the restart (alice's status through the API) goes to both TCP watchers.
+  second.server.setStatus('alice', { note: 'after the restart' });
+  second.clock.advance(0);
   const n = await after;
   t.ok(cseqOf(n.request) > cseqOf(before.request), 'the watcher with a listening Contact gets its NOTIFY, CSeq up');
   t.equal(n.state, 'active');
