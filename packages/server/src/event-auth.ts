@@ -106,6 +106,8 @@ export async function checkEventRequest(
  * another Contact than that SUBSCRIBE did: a refresh is a target refresh
  * (RFC 6665 §4.1.2.1) and moves the NOTIFYs, so whoever merely learned the
  * dialog's tags must not redirect them (401; a phone that moved answers it).
+ * A dialog with no recorded origin takes the first refresh's (trust on first
+ * use: after a restart the phone's own refresh normally comes first).
  * Digest credentials it does carry must hold (RFC 3261 §22.4): wrong,
  * replayed or expired ones are challenged and another user's are refused.
  */
@@ -127,7 +129,11 @@ export async function checkInDialog(
     };
   };
   if (!request.headers.getAll('Authorization').some((v) => /^\s*digest\s/i.test(v))) {
-    return origins?.check(incoming) === 'moved' ? challenge(false) : OK;
+    const seen = origins?.check(incoming);
+    if (seen === 'moved') return challenge(false);
+    // A dialog we do not know (evicted, or made before a restart): its first refresh sets the origin.
+    if (seen === 'unknown') origins?.remember(incoming);
+    return OK;
   }
   const verdict = await digest.verify(request);
   if (!verdict.ok) {
@@ -145,15 +151,18 @@ export async function checkInDialog(
 /**
  * Where each authenticated SUBSCRIBE dialog came from (source and
  * Contact, by Call-ID and From tag), so an unauthenticated refresh from
- * elsewhere can be told apart. Bounded: the oldest entries go first, and a
- * dialog we do not know (evicted, or from before a restart) is not held to
- * anything.
+ * elsewhere can be told apart. Bounded: the oldest entries go first.
  */
 export class DialogOrigins {
   private readonly entries = new Map<string, string>();
   constructor(private readonly max = 100_000) {}
 
-  /** Records the dialog's origin (an authenticated SUBSCRIBE). */
+  /** Dialogs whose origin is recorded. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Records the dialog's origin (an authenticated SUBSCRIBE, or the first refresh of a dialog not known yet). */
   remember(incoming: IncomingRequest): void {
     const key = dialogKey(incoming.request);
     if (key === undefined) return;
