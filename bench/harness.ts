@@ -4,7 +4,7 @@
  * `results.tsv` back into per-scenario maxima; also reads the stored Kamailio
  * reference figures (`reference/<run>/results.tsv`).
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -108,6 +108,40 @@ export function readResults(tsv: string, scenarios: readonly string[]): Scenario
   });
 }
 
+/** Process groups of the run.sh instances running now. */
+const harnessGroups = new Set<number>();
+
+/** Ends every running run.sh with its sipp instances (SIGTERM to their process group). */
+export function stopHarness(): void {
+  // run.sh starts sipp under coreutils `timeout`, which makes its own process group: collect descendants first.
+  const parent = new Map<number, number>();
+  try {
+    for (const line of execFileSync('ps', ['-e', '-o', 'pid=,ppid='], { encoding: 'utf8' }).split('\n')) {
+      const [pid, ppid] = line.trim().split(/\s+/).map(Number);
+      if (pid && ppid) parent.set(pid, ppid);
+    }
+  } catch {
+    // no ps: the group signal below still ends run.sh
+  }
+  const descends = (pid: number, root: number): boolean => {
+    for (let p = parent.get(pid), hops = 0; p !== undefined && hops < 64; p = parent.get(p), hops++) {
+      if (p === root) return true;
+    }
+    return false;
+  };
+  for (const root of harnessGroups) {
+    const victims = [...parent.keys()].filter((pid) => descends(pid, root));
+    for (const target of [-root, ...victims]) {
+      try {
+        process.kill(target, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
+  }
+  harnessGroups.clear();
+}
+
 /** Options passed to run.sh for one server. */
 export interface HarnessOptions {
   readonly scenarios: readonly string[];
@@ -138,7 +172,10 @@ export async function runHarness(port: number, serverPid: number, o: HarnessOpti
     o.out,
     ...o.extra,
   ];
-  const child = spawn('bash', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Its own process group, so that stopHarness() ends run.sh and the sipp instances it started together.
+  const child = spawn('bash', args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  if (child.pid !== undefined) harnessGroups.add(child.pid);
+  child.on('exit', () => child.pid !== undefined && harnessGroups.delete(child.pid));
   let pending = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk: string) => {

@@ -12,7 +12,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BENCH_USAGE, parseBenchArgs } from './options.js';
 import { formatParseBench, runParseBench, type ParseBenchResult } from './parse.js';
-import { formatSipp, runSippBench, type SippBenchResult } from './sipp.js';
+import { stopHarness } from './harness.js';
+import { formatSipp, runSippBench, stopRunningServer, type SippBenchResult } from './sipp.js';
 import { formatMemory, runMemoryBench, type MemoryResult } from './memory.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -52,6 +53,14 @@ const machine = {
   commit: tryRun('git', ['-C', repo, 'rev-parse', '--short', 'HEAD']),
   loadAverageAtStart: loadavg().map((l) => Number(l.toFixed(2))),
 };
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    console.error(`bench: ${signal}, stopping the harness and the server under load`);
+    stopHarness();
+    void stopRunningServer().finally(() => process.exit(130));
+  });
+}
 
 const report: string[] = [];
 const print = (lines: string[]): void => {

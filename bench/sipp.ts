@@ -55,11 +55,23 @@ export function harnessOptions(quick: boolean): string[] {
     : [];
 }
 
+/** The server under load right now, for {@link stopRunningServer}. */
+let running: RunningServer | undefined;
+
+/** Stops the server under load, if any (the bench's SIGINT/SIGTERM handler: Kamailio runs detached from the terminal). */
+export async function stopRunningServer(): Promise<void> {
+  const server = running;
+  running = undefined;
+  await server?.stop();
+}
+
 async function withServer<T>(start: () => Promise<RunningServer>, body: (s: RunningServer) => Promise<T>): Promise<T> {
   const server = await start();
+  running = server;
   try {
     return await body(server);
   } finally {
+    running = undefined;
     await server.stop();
   }
 }
