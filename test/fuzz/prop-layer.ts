@@ -28,6 +28,7 @@ import type {
   SipRequest,
   Transport,
 } from '@herald/sip';
+import { assemble, messageParts } from './gen-sip.js';
 import { check } from './guard.js';
 import { mutation, applyMutations } from './mutate.js';
 import { describe } from './prop-parser.js';
@@ -98,7 +99,8 @@ const statusArb = fc.constantFrom(100, 180, 183, 200, 202, 401, 404, 481, 486, 4
 const methodArb = fc.constantFrom(...METHODS);
 const pool = fc.nat({ max: 5 });
 
-type LayerStep =
+/** One step of a layer case. */
+export type LayerStep =
   | { readonly kind: 'send'; readonly method: string; readonly branch: number }
   | { readonly kind: 'inject'; readonly toB: boolean; readonly bytes: Buffer }
   | { readonly kind: 'advance'; readonly ms: number }
@@ -111,12 +113,16 @@ const injected: fc.Arbitrary<{ toB: boolean; bytes: Buffer }> = fc
     fc.oneof(
       fc
         .tuple(methodArb, pool, pool, pool, fc.nat({ max: 3 }))
-        .map(([m, b, c, t, s]) => ({ toB: true, text: request(m, b, c, t, s) })),
-      fc.tuple(statusArb, pool, methodArb, pool).map(([s, b, m, t]) => ({ toB: false, text: response(s, b, m, t) })),
+        .map(([m, b, c, t, s]) => ({ toB: true, bytes: Buffer.from(request(m, b, c, t, s)) })),
+      fc
+        .tuple(statusArb, pool, methodArb, pool)
+        .map(([s, b, m, t]) => ({ toB: false, bytes: Buffer.from(response(s, b, m, t)) })),
+      // Anything else a peer might send: every Via, URI and header shape the parser generators know.
+      fc.tuple(messageParts, fc.boolean()).map(([p, toB]) => ({ toB, bytes: assemble(p) })),
     ),
     fc.array(mutation, { maxLength: 2 }),
   )
-  .map(([{ toB, text }, ms]) => ({ toB, bytes: applyMutations(Buffer.from(text), ms) }));
+  .map(([{ toB, bytes }, ms]) => ({ toB, bytes: applyMutations(bytes, ms) }));
 
 const step: fc.Arbitrary<LayerStep> = fc.oneof(
   fc.record({

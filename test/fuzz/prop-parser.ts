@@ -11,6 +11,8 @@ import {
   SipParseError,
   StreamFramer,
   createResponse,
+  framingErrorResponse,
+  parseIncoming,
   parseMessage,
   serializeMessage,
   statelessErrorResponse,
@@ -95,6 +97,9 @@ function serializesCleanly(label: string, m: SipMessage, mustParse: boolean): vo
 
 /** The parser property for one input; returns whether it parsed (for statistics). */
 export function checkMessage(data: Buffer, opts?: ParseOptions): 'parsed' | 'rejected' {
+  // What the transports call: total, never throws.
+  const incoming = read('parseIncoming', () => parseIncoming(data, opts));
+  check(incoming.ok, 'parseIncoming threw SipParseError');
   let m: SipMessage;
   try {
     m = timed('parseMessage', () => parseMessage(data, opts));
@@ -154,5 +159,14 @@ export function checkFraming(stream: Buffer, cuts: readonly number[]): void {
   const a = summary(all);
   const b = summary(got);
   check(isDeepStrictEqual(a, b), `framing depends on chunking: ${a.length} vs ${b.length} events`);
-  for (const e of all) if (e.type === 'message') checkMessage(e.data, { datagram: false });
+  for (const e of all) {
+    if (e.type === 'message') checkMessage(e.data, { datagram: false });
+    // RFC 3261 §18.3: an unframable stream message is answered 400/413 when its head allows it.
+    if (e.type === 'error' && e.head !== undefined) {
+      const head = e.head;
+      const res = read('framingErrorResponse', () => framingErrorResponse(head, e.status, e.reason));
+      check(res.ok, 'framingErrorResponse threw SipParseError');
+      if (res.value !== undefined) serializesCleanly('framing error answer', res.value as SipMessage, false);
+    }
+  }
 }

@@ -4,7 +4,15 @@
  * the fuzzer ran and asserts the specific outcome of the fix.
  */
 import t from 'tap';
-import { SipParseError, parseMessage } from '@herald/sip';
+import {
+  ManualClock,
+  SipParseError,
+  TransactionLayer,
+  TransportLayer,
+  createLoopPair,
+  parseMessage,
+} from '@herald/sip';
+import { checkLayer } from './prop-layer.js';
 import { checkMessage } from './prop-parser.js';
 
 t.test('parser/structured seed 42: a bare-LF response put its headers into the reason phrase', (t) => {
@@ -21,3 +29,40 @@ t.test('parser/structured seed 42: a bare-LF response put its headers into the r
   t.equal(checkMessage(data), 'rejected');
   t.end();
 });
+
+/** The CANCEL of transaction/layer seed 5: its From has a NUL inside the angle brackets. */
+const CANCEL_BAD_FROM =
+  'CANCEL sip:bob@127.0.0.2 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK-fz-1\r\nMax-Forwards: 70\r\n' +
+  'From: <\0sip:alice@127.0.0.1>;tag=f0\r\nTo: <sip:bob@127.0.0.2>\r\nCall-ID: fz-0\r\nCSeq: 0 CANCEL\r\n' +
+  'Content-Length: 0\r\n\r\n';
+
+t.test(
+  'transaction/layer seed 5: a CANCEL with a malformed From threw from Timer J when its transaction ended',
+  async (t) => {
+    // The layer created a server transaction for the CANCEL (481) without reading From; when Timer J
+    // ended it, forgetServer parsed From for the merge key and the SipParseError escaped a timer callback.
+    const clock = new ManualClock();
+    const [a, b] = createLoopPair({ clock, protocol: 'udp' });
+    const tb = new TransportLayer({ transports: [b] });
+    const uas = new TransactionLayer({
+      clock,
+      transport: tb,
+      onRequest: () => t.fail('a CANCEL is not handed to the TU'),
+      onStrayResponse: () => undefined,
+    });
+    tb.onMessage(({ message, source }) => uas.receive(message, source));
+    await a.send(Buffer.from(CANCEL_BAD_FROM, 'latin1'), a.flow);
+    await new Promise((resolve) => setImmediate(resolve));
+    t.doesNotThrow(() => clock.advance(64 * 500), 'no exception out of the transaction timers');
+    t.equal(uas.serverCount, 0, 'no server transaction left');
+    t.equal(clock.pending, 0, 'no timer left');
+    uas.close();
+
+    // And the whole fuzz case, as found.
+    await checkLayer({
+      protocol: 'udp',
+      policy: [100],
+      steps: [{ kind: 'inject', toB: true, bytes: Buffer.from(CANCEL_BAD_FROM, 'latin1') }],
+    });
+  },
+);

@@ -121,12 +121,14 @@ export class TransactionLayer {
       this.opts.onStrayAck?.(request, flow);
       return;
     }
+    // Read From and To now (mergeKey parses them): a malformed one drops the request here, like a
+    // malformed Via or CSeq, instead of throwing from a timer when its transaction ends (forgetServer).
+    const mkey = mergeKey(request);
     if (request.method === 'CANCEL') {
       this.receiveCancel(request, flow);
       return;
     }
     // RFC 3261 §8.2.2.2: same From tag, Call-ID and CSeq as a pending request but another branch.
-    const mkey = mergeKey(request);
     const original = mkey === undefined ? undefined : this.merged.get(mkey);
     if (original && original.state !== 'terminated') {
       const loop = this.createServer(request, flow);
