@@ -12,12 +12,12 @@
  * Exit codes: 0 done, 1 the database failed, 2 bad arguments, missing config
  * or store file, memory store, or a schema this Herald does not read.
  */
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   exportStore,
   inspectStore,
-  loadConfig,
   openStoreForWrite,
   openStoreReadOnly,
   sqliteLocation,
@@ -53,18 +53,27 @@ if (area !== 'store' || rest.length > 0 || (command !== 'inspect' && command !==
   fail(USAGE);
 }
 
-// The config names the store; unlike the server, a missing config is an error here (nothing is generated).
-const argv = [
-  '--config',
-  values.config ?? 'herald.json',
-  ...(values.store !== undefined ? ['--store', values.store] : []),
-];
-const loaded = loadConfig({ argv, env: {}, cwd: process.cwd() });
-if (loaded.ok !== true) fail(loaded.ok === 'help' ? USAGE : loaded.error);
-const spec = loaded.config.store;
-if (spec.kind !== 'sqlite') fail('the store is "memory": nothing is kept on disk');
+// The config names the store. Only `store` is read: the helpers need no users, secrets or sockets,
+// and unlike the server a missing config is an error here (nothing is generated).
+const configPath = resolve(process.cwd(), values.config ?? 'herald.json');
+let store: unknown = values.store;
+if (store === undefined) {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(configPath, 'utf8'));
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    fail(
+      `config: ${configPath}: ${code === 'ENOENT' ? 'no such file' : err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+  store = typeof raw === 'object' && raw !== null ? ((raw as Record<string, unknown>)['store'] ?? 'memory') : undefined;
+}
+if (store === 'memory') fail('the store is "memory": nothing is kept on disk');
+if (typeof store !== 'string' || !store.startsWith('sqlite:'))
+  fail('config: store: expected "memory" or "sqlite:PATH"');
 // As for the server: a relative path is beside the config file (also when given with --store).
-const where = sqliteLocation(spec.path, dirname(loaded.path));
+const where = sqliteLocation(store.slice('sqlite:'.length), dirname(configPath));
 if ('error' in where) fail(where.error);
 const path = where.path;
 

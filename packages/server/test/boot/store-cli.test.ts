@@ -91,7 +91,8 @@ const pub = (etag: string, body: Buffer, expiresAt = LATER): StoredPublication =
 t.test('herald store inspect, export, vacuum on a config-relative sqlite file', async (t) => {
   const dir = tempDir(t);
   const config = join(dir, 'herald.json');
-  writeFileSync(config, JSON.stringify({ domain: 'example.test', users: { alice: 'x' }, store: 'sqlite:./herald.db' }));
+  // No users: the helpers read only `store` (users may come from HERALD_USERS at server start).
+  writeFileSync(config, JSON.stringify({ domain: 'example.test', users: {}, store: 'sqlite:./herald.db' }));
   const db = openSqliteDatabase(join(dir, 'herald.db'));
   await new SqliteBindingStore(db).replaceAor('sip:alice@example.test', [binding('alice', LATER)]);
   await new SqliteBindingStore(db).replaceAor('sip:carol@example.test', [binding('carol', NOW - 1000)]);
