@@ -45,7 +45,7 @@ t.test('watchedSubscriptions and restartWindows: the soak figures', async (t) =>
     ok('10:00:02.000000', 'b', '1 SUBSCRIBE', 'srv2') +
     notify('10:00:02.001000', 'b', 200) +
     // kill at 10:00:05; the new process resyncs a only
-    notify('10:00:06.000000', 'a', 101) +
+    notify('10:00:06.000000', 'a', 101, 'active;expires=290', '<note>soak-restart-1</note>') +
     ok('10:00:08.000000', 'a', '5 SUBSCRIBE') +
     block('10:00:08.500000', 'received', ['SIP/2.0 481 No Subscription', 'Call-ID: b', 'CSeq: 6 SUBSCRIBE']) +
     notify('10:00:09.000000', 'a', 101) + // retransmission
@@ -58,5 +58,10 @@ t.test('watchedSubscriptions and restartWindows: the soak figures', async (t) =>
   t.same(subs.get('b')?.failures, [481], 'b: its refresh was refused');
   const killedAt = Date.parse('2026-11-23T10:00:05.000');
   const [w] = restartWindows(subs, [{ killedAt, readyAt: killedAt + 700 }], Date.parse('2026-11-23T10:00:30'));
-  t.same(w, { restart: 1, expected: 2, notified: 1, notifies: 2, downMs: 700 }, 'c came after the kill');
+  t.same(
+    w,
+    { restart: 1, expected: 2, changeNotified: 1, anyNotify: 1, notifies: 2, downMs: 700 },
+    'b heard nothing from the new process; c came after the kill',
+  );
+  t.same([...(a?.marks ?? [])], [1], 'the restart mark in a NOTIFY body');
 });

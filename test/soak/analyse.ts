@@ -12,6 +12,8 @@ export interface WatchedSubscription {
   readonly createdAt: number;
   /** Epoch ms of every NOTIFY received (retransmissions once). */
   readonly notifies: number[];
+  /** The restart marks (`soak-restart-K` notes the script sets after restart K) seen in NOTIFY bodies. */
+  readonly marks: Set<number>;
   refreshes: number;
   /** NOTIFYs whose CSeq was not above the previous one's (RFC 3261 §12.2.1.1: must increase). */
   backwards: number;
@@ -45,6 +47,7 @@ export function watchedSubscriptions(messages: readonly TracedMessage[]): Map<st
             serverTag: '',
             createdAt: NaN,
             notifies: [],
+            marks: new Set(),
             refreshes: 0,
             backwards: 0,
             failures: [status],
@@ -57,6 +60,7 @@ export function watchedSubscriptions(messages: readonly TracedMessage[]): Map<st
           serverTag,
           createdAt: m.at,
           notifies: [],
+          marks: new Set(),
           refreshes: 0,
           backwards: 0,
           failures: [],
@@ -73,6 +77,7 @@ export function watchedSubscriptions(messages: readonly TracedMessage[]): Map<st
       const sub = subs.get(callId);
       if (!sub) continue; // NOTIFY before the 200: the 200 comes next, counted from then on
       sub.notifies.push(m.at);
+      for (const mark of m.body.matchAll(/soak-restart-(\d+)/g)) sub.marks.add(Number(mark[1]));
       const n = Number.parseInt(cseq, 10);
       if (n <= (lastCseq.get(callId) ?? -1)) sub.backwards++;
       lastCseq.set(callId, n);
@@ -82,13 +87,15 @@ export function watchedSubscriptions(messages: readonly TracedMessage[]): Map<st
   return subs;
 }
 
-/** NOTIFYs after one restart: which subscriptions created before the kill heard from the new process. */
+/** NOTIFYs after one restart: did the subscriptions made before the kill hear from the new process? */
 export interface RestartWindow {
   readonly restart: number;
   /** Subscriptions created (2xx received) before this kill. */
   readonly expected: number;
-  /** Of those, how many got at least one NOTIFY in [kill, next kill or end). */
-  readonly notified: number;
+  /** Of those, how many got the presence change made after this restart (`soak-restart-N` note). */
+  readonly changeNotified: number;
+  /** Of those, how many got any NOTIFY in [kill, next kill or end). */
+  readonly anyNotify: number;
   /** NOTIFYs received in the window, all subscriptions. */
   readonly notifies: number;
   /** Milliseconds from the kill to the server's `ready` line. */
@@ -104,15 +111,17 @@ export function restartWindows(
   return restarts.map(({ killedAt, readyAt }, i) => {
     const until = restarts[i + 1]?.killedAt ?? end;
     let expected = 0;
-    let notified = 0;
+    let changeNotified = 0;
+    let anyNotify = 0;
     let notifies = 0;
     for (const sub of subs.values()) {
       const inWindow = sub.notifies.filter((at) => at >= killedAt && at < until).length;
       notifies += inWindow;
       if (!(sub.createdAt < killedAt)) continue;
       expected++;
-      if (inWindow > 0) notified++;
+      if (inWindow > 0) anyNotify++;
+      if (sub.marks.has(i + 1)) changeNotified++;
     }
-    return { restart: i + 1, expected, notified, notifies, downMs: readyAt - killedAt };
+    return { restart: i + 1, expected, changeNotified, anyNotify, notifies, downMs: readyAt - killedAt };
   });
 }

@@ -9,8 +9,9 @@
 // and reports: subscriptions created, still live in the server (management API
 // GET /subscriptions, and the store read after the final stop), NOTIFYs heard
 // after each restart, and LOST subscriptions (acknowledged by a 2xx but gone
-// from the store, refused on refresh, or terminated). Exit code 1 when any
-// subscription was lost. See README.md.
+// from the store, refused on refresh, or terminated). After each restart it
+// changes every presentity (API status note) and counts the watchers told of
+// it. Exit code 1 when any subscription was lost or deaf. See README.md.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -133,9 +134,23 @@ async function main(): Promise<number> {
   running.add(sipp);
 
   const restarts: Array<{ killedAt: number; readyAt: number; boot: string }> = [];
+  /** Per server process: NOTIFYs answered 2xx / failed (its /metrics just before it died) and its warnings. */
+  const processes: Array<{ notifiesOk: number; notifiesFailed: number; warnings: number }> = [];
+  const record = async (h: HeraldProcess): Promise<void> => {
+    const text = await fetchText(`http://127.0.0.1:${httpPort}/metrics`);
+    const sum = (name: string): number =>
+      [...text.matchAll(new RegExp(`^${name}\\{[^}]*\\} (\\d+)`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
+    processes.push({
+      notifiesOk: sum('herald_notifies_sent_total'),
+      notifiesFailed: sum('herald_notifies_failed_total'),
+      warnings: h.lines.filter((l) => l['level'] === 'warn' || l['level'] === 'error').length,
+    });
+    if (values.keep) writeFileSync(join(dir, `herald-${processes.length}.log`), h.output);
+  };
   for (let k = 1; k <= kills; k++) {
     await sleep(Math.max(0, t0 + (durationS * 1000 * k) / (kills + 1) - Date.now()));
     const live = await liveCount(httpPort);
+    await record(herald);
     await herald.stop('SIGKILL');
     const killedAt = Date.now();
     herald = await startHerald(config);
@@ -146,11 +161,16 @@ async function main(): Promise<number> {
       Object.entries(boot ?? {}).filter(([key]) => key !== 'time' && key !== 'level' && key !== 'msg'),
     );
     restarts.push({ killedAt, readyAt, boot: JSON.stringify(summary) });
-    log(`kill ${k}: ${live} live before (API); back in ${readyAt - killedAt} ms, boot ${JSON.stringify(summary)}`);
+    const marked = await markRestart(httpPort, k, resources);
+    log(
+      `kill ${k}: ${live} live before (API); back in ${readyAt - killedAt} ms, boot ${JSON.stringify(summary)}; ` +
+        `note soak-restart-${k} set on ${marked}/${resources} presentities`,
+    );
   }
   await sleep(Math.max(0, t0 + durationS * 1000 - Date.now()) + jitterMs + 5000);
   const liveApi = await liveCount(httpPort);
   const end = Date.now();
+  await record(herald);
   await sipp.kill();
   const finalExit = await herald.stop('SIGTERM');
 
@@ -166,6 +186,9 @@ async function main(): Promise<number> {
   const createdKeys = new Set(created.map((s) => `${s.callId}\n${s.serverTag}`));
   const extra = stored.filter((s) => !createdKeys.has(`${s.dialog.id.callId}\n${s.dialog.id.localTag}`));
   const windows = restartWindows(subs, restarts, end);
+  // Deaf: acknowledged before restart K but never told of the change made after it (a subscription the
+  // new process holds but does not serve is as lost to the phone as a deleted one).
+  const deaf = created.filter((s) => restarts.some((r, i) => s.createdAt < r.killedAt && !s.marks.has(i + 1)));
   const report = {
     subscriptionsAsked: N,
     created: created.length,
@@ -177,6 +200,8 @@ async function main(): Promise<number> {
     liveInStoreAfterStop: stored.length,
     storedButNotAcknowledged: extra.length,
     restarts: windows,
+    processes,
+    deafAfterRestart: deaf.length,
     lost: lost.length,
     lostSample: lost.slice(0, 10).map((s) => ({ callId: s.callId, failures: s.failures, terminated: s.terminated })),
     finalServerExit: finalExit,
@@ -186,7 +211,41 @@ async function main(): Promise<number> {
   printReport(report, windows);
   if (!values.keep) rmSync(dir, { recursive: true, force: true });
   else log(`kept ${dir} (trace, database, report.json)`);
-  return lost.length === 0 ? 0 : 1;
+  return lost.length === 0 && deaf.length === 0 ? 0 : 1;
+}
+
+/**
+ * After restart `k`, a presence change on every presentity (API status note
+ * `soak-restart-K`): each watcher must get a NOTIFY carrying it from the new
+ * process, whether or not the server resends state on boot. Returns how many
+ * presentities took it.
+ */
+async function markRestart(httpPort: number, k: number, resources: number): Promise<number> {
+  let ok = 0;
+  for (let j = 0; j < resources; j++) {
+    try {
+      const user = encodeURIComponent(`sip:r${j}@127.0.0.1`); // the watchers' Request-URI host, not the domain
+      const res = await fetch(`http://127.0.0.1:${httpPort}/presentities/${user}/status`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ note: `soak-restart-${k}` }),
+      });
+      if (res.ok) ok++;
+      await res.arrayBuffer();
+    } catch {
+      // counted as not marked
+    }
+  }
+  return ok;
+}
+
+/** A GET's body ('' when the server does not answer). */
+async function fetchText(url: string): Promise<string> {
+  try {
+    return await (await fetch(url)).text();
+  } catch {
+    return '';
+  }
 }
 
 /** Live subscriptions according to the management API (-1 when it does not answer). */
@@ -202,10 +261,14 @@ async function liveCount(httpPort: number): Promise<number> {
 
 function printReport(report: Record<string, unknown>, windows: readonly RestartWindow[]): void {
   log('---- report ----');
-  for (const [k, v] of Object.entries(report)) if (k !== 'restarts' && k !== 'lostSample') log(`${k}: ${String(v)}`);
+  for (const [k, v] of Object.entries(report)) {
+    if (k === 'restarts' || k === 'lostSample') continue;
+    log(`${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+  }
   for (const w of windows) {
     log(
-      `restart ${w.restart}: down ${w.downMs} ms; ${w.notified}/${w.expected} subscriptions made before the kill got a NOTIFY after it (${w.notifies} NOTIFYs in the window)`,
+      `restart ${w.restart}: down ${w.downMs} ms; of ${w.expected} subscriptions made before the kill, ` +
+        `${w.changeNotified} got the change made after the restart, ${w.anyNotify} any NOTIFY (${w.notifies} NOTIFYs in the window)`,
     );
   }
   if (Array.isArray(report['lostSample']) && report['lostSample'].length > 0)
