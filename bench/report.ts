@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readResults } from './harness.js';
+import { readResults, referenceResults } from './harness.js';
 import { formatMemory, type MemoryResult } from './memory.js';
 import { formatParseBench, type ParseBenchResult } from './parse.js';
 import { formatSipp, type SippBenchResult } from './sipp.js';
@@ -36,15 +36,14 @@ if (s.parse) lines.push(...formatParseBench({ ...s.parse, disagreements: [] }), 
 if (s.memory) lines.push(...formatMemory(s.memory), '');
 if (s.sipp) {
   const targets = s.sipp.targets.map((t) => {
-    const tsv = join(dir, 'sipp', t.id, 'results.tsv');
-    if (t.source !== 'live' || !existsSync(tsv)) return t;
-    return {
-      ...t,
-      results: readResults(
-        readFileSync(tsv, 'utf8'),
-        t.results.map((r) => r.scenario),
-      ),
-    };
+    const scenarios = t.results.map((r) => r.scenario);
+    if (t.source === 'reference') {
+      const children = t.id === 'kamailio-c8' ? 8 : 1;
+      return { ...t, results: referenceResults(children, scenarios) ?? t.results };
+    }
+    const tsvs = [t.id, `${t.id}-fanout`].map((d) => join(dir, 'sipp', d, 'results.tsv')).filter((f) => existsSync(f));
+    if (tsvs.length === 0) return t;
+    return { ...t, results: readResults(tsvs.map((f) => readFileSync(f, 'utf8')).join('\n'), scenarios) };
   });
   lines.push(...formatSipp({ ...s.sipp, targets }));
 }

@@ -89,14 +89,29 @@ export async function runSippBench(o: SippBenchOptions): Promise<SippBenchResult
     o.progress(`sipp: ${id} (${scenarios.join(', ')})`);
     try {
       const t = await withServer(start, async (server) => {
-        const results = await runHarness(port, server.pid, {
-          scenarios,
+        const common = {
           portBase: o.portBase,
-          extra,
-          out: join(o.out, 'sipp', id),
           label: server.label,
-          progress: (l) => o.progress(`  [${id}] ${l}`),
-        });
+          progress: (l: string) => o.progress(`  [${id}] ${l}`),
+        };
+        const cycles = scenarios.filter((s) => s !== 'fanout');
+        const results: ScenarioResult[] = [];
+        if (cycles.length > 0) {
+          results.push(
+            ...(await runHarness(port, server.pid, {
+              ...common,
+              scenarios: cycles,
+              extra,
+              out: join(o.out, 'sipp', id),
+            })),
+          );
+        }
+        if (scenarios.includes('fanout')) {
+          // Every fan-out rate, not only up to the first failure: a server that merges changes (Herald) fails
+          // the NOTIFY count at every rate, and its delivered NOTIFYs/s at the higher rates is the figure left.
+          const fan = { ...common, scenarios: ['fanout'], extra: [...extra, '--keep-going'] };
+          results.push(...(await runHarness(port, server.pid, { ...fan, out: join(o.out, 'sipp', `${id}-fanout`) })));
+        }
         return { label: server.label, results, notes: server.warnings() };
       });
       targets.push({ id, source: 'live', ...t });
@@ -174,7 +189,10 @@ function targetLines(t: SippTarget): string[] {
         `${s.hostCpuPct ?? '-'}%`.padStart(10) +
         '  ' +
         (s.capped ? 'none (highest rate tried passed)' : (s.failedNext ?? '-')) +
-        (s.notifyPerS !== undefined ? `  [${int(s.notifyPerS)} NOTIFY/s]` : ''),
+        (s.notifyPerS !== undefined ? `  [${int(s.notifyPerS)} NOTIFY/s]` : '') +
+        (s.mergedNotifyPerS !== undefined && s.mergedNotifyPerS !== s.notifyPerS
+          ? `  [${int(s.mergedNotifyPerS)} NOTIFY/s in a step short only of NOTIFYs: changes merged]`
+          : ''),
     );
   }
   for (const n of t.notes) lines.push(`    note: ${n}`);
@@ -218,11 +236,20 @@ export function formatSipp(r: SippBenchResult): string[] {
         return `${ratio(q)} (${shown}) [${ratio(eff)}]`.padStart(40);
       });
       lines.push('    ' + sc.padEnd(17) + row.join(''));
+      if (sc === 'fanout') {
+        const merged = pairs.map(([a, b]) => {
+          const x = a.results.find((s) => s.scenario === sc)?.mergedNotifyPerS;
+          const y = b.results.find((s) => s.scenario === sc)?.mergedNotifyPerS;
+          return `${ratio(quotient(x, y))} (${int(x ?? Number.NaN)} vs ${int(y ?? Number.NaN)})`.padStart(40);
+        });
+        lines.push('    ' + 'fanout (merged)'.padEnd(17) + merged.join(''));
+      }
     }
   }
   lines.push(
     '',
     '  cpu_us = server CPU per call (fan-out: per NOTIFY) at the best step, µs',
+    '  fanout (merged) = most NOTIFYs/s in a step that failed only on the NOTIFY count: Herald keeps one NOTIFY in flight per subscription and sends the newest state after it, so changes faster than the 200s merge',
     '  + = the highest rate tried passed (the limit is higher); * = sipp used >= 90% of a core at the best or next step: the load generator, not the server, is the limit',
   );
   return lines;

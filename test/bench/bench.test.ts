@@ -73,6 +73,52 @@ t.test(
   },
 );
 
+t.test(
+  'fan-out: NOTIFYs/s of steps short only of NOTIFYs (merged changes) count apart; several results.tsv concatenate',
+  async (t) => {
+    const second = [
+      COLS.replaceAll(' ', '\t'),
+      row({
+        scenario: 'fanout',
+        rate: '5',
+        notify_per_s: '1400',
+        verdict: 'FAIL',
+        reason: 'NOTIFYs 7400/7500 delivered',
+      }),
+      row({
+        scenario: 'fanout',
+        rate: '20',
+        notify_per_s: '4000',
+        verdict: 'FAIL',
+        reason: 'NOTIFYs 25000/30000 delivered',
+      }),
+      row({
+        scenario: 'fanout',
+        rate: '50',
+        notify_per_s: '9000',
+        verdict: 'FAIL',
+        reason: 'NOTIFYs 80000/75000 delivered (duplicates: retransmissions?)',
+      }),
+      row({
+        scenario: 'fanout',
+        rate: '100',
+        notify_per_s: '9500',
+        verdict: 'FAIL',
+        reason: '7/1000 watcher calls failed',
+      }),
+    ].join('\n');
+    const [fan] = readResults(second, ['fanout']);
+    t.match(fan, {
+      maxRate: 0,
+      notifyPerS: undefined,
+      mergedNotifyPerS: 4000,
+      failedNext: '5: NOTIFYs 7400/7500 delivered',
+    });
+    const [both] = readResults(`${TSV}\n${second}`, ['fanout']);
+    t.match(both, { maxRate: 50, notifyPerS: 14900, mergedNotifyPerS: 14900 });
+  },
+);
+
 t.test('options: defaults, quick mode narrows the SQLite run, mistakes are values', async (t) => {
   const d = parseBenchArgs([]);
   t.not(typeof d, 'string');
