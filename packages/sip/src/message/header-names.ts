@@ -191,15 +191,20 @@ export function headerDefAt(s: string, start: number, end: number): HeaderDef {
   if (len === 1) {
     const compact = COMPACT[s.charCodeAt(start) | 0x20];
     if (compact !== undefined) return compact;
-  } else {
-    const candidates = len < 32 ? BY_SHAPE[shapeKey(len, (s.charCodeAt(start) | 0x20) & 127)] : undefined;
+  } else if (len < 32) {
+    const candidates = BY_SHAPE[shapeKey(len, (s.charCodeAt(start) | 0x20) & 127)];
     if (candidates !== undefined) {
-      for (const def of candidates) {
-        const key = def.key;
+      // Most senders use the canonical spelling: one native compare each.
+      for (let c = 0; c < candidates.length; c++) {
+        const def = candidates[c] as HeaderDef;
+        if (s.startsWith(def.name, start)) return def;
+      }
+      for (let c = 0; c < candidates.length; c++) {
+        const key = (candidates[c] as HeaderDef).key;
         let k = 0;
         // Token chars only: `| 0x20` folds A-Z to a-z and leaves '-', '.', digits as they are.
         while (k < len && (s.charCodeAt(start + k) | 0x20) === key.charCodeAt(k)) k++;
-        if (k === len) return def;
+        if (k === len) return candidates[c] as HeaderDef;
       }
     }
   }

@@ -1,18 +1,11 @@
 import { SipParseError } from './errors.js';
-import { HeaderId, HeaderShape } from './header-names.js';
-import { HeaderList, lineValues } from './headers.js';
+import { HeaderId } from './header-names.js';
+import { HeaderList } from './headers.js';
 import type { HeaderLine } from './headers.js';
+import { allValues, at, firstValue, locate, readContact } from './lookup.js';
 import { parseNameAddr, parseNameAddrIn } from './name-addr.js';
 import { parseUri } from './uri.js';
-import {
-  deltaSeconds,
-  mediaType,
-  parseCSeq,
-  parseContact,
-  parseEvent,
-  parseSubscriptionState,
-  readDecimal,
-} from './values.js';
+import { deltaSeconds, mediaType, parseCSeq, parseEvent, parseSubscriptionState, readDecimal } from './values.js';
 import { parseVia, parseViaIn } from './via.js';
 import type {
   CSeq,
@@ -28,9 +21,6 @@ import type {
 
 /** How the header section's text maps to octets: UTF-8, or one char per octet when the received bytes were not UTF-8. */
 export type HeaderEncoding = 'utf8' | 'latin1';
-
-/** Where {@link MessageBase.locate} found a value: `s[start, end)` (no tuple per lookup). */
-const at = { s: '', start: 0, end: 0 };
 
 /** Marks a cached structured value not computed yet (undefined is a valid result: header absent). */
 const UNSET: unique symbol = Symbol('unset');
@@ -118,76 +108,10 @@ abstract class MessageBase {
     }
   }
 
-  /**
-   * First value of the known header `id` (for a list header, its first
-   * non-empty element): `headers.get` without the name lookup, and without
-   * splitting a line that holds one value.
-   */
-  private firstValue(id: HeaderId): string | undefined {
-    const lines = this.headers.lines;
-    for (let i = 0; i < lines.length; i++) {
-      const line = lines[i] as HeaderLine;
-      if (line.def.id !== id) continue;
-      const v = line.value;
-      if (line.def.shape !== HeaderShape.List) return v;
-      if (line.parts === undefined && v.indexOf(',') < 0 && v !== '') {
-        const c0 = v.charCodeAt(0);
-        const cn = v.charCodeAt(v.length - 1);
-        if (c0 !== 32 && c0 !== 9 && cn !== 32 && cn !== 9) return v;
-      }
-      const parts = lineValues(line);
-      if (parts.length > 0) return parts[0];
-    }
-    return undefined;
-  }
-
-  /** All values of the known header `id`: `headers.getAll` without the name lookup. */
-  private allValues(id: HeaderId): string[] {
-    const out: string[] = [];
-    for (const line of this.headers.lines) {
-      if (line.def.id !== id) continue;
-      if (line.def.shape !== HeaderShape.List) out.push(line.value);
-      else for (const p of lineValues(line)) out.push(p);
-    }
-    return out;
-  }
-
-  /**
-   * Finds the first value of the known header `id` like {@link firstValue}
-   * and leaves where it lies in `at`: in place in the message text when the
-   * line came from the parser and holds one value (the typed parsers read a
-   * flat string much faster than a slice of it), else the value string.
-   */
-  private locate(id: HeaderId): boolean {
-    const lines = this.headers.lines;
-    for (let i = 0; i < lines.length; i++) {
-      const line = lines[i] as HeaderLine;
-      if (line.def.id !== id) continue;
-      const v = line.value;
-      if (
-        line.start >= 0 &&
-        (line.def.shape !== HeaderShape.List || (line.parts === undefined && v !== '' && v.indexOf(',') < 0))
-      ) {
-        at.s = this.text;
-        at.start = line.start;
-        at.end = line.end;
-        return true;
-      }
-      let first: string | undefined = v;
-      if (line.def.shape === HeaderShape.List) first = lineValues(line)[0];
-      if (first === undefined) continue;
-      at.s = first;
-      at.start = 0;
-      at.end = first.length;
-      return true;
-    }
-    return false;
-  }
-
   get via(): Via[] {
     if (this.cVia === UNSET) {
       try {
-        this.cVia = this.allValues(HeaderId.Via).map(parseVia);
+        this.cVia = allValues(this.headers.lines, HeaderId.Via).map(parseVia);
       } catch (e) {
         malformed('Via', e);
       }
@@ -199,7 +123,9 @@ abstract class MessageBase {
     if (this.cVia !== UNSET) return this.cVia[0];
     if (this.cTopVia === UNSET) {
       try {
-        this.cTopVia = this.locate(HeaderId.Via) ? parseViaIn(at.s, at.start, at.end) : undefined;
+        this.cTopVia = locate(this.headers.lines, this.text, HeaderId.Via)
+          ? parseViaIn(at.s, at.start, at.end)
+          : undefined;
       } catch (e) {
         malformed('Via', e);
       }
@@ -218,7 +144,7 @@ abstract class MessageBase {
   }
 
   private address(id: HeaderId, name: string): NameAddr | undefined {
-    if (!this.locate(id)) return undefined;
+    if (!locate(this.headers.lines, this.text, id)) return undefined;
     try {
       return parseNameAddrIn(at.s, at.start, at.end);
     } catch (e) {
@@ -227,12 +153,12 @@ abstract class MessageBase {
   }
 
   get callId(): string | undefined {
-    return this.firstValue(HeaderId.CallId);
+    return firstValue(this.headers.lines, HeaderId.CallId);
   }
 
   get cseq(): CSeq | undefined {
     if (this.cCSeq === UNSET) {
-      const v = this.firstValue(HeaderId.CSeq);
+      const v = firstValue(this.headers.lines, HeaderId.CSeq);
       this.cCSeq = v === undefined ? undefined : parseCSeq(v);
     }
     return this.cCSeq;
@@ -241,7 +167,7 @@ abstract class MessageBase {
   get contact(): ContactValue | undefined {
     if (this.cContact === UNSET) {
       try {
-        this.cContact = this.readContact();
+        this.cContact = readContact(this.headers.lines, this.text);
       } catch (e) {
         malformed('Contact', e);
       }
@@ -249,27 +175,9 @@ abstract class MessageBase {
     return this.cContact;
   }
 
-  private readContact(): ContactValue | undefined {
-    // The usual shape, one Contact line with one address: read it in place.
-    let only: HeaderLine | undefined;
-    let count = 0;
-    for (const line of this.headers.lines) {
-      if (line.def.id === HeaderId.Contact) {
-        only = line;
-        count++;
-      }
-    }
-    if (count === 1 && only !== undefined && only.start >= 0 && only.parts === undefined) {
-      const v = only.value;
-      if (v !== '' && v !== '*' && v.indexOf(',') < 0) return [parseNameAddrIn(this.text, only.start, only.end)];
-    }
-    const values = this.allValues(HeaderId.Contact);
-    return values.length === 0 ? undefined : parseContact(values);
-  }
-
   get maxForwards(): number | undefined {
     if (this.cMaxForwards === UNSET) {
-      const v = this.firstValue(HeaderId.MaxForwards);
+      const v = firstValue(this.headers.lines, HeaderId.MaxForwards);
       // RFC 3261 §20.22: an integer in the range 0-255.
       const n = v === undefined ? 0 : readDecimal(v, 255);
       if (n < 0) throw new SipParseError('Malformed Max-Forwards header');
@@ -280,7 +188,7 @@ abstract class MessageBase {
 
   get expires(): number | undefined {
     if (this.cExpires === UNSET) {
-      const v = this.firstValue(HeaderId.Expires);
+      const v = firstValue(this.headers.lines, HeaderId.Expires);
       this.cExpires = v === undefined ? undefined : deltaSeconds(v, 'Expires');
     }
     return this.cExpires;
@@ -288,7 +196,7 @@ abstract class MessageBase {
 
   get event(): EventHeader | undefined {
     if (this.cEvent === UNSET) {
-      const v = this.firstValue(HeaderId.Event);
+      const v = firstValue(this.headers.lines, HeaderId.Event);
       this.cEvent = v === undefined ? undefined : parseEvent(v);
     }
     return this.cEvent;
@@ -296,7 +204,7 @@ abstract class MessageBase {
 
   get subscriptionState(): SubscriptionState | undefined {
     if (this.cSubState === UNSET) {
-      const v = this.firstValue(HeaderId.SubscriptionState);
+      const v = firstValue(this.headers.lines, HeaderId.SubscriptionState);
       this.cSubState = v === undefined ? undefined : parseSubscriptionState(v);
     }
     return this.cSubState;
@@ -310,7 +218,7 @@ abstract class MessageBase {
   get route(): NameAddr[] {
     if (this.cRoute === UNSET) {
       try {
-        this.cRoute = this.allValues(HeaderId.Route).map(parseNameAddr);
+        this.cRoute = allValues(this.headers.lines, HeaderId.Route).map(parseNameAddr);
       } catch (e) {
         malformed('Route', e);
       }
@@ -321,7 +229,7 @@ abstract class MessageBase {
   get recordRoute(): NameAddr[] {
     if (this.cRecordRoute === UNSET) {
       try {
-        this.cRecordRoute = this.allValues(HeaderId.RecordRoute).map(parseNameAddr);
+        this.cRecordRoute = allValues(this.headers.lines, HeaderId.RecordRoute).map(parseNameAddr);
       } catch (e) {
         malformed('Record-Route', e);
       }

@@ -1,0 +1,91 @@
+/**
+ * Header lookups for the typed accessors of a parsed message: by header id
+ * (no name lookup), without splitting a line that holds one value, and in
+ * place in the message text where the parser recorded the value's offsets.
+ */
+import { HeaderId, HeaderShape } from './header-names.js';
+import { lineValues } from './headers.js';
+import type { HeaderLine } from './headers.js';
+import { parseNameAddrIn } from './name-addr.js';
+import { parseContact } from './values.js';
+import type { ContactValue } from './types.js';
+
+/** Where {@link locate} found a value: `s[start, end)` (no tuple per lookup). */
+export const at = { s: '', start: 0, end: 0 };
+
+/** First value of the known header `id` (for a list header, its first non-empty element), like `headers.get`. */
+export function firstValue(lines: readonly HeaderLine[], id: HeaderId): string | undefined {
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as HeaderLine;
+    if (line.def.id !== id) continue;
+    const v = line.value;
+    if (line.def.shape !== HeaderShape.List) return v;
+    if (line.parts === undefined && v.indexOf(',') < 0 && v !== '') {
+      const c0 = v.charCodeAt(0);
+      const cn = v.charCodeAt(v.length - 1);
+      if (c0 !== 32 && c0 !== 9 && cn !== 32 && cn !== 9) return v;
+    }
+    const parts = lineValues(line);
+    if (parts.length > 0) return parts[0];
+  }
+  return undefined;
+}
+
+/** All values of the known header `id`, like `headers.getAll`. */
+export function allValues(lines: readonly HeaderLine[], id: HeaderId): string[] {
+  const out: string[] = [];
+  for (const line of lines) {
+    if (line.def.id !== id) continue;
+    if (line.def.shape !== HeaderShape.List) out.push(line.value);
+    else for (const p of lineValues(line)) out.push(p);
+  }
+  return out;
+}
+
+/**
+ * Finds the value {@link firstValue} would return and leaves where it lies in
+ * {@link at}: in place in the message text `text` when the parser recorded
+ * its offsets and the line holds one value (V8 scans a flat string much
+ * faster than a slice of it), else the value string. False when absent.
+ */
+export function locate(lines: readonly HeaderLine[], text: string, id: HeaderId): boolean {
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as HeaderLine;
+    if (line.def.id !== id) continue;
+    const v = line.value;
+    if (
+      line.start >= 0 &&
+      (line.def.shape !== HeaderShape.List || (line.parts === undefined && v !== '' && v.indexOf(',') < 0))
+    ) {
+      at.s = text;
+      at.start = line.start;
+      at.end = line.end;
+      return true;
+    }
+    const first = line.def.shape === HeaderShape.List ? lineValues(line)[0] : v;
+    if (first === undefined) continue;
+    at.s = first;
+    at.start = 0;
+    at.end = first.length;
+    return true;
+  }
+  return false;
+}
+
+/** The Contact value (RFC 3261 §20.10): one line with one address (the usual shape) is read in place. */
+export function readContact(lines: readonly HeaderLine[], text: string): ContactValue | undefined {
+  let only: HeaderLine | undefined;
+  let count = 0;
+  for (const line of lines) {
+    if (line.def.id === HeaderId.Contact) {
+      only = line;
+      count++;
+    }
+  }
+  if (count === 1 && only !== undefined && only.start >= 0 && only.parts === undefined) {
+    const v = only.value;
+    if (v !== '' && v !== '*' && v.indexOf(',') < 0) return [parseNameAddrIn(text, only.start, only.end)];
+  }
+  const values = allValues(lines, HeaderId.Contact);
+  return values.length === 0 ? undefined : parseContact(values);
+}
