@@ -7,6 +7,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { endpointStats } from '../test/fuzz/prop-endpoint.js';
 import { layerStats } from '../test/fuzz/prop-layer.js';
 import { allTargets, runTarget } from '../test/fuzz/targets.js';
 import type { FuzzReport, FuzzTarget } from '../test/fuzz/targets.js';
@@ -53,7 +54,13 @@ function printFailure(r: FuzzReport): void {
 async function replay(seed: number, path: string | undefined): Promise<void> {
   let failed = false;
   for (const t of targets) {
-    const r = await runTarget(t, path === undefined ? { seed, numRuns: 1000 } : { seed, numRuns: 1, path });
+    let r: FuzzReport;
+    try {
+      r = await runTarget(t, path === undefined ? { seed, numRuns: 1000 } : { seed, numRuns: 1, path });
+    } catch (e) {
+      // A path only replays against the generators it was found with (same commit).
+      fail(`cannot replay ${t.name}: ${e instanceof Error ? e.message : String(e)}`);
+    }
     process.stdout.write(`${t.name}: ${r.failed ? 'FAILED' : 'passed'} (${r.numRuns} cases, seed ${seed})\n`);
     if (r.failed) {
       failed = true;
@@ -92,6 +99,7 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`  ${'total'.padEnd(28)} ${String(total).padStart(10)}  failures: ${failures.length}\n`);
   if (runs.has('transaction/layer')) process.stdout.write(`  layer totals: ${JSON.stringify(layerStats)}\n`);
+  if (runs.has('transaction/endpoint')) process.stdout.write(`  endpoint totals: ${JSON.stringify(endpointStats)}\n`);
   process.exit(failures.length > 0 ? 1 : 0);
 }
 

@@ -34,7 +34,7 @@ import { mutation, applyMutations } from './mutate.js';
 import { describe } from './prop-parser.js';
 
 /** A transport wrapper that records what the stack sends and catches what its handler throws. */
-class Guarded implements Transport {
+export class Guarded implements Transport {
   readonly sent: Buffer[] = [];
   constructor(
     readonly inner: LoopTransport,
@@ -95,7 +95,8 @@ function response(status: number, branch: number, method: string, toTag: number)
   );
 }
 
-const statusArb = fc.constantFrom(100, 180, 183, 200, 202, 401, 404, 481, 486, 487, 500, 603);
+/** Statuses a TU answers with. */
+export const statusArb = fc.constantFrom(100, 180, 183, 200, 202, 401, 404, 481, 486, 487, 500, 603);
 const methodArb = fc.constantFrom(...METHODS);
 const pool = fc.nat({ max: 5 });
 
@@ -108,7 +109,8 @@ export type LayerStep =
   | { readonly kind: 'drop'; readonly onA: boolean }
   | { readonly kind: 'fail'; readonly onA: boolean; readonly on: boolean };
 
-const injected: fc.Arbitrary<{ toB: boolean; bytes: Buffer }> = fc
+/** Bytes a peer sends: colliding requests (to B) and responses (to A), generator-built messages, mutated. */
+export const injected: fc.Arbitrary<{ toB: boolean; bytes: Buffer }> = fc
   .tuple(
     fc.oneof(
       fc
@@ -147,7 +149,8 @@ export const layerCase = fc.record({
 /** Running totals over every case (the fuzz entry prints them; they show the cases reach deep). */
 export const layerStats = { clientTransactions: 0, finals: 0, timeouts: 0, transportErrors: 0, serverTransactions: 0 };
 
-const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/** Lets the loop transports deliver (they use microtasks). */
+export const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 interface Outcome {
   method: string;

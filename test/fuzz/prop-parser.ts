@@ -112,6 +112,12 @@ export function checkMessage(data: Buffer, opts?: ParseOptions): 'parsed' | 'rej
     if (res.ok && res.value !== undefined) serializesCleanly('stateless answer', res.value as SipMessage, false);
     return 'rejected';
   }
+  // Whatever parsed can be set back (HeaderList.set refuses CR/LF) and written out line by line.
+  for (const [name, value] of m.headers.entries()) {
+    check(!/[\r\n]/.test(value), `${name} value holds CR or LF: ${JSON.stringify(value)}`);
+  }
+  const startText = m.kind === 'request' ? m.method + ' ' + m.requestUri : m.reason;
+  check(!/[\r\n]/.test(startText), `start line holds CR or LF: ${JSON.stringify(startText)}`);
   const before = snapshot(m);
   const wire = read('serializeMessage', () => serializeMessage(m));
   check(wire.ok, 'serializeMessage threw SipParseError');

@@ -30,6 +30,14 @@ function uriFields(u: SipUri): unknown[] {
   return [u.scheme, u.user, u.password, u.host, u.port, u.params, u.headers];
 }
 
+/** A Via's meaning: numeric parameters (rport, ttl) by value, as formatVia writes them from the typed fields. */
+function viaFields(v: Via): unknown[] {
+  const params = new Map(v.params);
+  params.delete('rport');
+  params.delete('ttl');
+  return [v.protocol, v.transport, v.host, v.port, v.branch, v.received, v.rport, v.maddr, v.ttl, params];
+}
+
 function nameAddrFields(n: NameAddr): unknown[] {
   return [n.displayName, uriFields(n.uri), n.params];
 }
@@ -72,7 +80,7 @@ const TOTAL: ReadonlyArray<readonly [string, (s: string) => unknown]> = [
 export function checkHeaderValue(s: string): void {
   roundTrip('parseUri', s, parseUri, formatUri, uriFields);
   roundTrip('parseNameAddr', s, parseNameAddr, formatNameAddr, nameAddrFields);
-  roundTrip<Via>('parseVia', s, parseVia, formatVia, (v) => v);
+  roundTrip<Via>('parseVia', s, parseVia, formatVia, viaFields);
   for (const [name, f] of THROWING) read(name, () => f(s));
   for (const [name, f] of TOTAL) {
     try {

@@ -12,6 +12,7 @@ import {
   createLoopPair,
   parseMessage,
 } from '@herald/sip';
+import { checkEndpoint } from './prop-endpoint.js';
 import { checkLayer } from './prop-layer.js';
 import { checkMessage } from './prop-parser.js';
 
@@ -66,3 +67,19 @@ t.test(
     });
   },
 );
+
+/** RFC 4475 insuf.dat with a CR inserted into the Via branch (transaction/endpoint seed 6). */
+const BARE_CR_IN_VIA =
+  'INVITE sip:user@example.com SIP/2.0\r\nCSeq: 193942 INVITE\r\n' +
+  'Via: SIP/2.0/UDP 192.0.2.95;branch=\rz9hG4bKkdj.insuf\r\nContent-Type: application/sdp\r\nl: 152\r\n\r\n' +
+  'v=0\r\no=mhandley 29739 7272939 IN IP4 192.0.2.95\r\ns=-\r\nc=IN IP4 192.0.2.95\r\nt=0 0\r\n' +
+  'm=audio 49217 RTP/AVP 0 12\r\nm=video 3227 RTP/AVP 31\r\na=rtpmap:31 LPC\r\n';
+
+t.test('transaction/endpoint seed 6: a bare CR inside a Via value made the transport layer throw', async (t) => {
+  // The parser kept the CR in the value; TransportLayer.receive stamped `received` and
+  // headers.set refused the value with a TypeError (the UDP transport logged and dropped it).
+  const data = Buffer.from(BARE_CR_IN_VIA, 'latin1');
+  t.throws(() => parseMessage(data), SipParseError, 'RFC 3261 §7.3.1: a CR only ends a header line');
+  t.equal(checkMessage(data), 'rejected');
+  await checkEndpoint({ protocol: 'udp', policy: [[100, false]], steps: [{ kind: 'inject', bytes: data }] });
+});

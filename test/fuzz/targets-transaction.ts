@@ -1,4 +1,5 @@
 /** Fuzz targets of the transaction group: the four reducers, and the layer over a loop transport. */
+import { checkEndpoint, endpointCase } from './prop-endpoint.js';
 import { checkLayer, layerCase } from './prop-layer.js';
 import { checkReducer, reducerCase } from './prop-reducers.js';
 import { target } from './target.js';
@@ -10,4 +11,5 @@ export const transactionTargets: readonly FuzzTarget[] = [
     checkReducer(name, ctx, inputs);
   }),
   target('transaction/layer', 'transaction', 60, layerCase, checkLayer, true),
+  target('transaction/endpoint', 'transaction', 150, endpointCase, checkEndpoint, true),
 ];

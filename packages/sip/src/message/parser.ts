@@ -154,6 +154,7 @@ function scanHead(head: string, n: number, maxHeaders: number, tooLarge: boolean
   let singles = 0;
   let pos = eol + 2;
   let colon = -1;
+  let cr = -1;
   while (pos < n) {
     const lf = head.indexOf('\n', pos);
     eol = lf - 1;
@@ -161,6 +162,9 @@ function scanHead(head: string, n: number, maxHeaders: number, tooLarge: boolean
       fail.note('Malformed header line');
       break;
     }
+    // RFC 3261 §7.3.1: CR only ends a line; a bare one in a value could never be written back out.
+    if (cr < pos) cr = head.indexOf('\r', pos);
+    if (cr < eol) fail.note('Malformed header line');
     let a = pos;
     let b = eol;
     pos = lf + 1;
