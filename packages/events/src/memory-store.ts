@@ -6,6 +6,7 @@
  * contract does not promise.
  */
 import type { Dialog, Flow } from '@herald/sip';
+import { ownString } from './notifier/compact.js';
 import type { PublicationStore, StoredPublication, StoredSubscription, SubscriptionStore } from './store.js';
 
 function copyFlow(flow: Flow): Flow {
@@ -24,22 +25,32 @@ function copyPublication(p: StoredPublication): StoredPublication {
   return { ...p, body: Buffer.from(p.body) };
 }
 
-/** Adds `id` to the set under `key`. */
-function addIndex(index: Map<string, Set<string>>, key: string, id: string): void {
-  let ids = index.get(key);
-  if (!ids) {
-    ids = new Set();
-    index.set(key, ids);
-  }
-  ids.add(id);
+/**
+ * An index from a key to ids. A key with one id holds the id itself, not a
+ * Set: most watchers (and many resources) have one subscription, and a Set
+ * per subscription was a large part of its memory at 100,000.
+ */
+type Index = Map<string, string | Set<string>>;
+
+/** Adds `id` under `key`. */
+function addIndex(index: Index, key: string, id: string): void {
+  const ids = index.get(key);
+  if (ids === undefined) index.set(ownString(key), id);
+  else if (typeof ids === 'string') {
+    if (ids !== id) index.set(key, new Set([ids, id]));
+  } else ids.add(id);
 }
 
-/** Removes `id` from the set under `key`, dropping empty sets. */
-function removeIndex(index: Map<string, Set<string>>, key: string, id: string): void {
+/** Removes `id` from under `key`, dropping the key when none is left. */
+function removeIndex(index: Index, key: string, id: string): void {
   const ids = index.get(key);
-  if (!ids) return;
+  if (ids === undefined) return;
+  if (typeof ids === 'string') {
+    if (ids === id) index.delete(key);
+    return;
+  }
   ids.delete(id);
-  if (ids.size === 0) index.delete(key);
+  if (ids.size === 1) index.set(key, ids.values().next().value as string);
 }
 
 const pairKey = (event: string, resource: string): string => `${event}\n${resource}`;
@@ -47,8 +58,8 @@ const pairKey = (event: string, resource: string): string => `${event}\n${resour
 /** {@link SubscriptionStore} in a Map, indexed by (event, resource) and by watcher. */
 export class MemorySubscriptionStore implements SubscriptionStore {
   private readonly byId = new Map<string, StoredSubscription>();
-  private readonly resourceIndex = new Map<string, Set<string>>();
-  private readonly watcherIndex = new Map<string, Set<string>>();
+  private readonly resourceIndex: Index = new Map();
+  private readonly watcherIndex: Index = new Map();
 
   async put(subscription: StoredSubscription): Promise<void> {
     this.remove(subscription.id);
@@ -92,9 +103,10 @@ export class MemorySubscriptionStore implements SubscriptionStore {
     return true;
   }
 
-  private collect(ids: Set<string> | undefined): StoredSubscription[] {
+  private collect(ids: string | Set<string> | undefined): StoredSubscription[] {
     const out: StoredSubscription[] = [];
-    for (const id of ids ?? []) {
+    if (ids === undefined) return out;
+    for (const id of typeof ids === 'string' ? [ids] : ids) {
       const s = this.byId.get(id);
       if (s) out.push(copySubscription(s));
     }

@@ -10,6 +10,7 @@ import type { EventPackage } from '../package.js';
 import { resourceKey } from '../resource-key.js';
 import type { ResourceChange, ResourceStates } from '../resource-states.js';
 import type { StoredSubscription, SubscriptionStore } from '../store.js';
+import { ownDialog, ownFlow, ownSubscription, ownUpdatedDialog } from './compact.js';
 import { initialDelivery } from './delivery.js';
 import { type Live, type SharedDialog, watcherRecordOf } from './live.js';
 import { LiveTable } from './live-table.js';
@@ -224,7 +225,7 @@ export class Notifier {
     if (!shared) return void incoming.respond(481, 'Subscription Does Not Exist');
     const checked = receiveInDialogRequest(shared.dialog, request);
     if (!checked.ok) return void incoming.respond(checked.status, checked.reason);
-    shared.dialog = checked.dialog;
+    shared.dialog = ownUpdatedDialog(shared.dialog, checked.dialog);
 
     const live = this.table.inDialog(shared, pkg.event, eventId);
     if (!live) {
@@ -240,7 +241,7 @@ export class Notifier {
     const expires = negotiateExpires(live.pkg, incoming.request.expires);
     if (!expires.ok) return void incoming.respond(expires.status, expires.reason, { headers: expires.headers });
     const now = this.host.clock.now();
-    live.sub = { ...live.sub, flow: incoming.flow, expiresAt: now + expires.value * 1000 };
+    live.sub = { ...live.sub, flow: ownFlow(incoming.flow), expiresAt: now + expires.value * 1000 };
     // Stored before the 2xx, like a new subscription: a crash after it must not lose the new expiry.
     await this.persist(live);
     if (this.closed) return void incoming.respond(503, 'Service Unavailable');
@@ -273,7 +274,8 @@ export class Notifier {
     else {
       const created = createUasDialog(request, incoming.toTag);
       if (!created.ok) return void incoming.respond(created.status, created.reason);
-      dialog = created.dialog;
+      // Kept for the subscription's life: detached from the SUBSCRIBE's text.
+      dialog = ownDialog(created.dialog);
     }
     const from = request.from;
     if (!from) return void incoming.respond(400, 'Missing From');
@@ -291,7 +293,7 @@ export class Notifier {
     if (typeof decision === 'object') return void incoming.respond(decision.status, decision.reason);
 
     const now = this.host.clock.now();
-    const sub: StoredSubscription = {
+    const sub: StoredSubscription = ownSubscription({
       id: this.newId(),
       event: pkg.event,
       eventId,
@@ -308,7 +310,7 @@ export class Notifier {
       version: -1,
       createdAt: now,
       blocked: decision === 'polite-block' ? true : undefined,
-    };
+    });
 
     if (expires.value === 0) {
       // RFC 6665 §4.4.3 fetch: 200, one NOTIFY with the state and reason timeout, nothing kept.
