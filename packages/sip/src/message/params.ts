@@ -30,12 +30,6 @@ export function readQuotedAt(s: string, i: number, end = s.length): string {
   return fail('Unterminated quoted string');
 }
 
-/** {@link readQuotedAt} returning the text and the index after the closing quote. */
-export function readQuoted(s: string, i: number): [string, number] {
-  const text = readQuotedAt(s, i);
-  return [text, scanned.end];
-}
-
 /** An empty map that refuses changes. */
 class FrozenEmptyMap<V> extends Map<string, V> {
   override set(): this {
