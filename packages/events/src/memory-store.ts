@@ -6,7 +6,6 @@
  * contract does not promise.
  */
 import type { Dialog, Flow } from '@herald/sip';
-import { ownString } from './notifier/compact.js';
 import type { PublicationStore, StoredPublication, StoredSubscription, SubscriptionStore } from './store.js';
 
 function copyFlow(flow: Flow): Flow {
@@ -35,7 +34,7 @@ type Index = Map<string, string | Set<string>>;
 /** Adds `id` under `key`. */
 function addIndex(index: Index, key: string, id: string): void {
   const ids = index.get(key);
-  if (ids === undefined) index.set(ownString(key), id);
+  if (ids === undefined) index.set(key, id);
   else if (typeof ids === 'string') {
     if (ids !== id) index.set(key, new Set([ids, id]));
   } else ids.add(id);

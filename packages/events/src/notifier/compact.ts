@@ -2,18 +2,35 @@
  * Compact copies of what a subscription keeps for its whole life. Strings
  * taken from a parsed message are often V8 slices of the whole message text
  * (an Accept value or a Contact URI kept a 400-byte SUBSCRIBE alive per
- * subscription), and keys built with templates are rope ("cons") strings.
- * {@link ownString} returns a flat, internalized copy instead: it holds no
- * parent, and equal values (addresses, event names, content types) share one
- * copy. Used only when a record is created or replaced, never per NOTIFY.
+ * subscription). {@link ownString} returns a copy that holds no parent, and
+ * {@link sharedString} one copy per distinct value for the few-valued fields
+ * (addresses, event names, content types). Used only when a record is
+ * created or replaced, never per NOTIFY.
  */
 import type { Dialog, Flow } from '@herald/sip';
 import type { StoredSubscription } from '../store.js';
 
-/** A flat internalized copy of `s` (V8 internalizes property keys, which flattens and detaches them). */
+/** V8 makes no slice or rope shorter than this: shorter strings are always flat copies. */
+const MIN_SLICE = 13;
+
+/** `s` detached from any larger string it was sliced from (a new flat copy; short strings are already). */
 export function ownString(s: string): string {
-  for (const k in { [s]: 0 }) return k;
-  return s;
+  // The concatenation is flattened into a new string by the slice; the result refers only to that.
+  return s.length < MIN_SLICE ? s : (' ' + s).slice(1);
+}
+
+const pool = new Map<string, string>();
+const POOL_MAX = 4096;
+
+/** One shared detached copy per distinct value (bounded: the pool starts over when full). */
+export function sharedString(s: string): string {
+  let v = pool.get(s);
+  if (v === undefined) {
+    if (pool.size >= POOL_MAX) pool.clear();
+    v = ownString(s);
+    pool.set(v, v);
+  }
+  return v;
 }
 
 function ownOptional(s: string | undefined): string | undefined {
@@ -24,8 +41,8 @@ function ownOptional(s: string | undefined): string | undefined {
 export function ownFlow(flow: Flow): Flow {
   return {
     ...flow,
-    local: { address: ownString(flow.local.address), port: flow.local.port },
-    remote: { address: ownString(flow.remote.address), port: flow.remote.port },
+    local: { address: sharedString(flow.local.address), port: flow.local.port },
+    remote: { address: sharedString(flow.remote.address), port: flow.remote.port },
   };
 }
 
@@ -53,14 +70,14 @@ export function ownSubscription(s: StoredSubscription): StoredSubscription {
   return {
     ...s,
     id: ownString(s.id),
-    event: ownString(s.event),
+    event: sharedString(s.event),
     eventId: ownOptional(s.eventId),
     resource: ownString(s.resource),
     watcher: ownString(s.watcher),
     watcherDisplayName: ownOptional(s.watcherDisplayName),
     userAgent: ownOptional(s.userAgent),
-    accept: s.accept.map(ownString),
-    contentType: ownString(s.contentType),
+    accept: s.accept.map(sharedString),
+    contentType: sharedString(s.contentType),
     flow: ownFlow(s.flow),
   };
 }

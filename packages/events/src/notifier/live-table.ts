@@ -5,7 +5,6 @@
  */
 import { dialogKey } from '@herald/sip';
 import type { Dialog, DialogId } from '@herald/sip';
-import { ownString } from './compact.js';
 import { type Live, type SharedDialog, newestDialog, resourceIndexKey, subscriptionKey } from './live.js';
 
 /** Running subscriptions, indexed. */
@@ -39,7 +38,7 @@ export class LiveTable {
   share(dialog: Dialog): SharedDialog {
     const key = dialogKey(dialog.id);
     let shared = this.dialogs.get(key);
-    if (!shared) this.dialogs.set(ownString(key), (shared = { dialog, members: new Set() }));
+    if (!shared) this.dialogs.set(key, (shared = { dialog, members: new Set() }));
     else shared.dialog = newestDialog(shared.dialog, dialog);
     return shared;
   }
@@ -71,11 +70,10 @@ export class LiveTable {
   /** Makes a subscription findable by in-dialog requests and state changes. */
   index(live: Live): void {
     const sub = live.sub;
-    // Keys are owned (flat): a template-built key would otherwise stay a rope string for the map's life.
-    this.byKey.set(ownString(subscriptionKey(dialogKey(live.shared.dialog.id), sub.event, sub.eventId)), sub.id);
+    this.byKey.set(subscriptionKey(dialogKey(live.shared.dialog.id), sub.event, sub.eventId), sub.id);
     const rk = resourceIndexKey(sub.event, sub.resource);
     let ids = this.byResource.get(rk);
-    if (!ids) this.byResource.set(ownString(rk), (ids = new Set()));
+    if (!ids) this.byResource.set(rk, (ids = new Set()));
     ids.add(sub.id);
   }
 
