@@ -14,6 +14,7 @@ import { BENCH_USAGE, parseBenchArgs } from './options.js';
 import { formatParseBench, runParseBench, type ParseBenchResult } from './parse.js';
 import { stopHarness } from './harness.js';
 import { formatSipp, runSippBench, stopRunningServer, type SippBenchResult } from './sipp.js';
+import { checkTargets, formatTargets } from './targets.js';
 import { formatMemory, runMemoryBench, type MemoryResult } from './memory.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -121,6 +122,9 @@ if (opts.parts.includes('micro')) {
   print(['']);
 }
 
+const targets = checkTargets(parse, sipp, memory);
+print([...formatTargets(targets), '']);
+
 const summary = {
   started: stamp,
   quick: opts.quick,
@@ -130,6 +134,7 @@ const summary = {
   parse: parse && { options: parse.options, ratios: parse.ratios, geomean: parse.geomean, cells: parse.cells },
   memory,
   sipp,
+  targets,
   errors,
 };
 writeFileSync(join(out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');

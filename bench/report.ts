@@ -11,6 +11,7 @@ import { readResults, referenceResults } from './harness.js';
 import { formatMemory, type MemoryResult } from './memory.js';
 import { formatParseBench, type ParseBenchResult } from './parse.js';
 import { formatSipp, type SippBenchResult } from './sipp.js';
+import { checkTargets, formatTargets } from './targets.js';
 
 interface Summary {
   readonly started: string;
@@ -34,6 +35,7 @@ const lines: string[] = [
 ];
 if (s.parse) lines.push(...formatParseBench({ ...s.parse, disagreements: [] }), '');
 if (s.memory) lines.push(...formatMemory(s.memory), '');
+let sipp: SippBenchResult | undefined;
 if (s.sipp) {
   const targets = s.sipp.targets.map((t) => {
     const scenarios = t.results.map((r) => r.scenario);
@@ -45,6 +47,8 @@ if (s.sipp) {
     if (tsvs.length === 0) return t;
     return { ...t, results: readResults(tsvs.map((f) => readFileSync(f, 'utf8')).join('\n'), scenarios) };
   });
-  lines.push(...formatSipp({ ...s.sipp, targets }));
+  sipp = { ...s.sipp, targets };
+  lines.push(...formatSipp(sipp), '');
 }
+lines.push(...formatTargets(checkTargets(s.parse && { ...s.parse, disagreements: [] }, sipp, s.memory)));
 console.log(lines.join('\n'));

@@ -12,6 +12,7 @@ import { checkAgreement } from '../../bench/parse.js';
 import { geometricMean, median } from '../../bench/measure.js';
 import { MESSAGES } from '../../bench/messages.js';
 import { PARSERS } from '../../bench/parsers.js';
+import { checkTargets } from '../../bench/targets.js';
 
 const COLS =
   'scenario rate calls created successful failed fail_pct wall_s cps rate_pct p50_ms p99_ms max_ms rtds retrans out_of_call auto_answered server_cpu_pct sipp_cpu_pct sipp2_cpu_pct host_cpu_pct udp_drops_server udp_drops_host notify_expected notify_delivered notify_per_s verdict reason';
@@ -169,4 +170,36 @@ t.test('median and geometric mean', async (t) => {
   t.equal(median([4, 1, 2, 3]), 2.5);
   t.equal(geometricMean([1, 4]), 2);
   t.ok(Number.isNaN(geometricMean([])));
+});
+
+t.test('issue 7 targets are checked against the figures a run has, and n/a without them', async (t) => {
+  const parse = { geomean: { 'parse+read': { sip: 3.2 } } } as unknown as Parameters<typeof checkTargets>[0];
+  const memory = {
+    baseline: { rssBytes: 0, heapUsedBytes: 0 },
+    gc: true,
+    points: [
+      {
+        subscriptions: 100_000,
+        rssBytes: 0,
+        heapUsedBytes: 0,
+        rssPerSubscription: 2500,
+        heapPerSubscription: 1000,
+        loadSeconds: 1,
+      },
+    ],
+  };
+  const [reg] = readResults(TSV, ['register-cycle']);
+  const sipp = {
+    runOptions: [],
+    targets: [
+      { id: 'herald-memory', label: 'h', source: 'live' as const, results: [reg], notes: [] },
+      { id: 'kamailio-c1', label: 'k', source: 'live' as const, results: [{ ...reg, maxRate: 1000 }], notes: [] },
+    ],
+  };
+  const checks = checkTargets(parse, sipp, memory);
+  t.match(checks[0], { met: true, measured: '3.20×' });
+  t.match(checks[1], { target: /register-cycle/, met: true, measured: /^1\.50×/ });
+  t.match(checks[2], { target: /publish-cycle/, met: undefined });
+  t.match(checks.at(-1), { met: false, measured: /^2\.44 KiB/ });
+  t.ok(checkTargets(undefined, undefined, undefined).every((c) => c.met === undefined));
 });
