@@ -1,0 +1,80 @@
+import t from 'tap';
+import type { Dialog, Flow } from '@herald/sip';
+import {
+  ownDialog,
+  ownFlow,
+  ownString,
+  ownSubscription,
+  ownUpdatedDialog,
+  sharedString,
+} from '../../src/notifier/compact.js';
+import type { StoredSubscription } from '../../src/store.js';
+
+const text = 'SUBSCRIBE sip:bob@example.test SIP/2.0\r\nContact: <sip:alice@192.0.2.1:5062;transport=udp>\r\n';
+const contact = text.slice(text.indexOf('<') + 1, text.indexOf('>'));
+
+const dialog: Dialog = {
+  id: { callId: 'call-1@example.test', localTag: 'a-long-local-tag', remoteTag: 'r' },
+  state: 'confirmed',
+  role: 'uas',
+  local: '<sip:bob@example.test>',
+  remote: '<sip:alice@example.test>',
+  localSeq: undefined,
+  remoteSeq: 1,
+  remoteTarget: contact,
+  routeSet: ['<sip:proxy.example.test;lr>'],
+  secure: false,
+};
+const flow: Flow = {
+  transport: 'udp',
+  local: { address: '127.0.0.1', port: 5060 },
+  remote: { address: '192.0.2.1', port: 5062 },
+};
+
+t.test('ownString and sharedString keep the value', async (t) => {
+  for (const s of ['', 'short', contact, 'x'.repeat(1000), '__proto__', '123']) t.equal(ownString(s), s);
+  const a = sharedString('application/pidf+xml');
+  t.equal(a, 'application/pidf+xml');
+  t.equal(sharedString(`application/${'pidf+xml'}`), a);
+});
+
+t.test('owned records are equal to the originals, field by field', async (t) => {
+  t.same(ownDialog(dialog), dialog);
+  t.same(ownFlow(flow), flow);
+  t.same(ownDialog({ ...dialog, routeSet: [] }).routeSet, []);
+  const sub: StoredSubscription = {
+    id: 'sub-1',
+    event: 'presence',
+    eventId: 'e1',
+    resource: 'sip:bob@example.test',
+    watcher: 'sip:alice@example.test',
+    watcherDisplayName: 'Alice',
+    userAgent: 'phone/1.0 (model XYZ)',
+    accept: ['application/pidf+xml', 'application/xpidf+xml'],
+    contentType: 'application/pidf+xml',
+    dialog,
+    flow,
+    status: 'active',
+    expiresAt: 1_700_000_000_000,
+    version: -1,
+    createdAt: 1_699_999_000_000,
+    blocked: undefined,
+  };
+  const owned = ownSubscription(sub);
+  t.same(owned, sub);
+  t.equal(owned.dialog, dialog, 'the dialog is owned separately (it is shared with the dialog table)');
+  t.same(ownSubscription({ ...sub, eventId: undefined, watcherDisplayName: undefined, userAgent: undefined }), {
+    ...sub,
+    eventId: undefined,
+    watcherDisplayName: undefined,
+    userAgent: undefined,
+  });
+});
+
+t.test('a dialog update owns only a changed remote target', async (t) => {
+  const same = { ...dialog, remoteSeq: 2 };
+  t.equal(ownUpdatedDialog(dialog, same), same, 'unchanged target: the update itself');
+  const moved = { ...dialog, remoteSeq: 3, remoteTarget: 'sip:alice@198.51.100.7:5070' };
+  const got = ownUpdatedDialog(dialog, moved);
+  t.same(got, moved);
+});
