@@ -191,19 +191,31 @@ export function mutated(base: fc.Arbitrary<Buffer>, max = 4): fc.Arbitrary<Buffe
 /** Characters that tend to matter inside header values. */
 const VALUE_CHARS = ' \t:;,<>"\\%@=/?&[]*.+0123456789abcsipSIPtagbranchz9hG4bK\u00e9\u0000\u00ff';
 
+/** One character-level edit: at `at`, delete `del` characters and insert `ins`. */
+export interface StringOp {
+  readonly at: number;
+  readonly del: number;
+  readonly ins: string;
+}
+
+/** An arbitrary character-level edit. */
+export const stringOp: fc.Arbitrary<StringOp> = fc.record({
+  at: fc.nat(),
+  del: fc.integer({ min: 0, max: 6 }),
+  ins: fc.string({ unit: fc.constantFrom(...VALUE_CHARS), maxLength: 4 }),
+});
+
+/** Applies character-level edits in order. */
+export function applyStringOps(s: string, ops: readonly StringOp[]): string {
+  return ops.reduce((acc, o) => {
+    const i = acc.length === 0 ? 0 : o.at % (acc.length + 1);
+    return acc.slice(0, i) + o.ins + acc.slice(i + o.del);
+  }, s);
+}
+
 /** A string mutated at character level (for header value parsers). */
 export function mutatedString(base: fc.Arbitrary<string>): fc.Arbitrary<string> {
-  const op = fc.record({
-    at: fc.nat(),
-    del: fc.integer({ min: 0, max: 6 }),
-    ins: fc.string({ unit: fc.constantFrom(...VALUE_CHARS), maxLength: 4 }),
-  });
-  return fc.tuple(base, fc.array(op, { maxLength: 3 })).map(([s, ops]) =>
-    ops.reduce((acc, o) => {
-      const i = acc.length === 0 ? 0 : o.at % (acc.length + 1);
-      return acc.slice(0, i) + o.ins + acc.slice(i + o.del);
-    }, s),
-  );
+  return fc.tuple(base, fc.array(stringOp, { maxLength: 3 })).map(([s, ops]) => applyStringOps(s, ops));
 }
 
 /** Strings over the characters a header value parser cares about. */

@@ -149,10 +149,10 @@ function summary(events: readonly FrameEvent[]): string[] {
  * the bytes come at once or in the given chunk sizes; every framed message
  * satisfies {@link checkMessage} as a stream message.
  */
-export function checkFraming(stream: Buffer, cuts: readonly number[]): void {
-  const whole = new StreamFramer({ maxBuffered: 1 << 20 });
+export function checkFraming(stream: Buffer, cuts: readonly number[], maxBuffered = 1 << 20): void {
+  const whole = new StreamFramer({ maxBuffered });
   const all = timed('StreamFramer.push', () => whole.push(stream));
-  const chunked = new StreamFramer({ maxBuffered: 1 << 20 });
+  const chunked = new StreamFramer({ maxBuffered });
   const got: FrameEvent[] = [];
   let pos = 0;
   for (const c of cuts) {

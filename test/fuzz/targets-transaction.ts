@@ -11,5 +11,5 @@ export const transactionTargets: readonly FuzzTarget[] = [
     checkReducer(name, ctx, inputs);
   }),
   target('transaction/layer', 'transaction', 60, layerCase, checkLayer, true),
-  target('transaction/endpoint', 'transaction', 150, endpointCase, checkEndpoint, true),
+  target('transaction/endpoint', 'transaction', 100, endpointCase, checkEndpoint, true),
 ];
