@@ -124,7 +124,8 @@ export function checkMessage(data: Buffer, opts?: ParseOptions): 'parsed' | 'rej
   const bytes = wire.value as Buffer;
   let m2: SipMessage;
   try {
-    m2 = timed('re-parse', () => parseMessage(bytes, { ...opts, maxSize: 1 << 30, datagram: true }));
+    // Without the caps: serializing may add a Content-Length line and spell compact names out.
+    m2 = timed('re-parse', () => parseMessage(bytes, { maxSize: 1 << 30, maxHeaders: 1 << 20, datagram: true }));
   } catch (e) {
     throw new PropertyViolation(`a parsed message does not parse again after serialization: ${describe(e)}`);
   }
