@@ -2,6 +2,7 @@
 import fc from 'fast-check';
 import { assemble, messageParts, nameAddrString, rfc4475Seeds, uriString, viaString } from './gen-sip.js';
 import { mutated, mutatedString, valueSoup } from './mutate.js';
+import { checkConsumers } from './prop-consumers.js';
 import { checkDigest, digestCase } from './prop-digest.js';
 import { checkFraming, checkMessage } from './prop-parser.js';
 import { checkHeaderValue } from './prop-values.js';
@@ -72,6 +73,7 @@ export const parserTargets: readonly FuzzTarget[] = [
   }),
   target('parser/header-values', 'parser', 600, headerValue, checkHeaderValue),
   target('parser/digest', 'parser', 150, digestCase, checkDigest, true),
+  target('parser/consumers', 'parser', 200, fc.oneof(structured, fromCorpus), checkConsumers),
   target('parser/stream-framing', 'parser', 100, stream, ([messages, cuts, cap]) => {
     checkFraming(Buffer.concat(messages), cuts, cap);
   }),
