@@ -4,6 +4,10 @@
  * `npm run fuzz` entry run targets through {@link runTarget}.
  */
 import fc from 'fast-check';
+import { PropertyViolation } from './guard.js';
+
+/** Time budget of one whole case of an asynchronous (multi-step) target; single calls have guard.ts's 1 s. */
+const CASE_MS = 5000;
 
 /** Which `npm run fuzz -- --target` group a target belongs to. */
 export type FuzzGroup = 'parser' | 'xml' | 'transaction';
@@ -46,7 +50,11 @@ export function target<T>(
   const property = (): fc.IRawProperty<[unknown], boolean> => {
     const p = isAsync
       ? fc.asyncProperty(arb, async (v) => {
+          // A whole multi-step case (dozens of sends and clock steps) gets a looser budget than one call.
+          const start = Date.now();
           await predicate(v);
+          const took = Date.now() - start;
+          if (took > CASE_MS) throw new PropertyViolation(`hang: one case took ${took} ms (budget ${CASE_MS} ms)`);
         })
       : fc.property(arb, (v) => {
           const r = predicate(v);
