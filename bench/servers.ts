@@ -42,6 +42,8 @@ export function benchConfig(port: number, store: HeraldStore, dir: string): Reco
       // The fan-out holds 1,000 watchers on 10 presentities; cycle scenarios use fresh users per call.
       subscriptionsPerUser: 100_000,
       subscriptionsPerWatcher: 100_000,
+      // The fan-out publisher opens a new publication (new Call-ID) per call, several per presentity at once.
+      publicationsPerResource: 100_000,
     },
   };
 }
@@ -86,6 +88,19 @@ function waitExit(pid: number, ms: number): Promise<boolean> {
   });
 }
 
+/** Warning and error lines of a Herald JSON log, one per distinct message with its count and first occurrence. */
+export function summarizeWarnings(log: string): string[] {
+  const seen = new Map<string, { count: number; first: string }>();
+  for (const line of log.split('\n')) {
+    if (!/warn|error/i.test(line) || /AUTHENTICATION IS OFF/.test(line)) continue;
+    const msg = /"msg":"([^"]*)"/.exec(line)?.[1] ?? line.slice(0, 120);
+    const entry = seen.get(msg) ?? { count: 0, first: line.slice(0, 300) };
+    entry.count++;
+    seen.set(msg, entry);
+  }
+  return [...seen.values()].map((e) => `${e.count}× ${e.first}`);
+}
+
 /** Starts `examples/server.ts` (tsx loader, source condition) with {@link benchConfig}; logs go to `dir/herald.log`. */
 export async function startHerald(repo: string, port: number, store: HeraldStore, dir: string): Promise<RunningServer> {
   mkdirSync(dir, { recursive: true });
@@ -117,11 +132,7 @@ export async function startHerald(repo: string, port: number, store: HeraldStore
     pid,
     label: `herald (examples/server.ts, store ${store})`,
     stop,
-    warnings: () =>
-      readFileSync(logPath, 'utf8')
-        .split('\n')
-        .filter((l) => /warn|error/i.test(l) && !/AUTHENTICATION IS OFF/.test(l))
-        .slice(0, 20),
+    warnings: () => summarizeWarnings(readFileSync(logPath, 'utf8')),
   };
 }
 

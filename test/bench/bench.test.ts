@@ -7,7 +7,7 @@ import t from 'tap';
 import { validateConfig } from '@herald/server';
 import { readResults } from '../../bench/harness.js';
 import { parseBenchArgs } from '../../bench/options.js';
-import { benchConfig } from '../../bench/servers.js';
+import { benchConfig, summarizeWarnings } from '../../bench/servers.js';
 import { checkAgreement } from '../../bench/parse.js';
 import { geometricMean, median } from '../../bench/measure.js';
 import { MESSAGES } from '../../bench/messages.js';
@@ -152,6 +152,11 @@ t.test('the benchmark config is a valid Herald config with auth, coalescing and 
   t.equal(v.config.notifyInterval, 0);
   t.equal(v.config.http, undefined);
   t.equal(v.config.limits.requestsPerSecond, 0);
+  t.equal(
+    v.config.limits.publicationsPerResource,
+    100_000,
+    'the fan-out publisher opens several publications per presentity',
+  );
   t.same(v.config.store, { kind: 'sqlite', path: '/tmp/x/herald.db' });
 });
 
@@ -202,4 +207,18 @@ t.test('issue 7 targets are checked against the figures a run has, and n/a witho
   t.match(checks[2], { target: /publish-cycle/, met: undefined });
   t.match(checks.at(-1), { met: false, measured: /^2\.44 KiB/ });
   t.ok(checkTargets(undefined, undefined, undefined).every((c) => c.met === undefined));
+});
+
+t.test('server warnings are summarized one line per distinct message', async (t) => {
+  const log = [
+    '{"level":"warn","msg":"!!! AUTHENTICATION IS OFF (auth: false) !!!"}',
+    '{"level":"warn","msg":"publication refused: limit reached","uri":"sip:a@x"}',
+    '{"level":"warn","msg":"publication refused: limit reached","uri":"sip:b@x"}',
+    '{"level":"error","msg":"boom"}',
+    '{"level":"info","msg":"ready"}',
+  ].join('\n');
+  const lines = summarizeWarnings(log);
+  t.equal(lines.length, 2);
+  t.match(lines[0], /^2× .*sip:a@x/);
+  t.match(lines[1], /^1× .*boom/);
 });
