@@ -3,6 +3,7 @@
  * (shrunk) input, so it stays fixed. Each case runs the same property check
  * the fuzzer ran and asserts the specific outcome of the fix.
  */
+import { readFileSync } from 'node:fs';
 import t from 'tap';
 import {
   ManualClock,
@@ -83,3 +84,18 @@ t.test('transaction/endpoint seed 6: a bare CR inside a Via value made the trans
   t.equal(checkMessage(data), 'rejected');
   await checkEndpoint({ protocol: 'udp', policy: [[100, false]], steps: [{ kind: 'inject', bytes: data }] });
 });
+
+t.test(
+  'transaction/endpoint seed 62097234: ~1000 Via values in one line got an answer with ~1000 Via lines',
+  async (t) => {
+    // RFC 4475 wsinv.dat with its `v:` line repeated into one line of about a thousand comma-separated
+    // values. The line counted once against maxHeaders (256); stamping `received` wrote one line per
+    // value, so the endpoint's answer had more header lines than a parser with the same limit takes.
+    const data = readFileSync(new URL('fixtures/wsinv-1000-vias.dat', import.meta.url));
+    t.throws(() => parseMessage(data), { reason: 'Too Many Header Fields' }, 'each Via value counts as a header field');
+    await checkEndpoint({ protocol: 'udp', policy: [[100, false]], steps: [{ kind: 'inject', bytes: data }] });
+    const vias = Array.from({ length: 200 }, (_, i) => `SIP/2.0/UDP h${i}.example.com;branch=z9hG4bK${i}`).join(', ');
+    const ok = `OPTIONS sip:a@b SIP/2.0\r\nVia: ${vias}\r\nFrom: <sip:c@d>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\n\r\n`;
+    t.equal(parseMessage(ok).via.length, 200, '200 Via values in one line are still fine');
+  },
+);

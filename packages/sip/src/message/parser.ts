@@ -267,11 +267,17 @@ export function parseMessage(data: Buffer | string, opts?: ParseOptions): SipReq
   // Eager, cheap checks of what RFC 4475 wants rejected; the rest stays lazy.
   let cseqValue: string | undefined;
   let clValue: string | undefined;
+  // Header fields: lines, plus the extra Via values packed into one line (RFC 3261 §7.3.1), since
+  // stamping `received` writes one line per Via: an answer must stay within the limit we parse with.
+  let fields = lines.length;
   for (const line of lines) {
     switch (line.def.id) {
       case HeaderId.Via:
-        if (line.value === '' || (line.value.indexOf(',') >= 0 && splitList(line.value).some((p) => p === ''))) {
-          fail.note('Malformed Via header');
+        if (line.value === '') fail.note('Malformed Via header');
+        else if (line.value.indexOf(',') >= 0) {
+          const parts = splitList(line.value);
+          if (parts.some((p) => p === '')) fail.note('Malformed Via header');
+          fields += parts.length - 1;
         }
         break;
       case HeaderId.CSeq:
@@ -302,6 +308,7 @@ export function parseMessage(data: Buffer | string, opts?: ParseOptions): SipReq
         break; // parsed lazily by their accessors
     }
   }
+  if (fields > maxHeaders) fail.note('Too Many Header Fields');
   let cseq: CSeq | undefined;
   if (cseqValue !== undefined) {
     try {
