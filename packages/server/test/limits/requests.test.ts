@@ -61,7 +61,13 @@ t.test('subscriptionsPerWatcher holds when initial SUBSCRIBEs arrive all at once
   const { udpPort } = await startServer(t, testConfig({ limits: { subscriptionsPerWatcher: 3 } }));
   const bob = await Client.start(t, udpPort, 'bob');
   // Every NOTIFY answered 200 so no subscription ends (a 481 would free a slot mid-test).
-  bob.endpoint.on('NOTIFY', (incoming) => incoming.respond(200, 'OK'), { dialogs: 'handler' });
+  bob.endpoint.on(
+    'NOTIFY',
+    (incoming) => {
+      incoming.respond(200, 'OK');
+    },
+    { dialogs: 'handler' },
+  );
   const targets = ['alice', 'carol', 'bob'];
   const events = ['presence', 'dialog', 'message-summary'];
   // Sent without waiting: the check runs before each subscription exists only if the engine awaited real I/O in between.
