@@ -27,7 +27,17 @@ import {
 } from './types.js';
 
 /** Options of a {@link UdpTransport}. */
-export type UdpTransportOptions = SocketTransportOptions;
+export interface UdpTransportOptions extends SocketTransportOptions {
+  /**
+   * SO_RCVBUF in bytes (default 4 MiB; the kernel caps it at its own maximum).
+   * A NOTIFY fan-out gets its 200s back in a burst: with the Linux default
+   * (208 KiB) thousands were dropped per second and came back as retransmissions.
+   */
+  readonly receiveBufferBytes?: number;
+}
+
+/** Default UDP receive buffer: room for a fan-out's burst of responses (Kamailio's reference setup uses 4 MiB too). */
+export const DEFAULT_UDP_RECEIVE_BUFFER = 4 * 1024 * 1024;
 
 /** UDP transport: unreliable, one socket for sending and receiving (so `rport` replies leave from the port the request reached, RFC 3581 §4). */
 export class UdpTransport implements Transport {
@@ -65,9 +75,25 @@ export class UdpTransport implements Transport {
         this.socket.off('error', onError);
         const a = this.socket.address();
         this.bound = { address: a.address, port: a.port };
+        this.enlargeReceiveBuffer();
         resolve();
       });
     });
+  }
+
+  /** The socket's receive buffer in bytes as the kernel reports it (Linux doubles the requested size). */
+  get receiveBufferSize(): number {
+    return this.socket.getRecvBufferSize();
+  }
+
+  private enlargeReceiveBuffer(): void {
+    const want = this.options.receiveBufferBytes ?? DEFAULT_UDP_RECEIVE_BUFFER;
+    try {
+      if (this.socket.getRecvBufferSize() < want) this.socket.setRecvBufferSize(want);
+    } catch (err) {
+      // Not fatal: the default buffer works, it only drops sooner under bursts.
+      this.logger.warn('udp: cannot set the receive buffer size', { error: String(err), bytes: want });
+    }
   }
 
   onMessage(handler: (incoming: IncomingMessage) => void): void {

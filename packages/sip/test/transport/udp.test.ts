@@ -1,6 +1,16 @@
 import t from 'tap';
 import { createResponse, ManualClock, serializeMessage, UdpTransport, type SipRequest } from '@herald/sip';
+import { readFileSync } from 'node:fs';
 import { nextMessage, rawRequest, udpClient, udpSend } from './fixtures/helpers.js';
+
+/** net.core.rmem_max on Linux, undefined elsewhere. */
+function kernelReceiveMax(): number | undefined {
+  try {
+    return Number(readFileSync('/proc/sys/net/core/rmem_max', 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+}
 
 for (const host of ['127.0.0.1', '::1']) {
   void t.test(`UDP round trip on ${host}: request in, response out, flows right`, async (t) => {
@@ -117,3 +127,21 @@ void t.test('UDP: listen on a taken port rejects with TransportError; send befor
   );
   await c.close();
 });
+
+void t.test(
+  'UDP receive buffer: enlarged at listen (fan-out bursts of 200s), configurable, never shrunk',
+  async (t) => {
+    const clock = new ManualClock();
+    const plain = new UdpTransport({ host: '127.0.0.1', port: 0, clock, receiveBufferBytes: 1 });
+    const big = new UdpTransport({ host: '127.0.0.1', port: 0, clock, receiveBufferBytes: 1024 * 1024 });
+    await plain.listen();
+    await big.listen();
+    t.teardown(() => Promise.all([plain.close(), big.close()]));
+    const defaultSize = plain.receiveBufferSize;
+    t.ok(defaultSize > 1, 'a request below the current size leaves the buffer alone');
+    // The kernel caps SO_RCVBUF at net.core.rmem_max (and reports double what it grants).
+    const cap = kernelReceiveMax();
+    const expected = cap === undefined ? defaultSize : Math.min(1024 * 1024, cap);
+    t.ok(big.receiveBufferSize >= expected, `got ${big.receiveBufferSize} bytes, expected at least ${expected}`);
+  },
+);
