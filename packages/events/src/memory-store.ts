@@ -61,8 +61,14 @@ export class MemorySubscriptionStore implements SubscriptionStore {
   private readonly watcherIndex: Index = new Map();
 
   async put(subscription: StoredSubscription): Promise<void> {
-    this.remove(subscription.id);
+    const old = this.byId.get(subscription.id);
     const copy = copySubscription(subscription);
+    if (old && old.event === copy.event && old.resource === copy.resource && old.watcher === copy.watcher) {
+      // The common rewrite (every NOTIFY stores its CSeq and version): same index keys, nothing to re-index.
+      this.byId.set(copy.id, copy);
+      return;
+    }
+    if (old) this.remove(subscription.id);
     this.byId.set(copy.id, copy);
     addIndex(this.resourceIndex, pairKey(copy.event, copy.resource), copy.id);
     addIndex(this.watcherIndex, copy.watcher, copy.id);
