@@ -92,7 +92,16 @@ t.test(
     // values. The line counted once against maxHeaders (256); stamping `received` wrote one line per
     // value, so the endpoint's answer had more header lines than a parser with the same limit takes.
     const data = readFileSync(new URL('fixtures/wsinv-1000-vias.dat', import.meta.url));
-    t.throws(() => parseMessage(data), { reason: 'Too Many Header Fields' }, 'each Via value counts as a header field');
+    let refused: unknown;
+    try {
+      parseMessage(data);
+    } catch (err) {
+      refused = err;
+    }
+    t.ok(
+      refused instanceof SipParseError && refused.reason === 'Too Many Header Fields',
+      'each Via value counts as a header field',
+    );
     await checkEndpoint({ protocol: 'udp', policy: [[100, false]], steps: [{ kind: 'inject', bytes: data }] });
     const vias = Array.from({ length: 200 }, (_, i) => `SIP/2.0/UDP h${i}.example.com;branch=z9hG4bK${i}`).join(', ');
     const ok = `OPTIONS sip:a@b SIP/2.0\r\nVia: ${vias}\r\nFrom: <sip:c@d>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\n\r\n`;
