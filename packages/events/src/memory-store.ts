@@ -2,22 +2,34 @@
  * In-memory stores (DESIGN.md: the default; SQLite arrives in issue 6). Both
  * copy values on the way in and on the way out, so a caller mutating an
  * object it put or got (a Buffer body, a Dialog's route set) cannot change
- * what is stored. Results of list methods come in insertion order, which the
- * contract does not promise.
+ * what is stored (frozen parts, which nobody can change, are shared). Results
+ * of list methods come in insertion order, which the contract does not promise.
  */
 import type { Dialog, Flow } from '@herald/sip';
 import type { PublicationStore, StoredPublication, StoredSubscription, SubscriptionStore } from './store.js';
 
+// Frozen parts (the notifier freezes what it owns: flows, dialog ids, route sets, Accept lists) cannot be
+// changed by anyone, so they are kept by reference; anything else is copied.
 function copyFlow(flow: Flow): Flow {
+  if (Object.isFrozen(flow) && Object.isFrozen(flow.local) && Object.isFrozen(flow.remote)) return flow;
   return { ...flow, local: { ...flow.local }, remote: { ...flow.remote } };
 }
 
 function copyDialog(dialog: Dialog): Dialog {
-  return { ...dialog, id: { ...dialog.id }, routeSet: [...dialog.routeSet] };
+  return {
+    ...dialog,
+    id: Object.isFrozen(dialog.id) ? dialog.id : { ...dialog.id },
+    routeSet: Object.isFrozen(dialog.routeSet) ? dialog.routeSet : [...dialog.routeSet],
+  };
 }
 
 function copySubscription(s: StoredSubscription): StoredSubscription {
-  return { ...s, accept: [...s.accept], dialog: copyDialog(s.dialog), flow: copyFlow(s.flow) };
+  return {
+    ...s,
+    accept: Object.isFrozen(s.accept) ? s.accept : [...s.accept],
+    dialog: copyDialog(s.dialog),
+    flow: copyFlow(s.flow),
+  };
 }
 
 function copyPublication(p: StoredPublication): StoredPublication {

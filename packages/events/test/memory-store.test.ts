@@ -91,3 +91,52 @@ t.test('memory publication store copies bodies in and out', async (t) => {
   next.body.write('X');
   t.equal((await store.get('presence', 'sip:alice@example.test', 'e2'))?.body.toString(), 'two', 'replace copies too');
 });
+
+t.test('memory subscription store shares frozen parts and copies the rest', async (t) => {
+  const store = new MemorySubscriptionStore();
+  const flow = Object.freeze({
+    transport: 'udp' as const,
+    local: Object.freeze({ address: '127.0.0.1', port: 5060 }),
+    remote: Object.freeze({ address: '192.0.2.1', port: 5062 }),
+  });
+  const id = Object.freeze({ callId: 'c', localTag: 'l', remoteTag: 'r' });
+  const routeSet = Object.freeze(['<sip:p.example.test;lr>']);
+  const accept = Object.freeze(['application/pidf+xml']);
+  const sub: StoredSubscription = {
+    id: 's1',
+    event: 'presence',
+    resource: 'sip:alice@example.test',
+    watcher: 'sip:bob@example.test',
+    accept,
+    contentType: 'application/pidf+xml',
+    dialog: {
+      id,
+      state: 'confirmed',
+      role: 'uas',
+      local: '<sip:alice@example.test>',
+      remote: '<sip:bob@example.test>',
+      localSeq: 1,
+      remoteSeq: 1,
+      remoteTarget: 'sip:bob@192.0.2.1',
+      routeSet,
+      secure: false,
+    },
+    flow,
+    status: 'active',
+    expiresAt: 1000,
+    version: -1,
+    createdAt: 0,
+  };
+  await store.put(sub);
+  const got = await store.get('s1');
+  t.same(got, sub);
+  t.equal(got?.flow, flow, 'a frozen flow is shared');
+  t.equal(got?.dialog.id, id);
+  t.equal(got?.dialog.routeSet, routeSet);
+  t.equal(got?.accept, accept);
+  t.not(got?.dialog, sub.dialog, 'the dialog object itself is still a copy');
+  // A rewrite with the same keys (a NOTIFY's CSeq) keeps it findable by resource and watcher.
+  await store.put({ ...sub, dialog: { ...sub.dialog, localSeq: 2 } });
+  t.equal((await store.byResource('presence', 'sip:alice@example.test'))[0]?.dialog.localSeq, 2);
+  t.equal((await store.byWatcher('sip:bob@example.test')).length, 1);
+});

@@ -37,24 +37,31 @@ function ownOptional(s: string | undefined): string | undefined {
   return s === undefined ? undefined : ownString(s);
 }
 
-/** The flow with its addresses owned. */
+/**
+ * The flow with its addresses owned, frozen: the memory store keeps a frozen
+ * part by reference instead of copying it for every NOTIFY it stores.
+ */
 export function ownFlow(flow: Flow): Flow {
-  return {
+  return Object.freeze({
     ...flow,
-    local: { address: sharedString(flow.local.address), port: flow.local.port },
-    remote: { address: sharedString(flow.remote.address), port: flow.remote.port },
-  };
+    local: Object.freeze({ address: sharedString(flow.local.address), port: flow.local.port }),
+    remote: Object.freeze({ address: sharedString(flow.remote.address), port: flow.remote.port }),
+  });
 }
 
-/** The dialog with its strings owned. */
+/** The dialog with its strings owned; its id and route set frozen (they never change in a dialog's life). */
 export function ownDialog(d: Dialog): Dialog {
   return {
     ...d,
-    id: { callId: ownString(d.id.callId), localTag: ownString(d.id.localTag), remoteTag: ownString(d.id.remoteTag) },
+    id: Object.freeze({
+      callId: ownString(d.id.callId),
+      localTag: ownString(d.id.localTag),
+      remoteTag: ownString(d.id.remoteTag),
+    }),
     local: ownString(d.local),
     remote: ownString(d.remote),
     remoteTarget: ownString(d.remoteTarget),
-    routeSet: d.routeSet.length === 0 ? EMPTY : d.routeSet.map(ownString),
+    routeSet: d.routeSet.length === 0 ? EMPTY : Object.freeze(d.routeSet.map(ownString)),
   };
 }
 
@@ -76,7 +83,7 @@ export function ownSubscription(s: StoredSubscription): StoredSubscription {
     watcher: ownString(s.watcher),
     watcherDisplayName: ownOptional(s.watcherDisplayName),
     userAgent: ownOptional(s.userAgent),
-    accept: s.accept.map(sharedString),
+    accept: Object.freeze(s.accept.map(sharedString)),
     contentType: sharedString(s.contentType),
     flow: ownFlow(s.flow),
   };

@@ -78,3 +78,11 @@ t.test('a dialog update owns only a changed remote target', async (t) => {
   const got = ownUpdatedDialog(dialog, moved);
   t.same(got, moved);
 });
+
+t.test('owned flows, dialog ids, route sets and Accept lists are frozen', async (t) => {
+  const f = ownFlow(flow);
+  t.ok(Object.isFrozen(f) && Object.isFrozen(f.local) && Object.isFrozen(f.remote));
+  const d = ownDialog(dialog);
+  t.ok(Object.isFrozen(d.id) && Object.isFrozen(d.routeSet));
+  t.notOk(Object.isFrozen(d), 'the dialog itself moves on (CSeq) and is replaced, not frozen');
+});
