@@ -5,6 +5,7 @@
  */
 import { dialogKey } from '@herald/sip';
 import type { Dialog, DialogId } from '@herald/sip';
+import { ownString } from './compact.js';
 import { type Live, type SharedDialog, newestDialog, resourceIndexKey, subscriptionKey } from './live.js';
 
 /** Running subscriptions, indexed. */
@@ -38,7 +39,8 @@ export class LiveTable {
   share(dialog: Dialog): SharedDialog {
     const key = dialogKey(dialog.id);
     let shared = this.dialogs.get(key);
-    if (!shared) this.dialogs.set(key, (shared = { dialog, members: new Set() }));
+    // Keys kept for a subscription's life are flattened: a template key is a chain of rope nodes otherwise.
+    if (!shared) this.dialogs.set(ownString(key), (shared = { dialog, members: new Set() }));
     else shared.dialog = newestDialog(shared.dialog, dialog);
     return shared;
   }
@@ -70,7 +72,7 @@ export class LiveTable {
   /** Makes a subscription findable by in-dialog requests and state changes. */
   index(live: Live): void {
     const sub = live.sub;
-    this.byKey.set(subscriptionKey(dialogKey(live.shared.dialog.id), sub.event, sub.eventId), sub.id);
+    this.byKey.set(ownString(subscriptionKey(dialogKey(live.shared.dialog.id), sub.event, sub.eventId)), sub.id);
     const rk = resourceIndexKey(sub.event, sub.resource);
     let ids = this.byResource.get(rk);
     if (!ids) this.byResource.set(rk, (ids = new Set()));
