@@ -20,19 +20,31 @@ export interface XmlNode {
 /** The XML declaration every rendered body starts with. */
 export const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
 
-const TEXT_SPECIAL = /[&<>]/;
-const ATTR_SPECIAL = /[&<>"]/;
+const TEXT_SPECIAL = /[&<>\x00-\x08\x0B\x0C\x0E-\x1F\uD800-\uDFFF\uFFFE\uFFFF]/;
+const ATTR_SPECIAL = /[&<>"\x00-\x08\x0B\x0C\x0E-\x1F\uD800-\uDFFF\uFFFE\uFFFF]/;
+/** Characters XML 1.0 §2.2 does not allow in a document at all (controls, U+FFFE/FFFF, lone surrogates). */
+const NOT_XML_CHAR =
+  /[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
-/** Escapes character data (XML 1.0 §2.4: `&` and `<` must be, `>` is for `]]>`). */
+/**
+ * Escapes character data (XML 1.0 §2.4: `&` and `<` must be, `>` is for `]]>`);
+ * characters no XML document may hold (§2.2, e.g. a control character in an
+ * API-set note) are dropped, so the body stays well-formed for every phone.
+ */
 export function escapeXmlText(s: string): string {
   if (!TEXT_SPECIAL.test(s)) return s;
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return s.replace(NOT_XML_CHAR, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** Escapes a double-quoted attribute value (XML 1.0 §3.1 AttValue). */
+/** Escapes a double-quoted attribute value (XML 1.0 §3.1 AttValue), dropping non-XML characters like {@link escapeXmlText}. */
 export function escapeXmlAttr(s: string): string {
   if (!ATTR_SPECIAL.test(s)) return s;
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return s
+    .replace(NOT_XML_CHAR, '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;');
 }
 
 /** Builds an element node (attributes as `[name, value]` pairs, undefined values dropped). */

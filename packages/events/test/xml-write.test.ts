@@ -45,3 +45,16 @@ t.test('pretty output indents by two spaces, text stays inline, prolog on its ow
   );
   t.equal(writeXml(xmlEl('a'), { pretty: true }), '<?xml version="1.0" encoding="UTF-8"?>\n<a/>');
 });
+
+t.test('characters no XML document may hold are dropped, valid ones kept (XML 1.0 §2.2)', async (t) => {
+  t.equal(escapeXmlText('in a\u0000 meet\u0007ing\u001b'), 'in a meeting', 'controls dropped');
+  t.equal(escapeXmlText('tab\there\nline\r'), 'tab\there\nline\r', 'TAB, LF, CR are XML characters');
+  t.equal(escapeXmlText('a\uFFFEb\uFFFF<'), 'ab&lt;');
+  t.equal(escapeXmlText('emoji \uD83D\uDE00 ok'), 'emoji \uD83D\uDE00 ok', 'a surrogate pair is kept');
+  t.equal(escapeXmlText('lone \uD83D end \uDE00'), 'lone  end ', 'lone surrogates dropped');
+  t.equal(escapeXmlAttr('x\u0001"y'), 'x&quot;y');
+  const doc = writeXml(xmlEl('note', [['lang', 'en\u0002']], 'busy\u0008 <now>'));
+  const parsed = parseXml(doc);
+  t.ok(parsed.ok, 'the document parses');
+  t.match(doc, /<note lang="en">busy &lt;now&gt;<\/note>$/);
+});
