@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEngine, resourceKey, type AuthorizeHook } from '@herald/events';
 import {
-  DigestServer,
+  type DigestServer,
   TransportLayer,
   parseUri,
   systemClock,
@@ -27,11 +27,12 @@ import {
 } from '@herald/message-summary';
 import type { HeraldConfig, ListenSpec } from './config/types.js';
 import { formatListen } from './config/validate.js';
-import { ourHosts, recordRouteUri, type ListeningSocket } from './addresses.js';
+import { ourHosts, type ListeningSocket } from './addresses.js';
 import { ServerEmitter, type StatusInEvent } from './embedding.js';
 import { guardEventHost } from './event-auth.js';
 import { BackSubscriber } from './back-subscribe.js';
-import { Proxy } from './proxy/index.js';
+import type { Proxy } from './proxy/index.js';
+import { createDigest, createServerProxy, wireEmbedding } from './wiring.js';
 import { HttpApi, createServerMetrics, type ServerMetrics } from './http/index.js';
 import { MeteredEndpoint, collectSipMetrics, meterPublishes } from './http/server-metrics.js';
 import { WatcherTable, serverCommands, serverView } from './management.js';
@@ -124,24 +125,11 @@ export class Server {
       logger: log,
     });
     this.domains = new Domains(ourHosts(config));
-    const users = config.users;
-    const userExists = (u: string): boolean => Object.hasOwn(users, u);
-    if (config.auth) {
-      this.digest = new DigestServer({
-        realm: config.domain,
-        secret: options.digestSecret,
-        // MD5 only by default: baresip 1.0 (libre) fails the whole request (ENOSYS) on any challenge
-        // that is not MD5 instead of picking one it supports (RFC 8760 §2.4); sipp knows only MD5 too.
-        algorithms: options.digestAlgorithms ?? ['MD5'],
-        clock: this.clock,
-        lookup: (u) => {
-          const internal = u === this.internalCredentials.username && !userExists(u);
-          const password = internal ? this.internalCredentials.password : userExists(u) ? users[u] : undefined;
-          return password === undefined ? undefined : { password };
-        },
-      });
-    } else {
-      this.digest = undefined;
+    const userExists = (u: string): boolean => Object.hasOwn(config.users, u);
+    this.digest = config.auth
+      ? createDigest(config, this.clock, this.internalCredentials, options.digestSecret, options.digestAlgorithms)
+      : undefined;
+    if (!config.auth) {
       log.warn(
         '!!! AUTHENTICATION IS OFF (auth: false): any user of the domain may register, subscribe and publish !!!',
         {
@@ -208,7 +196,7 @@ export class Server {
     this.stops.push(this.engine.notifier.onWatcherChange(({ watcher }) => this.subscriptionLimits.follow(watcher)));
     this.dialog.attach(this.engine);
     this.stops.push(this.winfo.attach(this.engine.notifier, this.engine.states));
-    this.stops.push(this.wireEmbedding());
+    this.stops.push(wireEmbedding(this.engine, this.watchers, this.events, () => this.inputSource));
     this.metrics.registry.onCollect(() => {
       const bindings = this.registrar.bindings();
       this.metrics.registrations.set(new Set(bindings.map((b) => b.aor)).size);
@@ -263,7 +251,18 @@ export class Server {
     this.logger.info('store', { kind: this.config.store.kind, ...resumed });
     for (const w of this.watchers.all()) this.subscriptionLimits.follow(w);
     const ports = this.ports;
-    this.proxy = this.createProxy(ports);
+    this.proxy = createServerProxy({
+      config: this.config,
+      endpoint: this.endpoint,
+      registrar: this.registrar,
+      domains: this.domains,
+      digest: this.digest,
+      calls: this.dialog.calls,
+      onActiveCalls: (resource, count) => this.setActiveCalls(resource, count),
+      transport: this.transportLayer,
+      logger: this.logger,
+      ports,
+    });
     for (const p of ports) {
       this.logger.info('listening', { transport: p.transport, address: p.host, port: p.port, sip: formatListen(p) });
     }
@@ -352,27 +351,6 @@ export class Server {
     this.withSource('call', () => this.presence.inputs.setActiveCalls(resource, count));
   }
 
-  /** The proxy, Record-Routing with our first socket's address (RFC 3261 §16.6 step 4). */
-  private createProxy(ports: readonly ListeningSocket[]): Proxy {
-    const users = this.config.users;
-    return new Proxy({
-      endpoint: this.endpoint,
-      lookup: (aor) => this.registrar.lookup(aor),
-      isLocalDomain: (h) => this.domains.has(h),
-      knownUser: (aor) => {
-        if (!this.config.auth) return true;
-        const user = /^sips?:([^@]+)@/.exec(aor)?.[1];
-        return user !== undefined && Object.hasOwn(users, user);
-      },
-      recordRoute: recordRouteUri(ports, this.config.domain),
-      ...(this.digest ? { digest: this.digest } : {}),
-      callTracking: this.dialog.calls,
-      onActiveCalls: (resource, count) => this.setActiveCalls(resource, count),
-      transport: this.transportLayer,
-      logger: this.logger,
-    });
-  }
-
   private mustResource(name: string): string {
     const key = this.resource(name);
     if (key === undefined) throw new RangeError(`not a presentity: ${name}`);
@@ -415,30 +393,5 @@ export class Server {
         contacts: live.map((b) => ({ uri: b.contact, ...(b.q !== undefined ? { priority: b.q } : {}) })),
       }),
     );
-  }
-
-  private wireEmbedding(): () => void {
-    const offWatchers = this.engine.notifier.onWatcherChange(({ watcher, event }) => {
-      this.watchers.update(watcher);
-      if (event !== 'subscribe') return;
-      const base = { resource: watcher.resource, watcher: watcher.watcher, subscriptionId: watcher.subscriptionId };
-      if (watcher.package === 'presence' || watcher.package === 'dialog') {
-        this.events.emit('presence.subscribe.in', { event: watcher.package, ...base });
-      } else if (watcher.package === MESSAGE_SUMMARY_EVENT) {
-        this.events.emit('presence.voicemail.in', base);
-      }
-    });
-    const offStates = this.engine.states.onChange((change) => {
-      if (change.event !== 'presence') return;
-      this.events.emit('presence.status.in', {
-        resource: change.resource,
-        source: this.inputSource ?? 'publish',
-        state: change.state as StatusInEvent['state'],
-      });
-    });
-    return () => {
-      offWatchers();
-      offStates();
-    };
   }
 }
