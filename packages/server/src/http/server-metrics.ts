@@ -14,6 +14,7 @@ import {
   type SipResponse,
 } from '@herald/sip';
 import { Metrics, type Counter, type Gauge } from './metrics.js';
+import { afterPublish } from '../publish-hook.js';
 
 /** The series `@herald/server` keeps; the composition sets and increments them. */
 export interface ServerMetrics {
@@ -105,24 +106,7 @@ export function meterPublishes(host: EventHost, counter: Counter, events: readon
       outcome: publishOutcome(incoming.transaction?.lastResponse?.status),
     });
   };
-  return {
-    clock: host.clock,
-    request: (request, options) => host.request(request, options),
-    on(method, handler, options) {
-      if (method.toUpperCase() !== 'PUBLISH') return host.on(method, handler, options);
-      host.on(
-        method,
-        async (incoming) => {
-          try {
-            await handler(incoming);
-          } finally {
-            record(incoming);
-          }
-        },
-        options,
-      );
-    },
-  };
+  return afterPublish(host, record);
 }
 
 /**

@@ -6,6 +6,7 @@
 import type { EventHost } from '@herald/events';
 import type { IncomingRequest } from '@herald/sip';
 import type { Logger } from '../logger.js';
+import { afterPublish } from '../publish-hook.js';
 
 /** Which config limit a PUBLISH answer reports, if any. */
 export function publishLimitOf(status: number | undefined, reason: string | undefined): string | undefined {
@@ -27,22 +28,5 @@ export function warnPublishLimits(host: EventHost, logger: Pick<Logger, 'warn'>)
       from: incoming.request.headers.get('From'),
     });
   };
-  return {
-    clock: host.clock,
-    request: (request, options) => host.request(request, options),
-    on(method, handler, options) {
-      if (method.toUpperCase() !== 'PUBLISH') return host.on(method, handler, options);
-      host.on(
-        method,
-        async (incoming) => {
-          try {
-            await handler(incoming);
-          } finally {
-            check(incoming);
-          }
-        },
-        options,
-      );
-    },
-  };
+  return afterPublish(host, check);
 }
