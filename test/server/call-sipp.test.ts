@@ -4,25 +4,13 @@
 // the callee's (and the caller's) `dialog` sees early → confirmed → terminated
 // with call-id and tags, and the caller's hold.
 import t from 'tap';
-import { createSocket } from 'node:dgram';
-import { fileURLToPath } from 'node:url';
 import { EventEngine } from '@herald/events';
 import { createDialogPackage, parseDialogInfo, type DialogInfo } from '@herald/dialog';
 import { Registrar } from '@herald/registrar';
 import { Endpoint, TransportLayer, UdpTransport, systemClock } from '@herald/sip';
 import { Proxy } from '../../packages/server/src/proxy/index.js';
-import { have, run } from '../interop/helpers.js';
-import { runSippCall } from './sipp-call.js';
-
-const scenario = (name: string): string => fileURLToPath(new URL(`./${name}`, import.meta.url));
-
-async function freeUdpPort(): Promise<number> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
-}
+import { have } from '../interop/helpers.js';
+import { registerSippCallee, runSippCall } from './sipp-call.js';
 
 async function until(check: () => boolean, ms: number): Promise<boolean> {
   const end = Date.now() + ms;
@@ -92,29 +80,12 @@ t.test('sipp caller → Herald proxy → sipp callee, watched by a dialog subscr
     t.equal(sub.status, 200, `watching ${user}'s dialog`);
   }
 
-  const calleePort = await freeUdpPort();
-  const common = ['-m', '1', '-t', 'u1', '-i', '127.0.0.1', '-nostdin', '-timeout_error'];
-  const reg = await run('sipp', [
-    '-sf',
-    scenario('call-register.xml'),
-    ...common,
-    '-p',
-    String(calleePort),
-    '-timeout',
-    '10s',
-    '-key',
-    'domain',
-    '127.0.0.1',
-    '-key',
-    'user',
-    'bob',
-    `127.0.0.1:${port}`,
-  ]);
+  const { calleePort, ...reg } = await registerSippCallee(port, 'bob');
   t.equal(reg.code, 0, 'callee registered');
   if (reg.code !== 0) t.comment(reg.out.slice(-2000));
   t.equal(registrar.lookup('sip:bob@127.0.0.1').length, 1);
 
-  const { caller, callee: calleeDone } = await runSippCall(port, calleePort, common);
+  const { caller, callee: calleeDone } = await runSippCall(port, calleePort);
   t.equal(caller.code, 0, 'caller: 180, 200, ACK, hold re-INVITE 200, BYE 200');
   if (caller.code !== 0) t.comment(caller.out.slice(-3000));
   t.equal(calleeDone.code, 0, 'callee: INVITE, ACK, re-INVITE, ACK and BYE all arrived through the proxy');

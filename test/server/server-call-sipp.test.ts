@@ -5,22 +5,10 @@
 // Reuses the proxy's scenarios (call-register/uac/uas.xml), with auth off as
 // those scenarios carry no credentials.
 import t from 'tap';
-import { createSocket } from 'node:dgram';
-import { fileURLToPath } from 'node:url';
 import { Server, validateConfig } from '@herald/server';
-import { have, run } from '../interop/helpers.js';
-import { runSippCall } from './sipp-call.js';
+import { have } from '../interop/helpers.js';
+import { registerSippCallee, runSippCall } from './sipp-call.js';
 import { Client } from '../../packages/server/test/server/helpers.js';
-
-const scenario = (name: string): string => fileURLToPath(new URL(`./${name}`, import.meta.url));
-
-async function freeUdpPort(): Promise<number> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
-}
 
 async function until(check: () => boolean, ms: number): Promise<boolean> {
   const end = Date.now() + ms;
@@ -51,24 +39,7 @@ t.test('sipp caller → Herald server → sipp callee, watched (dialog and prese
   carol.subscribe('sip:bob@127.0.0.1', 'presence').on('notify', (n) => presenceBodies.push(n.body.toString()));
   t.ok(await until(() => dialogBodies.length > 0 && presenceBodies.length > 0, 5_000), 'initial NOTIFYs');
 
-  const calleePort = await freeUdpPort();
-  const common = ['-m', '1', '-t', 'u1', '-i', '127.0.0.1', '-nostdin', '-timeout_error'];
-  const reg = await run('sipp', [
-    '-sf',
-    scenario('call-register.xml'),
-    ...common,
-    '-p',
-    String(calleePort),
-    '-timeout',
-    '10s',
-    '-key',
-    'domain',
-    '127.0.0.1',
-    '-key',
-    'user',
-    'bob',
-    `127.0.0.1:${port}`,
-  ]);
+  const { calleePort, ...reg } = await registerSippCallee(port, 'bob');
   t.equal(reg.code, 0, 'callee registered');
   if (reg.code !== 0) t.comment(reg.out.slice(-2000));
   t.ok(
@@ -76,7 +47,7 @@ t.test('sipp caller → Herald server → sipp callee, watched (dialog and prese
     'bob open once registered',
   );
 
-  const { caller, callee: calleeDone } = await runSippCall(port, calleePort, common);
+  const { caller, callee: calleeDone } = await runSippCall(port, calleePort);
   t.equal(caller.code, 0, 'caller: 180, 200, ACK, re-INVITE, BYE through the server');
   if (caller.code !== 0) t.comment(caller.out.slice(-3000));
   t.equal(calleeDone.code, 0, 'callee got everything through the server');
