@@ -4,6 +4,15 @@
  * changes inside the package's `minNotifyInterval` (RFC 6665 §4.2.2, RFC 3856
  * §6.4), retry with back-off on 408 and transport errors, and a terminal
  * NOTIFY that is never dropped or delayed by coalescing.
+ *
+ * With `pipeline` (coalescing switched off: the notifier's interval override
+ * is 0) a change while a NOTIFY is outstanding sends the next one at once, up
+ * to {@link MAX_NOTIFIES_IN_FLIGHT}; the dialog's local CSeq orders them
+ * (RFC 3261 §12.2.1.1). Only the newest NOTIFY's outcome drives the policy: an
+ * older one failing (the watcher may have refused it as out of order,
+ * RFC 3261 §12.2.2) only makes the next NOTIFY carry full state, sent as soon
+ * as the newest has completed. The terminal NOTIFY waits until every older
+ * one has completed.
  */
 
 /** What a NOTIFY carries: the current state, or the terminal one with its reason. */
@@ -12,14 +21,18 @@ export type NotifyKind = { readonly kind: 'state' } | { readonly kind: 'final'; 
 /** How the NOTIFY transaction ended, as the policy sees it. */
 export type NotifyOutcome = 'ok' | 'retry' | 'end';
 
+/** Pipelined NOTIFY transactions one subscription may have outstanding; beyond it changes merge. */
+export const MAX_NOTIFIES_IN_FLIGHT = 16;
+
 /** Delivery state of one subscription. */
 export interface DeliveryState {
-  readonly phase: 'idle' | 'coalescing' | 'in-flight' | 'backoff' | 'done';
+  /** `draining`: the terminal NOTIFY waits for older pipelined NOTIFYs to complete. */
+  readonly phase: 'idle' | 'coalescing' | 'in-flight' | 'backoff' | 'draining' | 'done';
   /** The NOTIFY wanted next (only the newest state is ever sent, so one slot is enough). */
   readonly queued: NotifyKind | undefined;
   /** The queued NOTIFY must not wait for the coalescing window (refresh, approve, full-state request). */
   readonly urgent: boolean;
-  /** The NOTIFY in flight, or the one that failed and waits for its retry. */
+  /** The newest NOTIFY, in flight or waiting for its retry. */
   readonly sending: NotifyKind | undefined;
   /** Clock ms the last NOTIFY went out. */
   readonly lastSentAt: number | undefined;
@@ -29,6 +42,14 @@ export interface DeliveryState {
   readonly interval: number;
   readonly attempts: number;
   readonly backoffMs: number;
+  /** Coalescing off: send each change at once, even while NOTIFYs are outstanding. */
+  readonly pipeline: boolean;
+  /** NOTIFYs sent so far: the newest one's sequence number, echoed in its `response`. */
+  readonly sent: number;
+  /** Pipelined NOTIFYs older than the newest still outstanding. */
+  readonly older: number;
+  /** An older NOTIFY failed: the next one must carry full state. */
+  readonly stale: boolean;
 }
 
 /** Inputs of {@link reduceDelivery}. */
@@ -46,15 +67,19 @@ export type DeliveryInput =
    * NOTIFY when `resync`, else only if something changed meanwhile.
    */
   | { readonly type: 'hold'; readonly ms: number; readonly resync: boolean; readonly now: number }
-  /** The outstanding NOTIFY transaction completed. */
-  | { readonly type: 'response'; readonly outcome: NotifyOutcome; readonly now: number };
+  /**
+   * A NOTIFY transaction completed; `seq` is the state's `sent` when it was
+   * sent (omitted: the newest).
+   */
+  | { readonly type: 'response'; readonly outcome: NotifyOutcome; readonly now: number; readonly seq?: number };
 
 /** Why delivery ended. */
 export type DeliveryEnd = 'terminated' | 'failed' | 'gave-up';
 
 /** Effects the shell performs. */
 export type DeliveryEffect =
-  | { readonly type: 'send'; readonly notify: NotifyKind }
+  /** Send a NOTIFY (its sequence number is the new state's `sent`); `full`: it must carry full state. */
+  | { readonly type: 'send'; readonly notify: NotifyKind; readonly full?: true }
   | { readonly type: 'arm'; readonly ms: number }
   | { readonly type: 'disarm' }
   | { readonly type: 'end'; readonly reason: DeliveryEnd };
@@ -68,7 +93,12 @@ export interface DeliveryStep {
 const STATE: NotifyKind = { kind: 'state' };
 
 /** The initial delivery state. */
-export function initialDelivery(config: { interval: number; attempts: number; backoffMs: number }): DeliveryState {
+export function initialDelivery(config: {
+  interval: number;
+  attempts: number;
+  backoffMs: number;
+  pipeline?: boolean;
+}): DeliveryState {
   return {
     phase: 'idle',
     queued: undefined,
@@ -76,7 +106,11 @@ export function initialDelivery(config: { interval: number; attempts: number; ba
     sending: undefined,
     lastSentAt: undefined,
     failures: 0,
+    sent: 0,
+    older: 0,
+    stale: false,
     ...config,
+    pipeline: config.pipeline === true,
   };
 }
 
@@ -87,9 +121,23 @@ function merge(queued: NotifyKind | undefined, next: NotifyKind): NotifyKind {
 }
 
 function send(s: DeliveryState, notify: NotifyKind, now: number, extra: DeliveryEffect[] = []): DeliveryStep {
+  if (notify.kind === 'final' && s.older > 0) {
+    // The terminal NOTIFY goes after everything else: it waits for the older pipelined ones.
+    return { state: { ...s, phase: 'draining', queued: notify, urgent: false, sending: undefined }, effects: extra };
+  }
+  const effect: DeliveryEffect = s.stale ? { type: 'send', notify, full: true } : { type: 'send', notify };
   return {
-    state: { ...s, phase: 'in-flight', sending: notify, queued: undefined, urgent: false, lastSentAt: now },
-    effects: [...extra, { type: 'send', notify }],
+    state: {
+      ...s,
+      phase: 'in-flight',
+      sending: notify,
+      queued: undefined,
+      urgent: false,
+      lastSentAt: now,
+      sent: s.sent + 1,
+      stale: false,
+    },
+    effects: [...extra, effect],
   };
 }
 
@@ -102,6 +150,17 @@ function paced(s: DeliveryState, notify: NotifyKind, now: number): DeliveryStep 
   };
 }
 
+/**
+ * Coalescing off: a state NOTIFY while the newest is outstanding goes at
+ * once, unless a terminal one is on its way or queued, or the limit is reached.
+ */
+function pipelined(s: DeliveryState, now: number): DeliveryStep | undefined {
+  if (!s.pipeline || s.phase !== 'in-flight') return undefined;
+  if (s.sending?.kind === 'final' || s.queued?.kind === 'final') return undefined;
+  if (s.older + 1 >= MAX_NOTIFIES_IN_FLIGHT) return undefined;
+  return send({ ...s, older: s.older + 1 }, STATE, now);
+}
+
 const same = (state: DeliveryState): DeliveryStep => ({ state, effects: [] });
 
 /** One step of the delivery machine. */
@@ -110,14 +169,14 @@ export function reduceDelivery(s: DeliveryState, input: DeliveryInput): Delivery
   switch (input.type) {
     case 'change':
       if (s.phase === 'idle') return paced(s, STATE, input.now);
-      return same({ ...s, queued: merge(s.queued, STATE) });
+      return pipelined(s, input.now) ?? same({ ...s, queued: merge(s.queued, STATE) });
     case 'immediate':
       if (s.phase === 'idle') return send(s, STATE, input.now);
       if (s.phase === 'coalescing' || s.phase === 'backoff') {
         // A refresh or approval proves the watcher is there: no reason to wait.
         return send(s, merge(s.queued, STATE), input.now, [{ type: 'disarm' }]);
       }
-      return same({ ...s, queued: merge(s.queued, STATE), urgent: true });
+      return pipelined(s, input.now) ?? same({ ...s, queued: merge(s.queued, STATE), urgent: true });
     case 'terminate': {
       const final: NotifyKind = { kind: 'final', reason: input.reason };
       if (s.phase === 'idle') return send(s, final, input.now);
@@ -138,8 +197,21 @@ export function reduceDelivery(s: DeliveryState, input: DeliveryInput): Delivery
       if (s.phase === 'backoff') return send(s, s.queued ?? s.sending ?? STATE, input.now);
       return same(s);
     case 'response':
+      if (input.seq !== undefined && input.seq !== s.sent) return respondOlder(s, input.outcome, input.now);
       return respond(s, input.outcome, input.now);
   }
+}
+
+/** An older pipelined NOTIFY completed: a failure only forces full state next. */
+function respondOlder(s: DeliveryState, outcome: NotifyOutcome, now: number): DeliveryStep {
+  if (s.older === 0) return same(s);
+  const next: DeliveryState = { ...s, older: s.older - 1, stale: s.stale || outcome !== 'ok' };
+  if (next.phase === 'draining' && next.older === 0) return send(next, next.queued ?? STATE, now);
+  // The newest has completed: close the gap the failed one may have left at once.
+  if (next.phase === 'idle' && next.stale) return send(next, STATE, now);
+  // A slot freed up: what merged while the limit was reached goes now.
+  if (next.queued !== undefined) return pipelined(next, now) ?? same(next);
+  return same(next);
 }
 
 function respond(s: DeliveryState, outcome: NotifyOutcome, now: number): DeliveryStep {
@@ -167,7 +239,7 @@ function respond(s: DeliveryState, outcome: NotifyOutcome, now: number): Deliver
   }
   const ok: DeliveryState = { ...s, phase: 'idle', sending: undefined, failures: 0 };
   if (wasFinal) return { state: { ...ok, phase: 'done' }, effects: [{ type: 'end', reason: 'terminated' }] };
-  if (!s.queued) return same(ok);
+  if (!s.queued) return s.stale ? send(ok, STATE, now) : same(ok);
   if (s.queued.kind === 'final' || s.urgent) return send(ok, s.queued, now);
   return paced(ok, s.queued, now);
 }

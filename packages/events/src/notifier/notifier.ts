@@ -10,7 +10,7 @@ import type { EventPackage } from '../package.js';
 import { resourceKey } from '../resource-key.js';
 import type { ResourceChange, ResourceStates } from '../resource-states.js';
 import type { StoredSubscription, SubscriptionStore } from '../store.js';
-import { ownDialog, ownFlow, ownSubscription, ownUpdatedDialog } from './compact.js';
+import { frozenRecord, ownDialog, ownFlow, ownSubscription, ownUpdatedDialog } from './compact.js';
 import { initialDelivery } from './delivery.js';
 import { type Live, type SharedDialog, watcherRecordOf } from './live.js';
 import { LiveTable } from './live-table.js';
@@ -179,7 +179,7 @@ export class Notifier {
 
   /** RFC 6665 §4.2.2: the final NOTIFY (reason timeout) of a subscription that expired while we were down. */
   private endExpired(sub: StoredSubscription, pkg: EventPackage, ms: number): void {
-    const shared = this.table.dialog(sub.dialog.id) ?? { dialog: sub.dialog, members: new Set<string>() };
+    const shared = this.table.dialog(sub.dialog.id) ?? { dialog: sub.dialog, members: [] };
     const live = this.makeLive(sub, pkg, shared, true);
     live.removed = true;
     live.endedPending = sub.status === 'pending';
@@ -314,7 +314,7 @@ export class Notifier {
 
     if (expires.value === 0) {
       // RFC 6665 §4.4.3 fetch: 200, one NOTIFY with the state and reason timeout, nothing kept.
-      const live = this.makeLive(sub, pkg, { dialog, members: new Set() }, true);
+      const live = this.makeLive(sub, pkg, { dialog, members: [] }, true);
       this.respondOk(incoming, 0, this.options.respondWith202 ? 202 : 200);
       live.removed = true;
       this.sender.step(live, { type: 'terminate', reason: 'timeout', now });
@@ -415,6 +415,8 @@ export class Notifier {
         interval: this.options.notifyIntervalOverride ?? pkg.minNotifyInterval,
         attempts: retry.attempts ?? 2,
         backoffMs: retry.backoffMs ?? 2000,
+        // Coalescing switched off (server `notifyInterval: 0`): one NOTIFY per change, pipelined.
+        pipeline: this.options.notifyIntervalOverride === 0,
       }),
       timer: undefined,
       expiry: undefined,
@@ -422,6 +424,7 @@ export class Notifier {
       deltas: [],
       deltasComplete: true,
       forceFull: true,
+      indexed: false,
       removed: false,
       endedPending: false,
       ephemeral,
@@ -439,7 +442,8 @@ export class Notifier {
       const sibling = this.table.sibling(live);
       return sibling ? this.persist(sibling) : Promise.resolve();
     }
-    live.sub = { ...live.sub, dialog: live.shared.dialog };
+    // Frozen: the memory store keeps this object itself (one record per subscription, not two).
+    live.sub = frozenRecord(live.sub, live.shared.dialog);
     const snapshot = live.sub;
     const done = live.saving.then(() => this.store.put(snapshot));
     live.saving = done.catch((err: unknown) => this.storeFailed(live, err));

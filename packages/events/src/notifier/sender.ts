@@ -58,7 +58,8 @@ export class NotifySender {
     for (const effect of effects) {
       switch (effect.type) {
         case 'send':
-          void this.send(live, effect.notify);
+          if (effect.full) live.forceFull = true;
+          void this.send(live, effect.notify, state.sent);
           break;
         case 'arm':
           live.timer?.();
@@ -78,7 +79,8 @@ export class NotifySender {
     }
   }
 
-  private async send(live: Live, kind: NotifyKind): Promise<void> {
+  /** `seq`: the delivery machine's number for this NOTIFY, echoed with its outcome. */
+  private async send(live: Live, kind: NotifyKind, seq: number): Promise<void> {
     const host = this.options.host;
     let outcome: NotifyOutcome;
     try {
@@ -90,7 +92,8 @@ export class NotifySender {
       const response = await host.request(request, { to: live.sub.flow, auth });
       this.adoptCSeq(live, response);
       outcome = classifyNotifyResponse(response);
-      if (outcome === 'end' && response.status !== 481) {
+      // An older pipelined NOTIFY refused (e.g. out of order) only forces full state next: not worth a warning.
+      if (outcome === 'end' && response.status !== 481 && seq === live.delivery.sent) {
         this.options.logger?.warn('notifier: NOTIFY failed', {
           id: live.sub.id,
           status: response.status,
@@ -102,8 +105,8 @@ export class NotifySender {
       outcome = 'end';
     }
     // The watcher may have missed what failed: the retry carries full state.
-    if (outcome === 'retry') live.forceFull = true;
-    this.step(live, { type: 'response', outcome, now: host.clock.now() });
+    if (outcome === 'retry' && seq === live.delivery.sent) live.forceFull = true;
+    this.step(live, { type: 'response', outcome, now: host.clock.now(), seq });
   }
 
   /**
