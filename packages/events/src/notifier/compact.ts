@@ -13,10 +13,15 @@ import type { StoredSubscription } from '../store.js';
 /** V8 makes no slice or rope shorter than this: shorter strings are always flat copies. */
 const MIN_SLICE = 13;
 
+/** Any UTF-16 surrogate: a lone one would not survive a UTF-8 round trip. */
+const SURROGATE = /[\ud800-\udfff]/;
+
 /** `s` detached from any larger string it was sliced from (a new flat copy; short strings are already). */
 export function ownString(s: string): string {
-  // The concatenation is flattened into a new string by the slice; the result refers only to that.
-  return s.length < MIN_SLICE ? s : (' ' + s).slice(1);
+  if (s.length < MIN_SLICE) return s;
+  // Decoding bytes makes a flat sequential string with no parent. (A slice of a concatenation, the
+  // fallback, is itself a 32-byte sliced string over a flat copy one character longer.)
+  return SURROGATE.test(s) ? (' ' + s).slice(1) : Buffer.from(s, 'utf8').toString('utf8');
 }
 
 const pool = new Map<string, string>();
@@ -87,4 +92,26 @@ export function ownSubscription(s: StoredSubscription): StoredSubscription {
     contentType: sharedString(s.contentType),
     flow: ownFlow(s.flow),
   };
+}
+
+/** Freezes a dialog in place, with its id and route set (nothing changes a dialog object: updates make new ones). */
+function freezeDialog(d: Dialog): Dialog {
+  if (!Object.isFrozen(d.id)) Object.freeze(d.id);
+  if (!Object.isFrozen(d.routeSet)) Object.freeze(d.routeSet);
+  return Object.isFrozen(d) ? d : Object.freeze(d);
+}
+
+/**
+ * The record as written to the store, with `dialog` (frozen in place): frozen
+ * through and through, so the memory store keeps this very object instead of
+ * a copy and the notifier holds one record per subscription, not two.
+ */
+export function frozenRecord(sub: StoredSubscription, dialog: Dialog): StoredSubscription {
+  const flow = sub.flow;
+  return Object.freeze({
+    ...sub,
+    accept: Object.isFrozen(sub.accept) ? sub.accept : Object.freeze([...sub.accept]),
+    flow: Object.isFrozen(flow) && Object.isFrozen(flow.local) && Object.isFrozen(flow.remote) ? flow : ownFlow(flow),
+    dialog: freezeDialog(dialog),
+  });
 }

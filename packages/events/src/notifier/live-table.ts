@@ -1,18 +1,17 @@
 /**
  * The running subscriptions of one notifier and their indexes: by id, by
- * (dialog, event, id) for in-dialog SUBSCRIBEs (RFC 6665 §4.1.2, §7.2.1), by
- * (event, resource) for NOTIFY fan-out, and the dialogs they share.
+ * dialog — whose few members answer in-dialog SUBSCRIBEs by (event, id),
+ * RFC 6665 §4.1.2, §7.2.1 — and by (event, resource) for NOTIFY fan-out.
  */
 import { dialogKey } from '@herald/sip';
 import type { Dialog, DialogId } from '@herald/sip';
 import { ownString } from './compact.js';
-import { type Live, type SharedDialog, newestDialog, resourceIndexKey, subscriptionKey } from './live.js';
+import { type Live, type SharedDialog, newestDialog, resourceIndexKey } from './live.js';
 
 /** Running subscriptions, indexed. */
 export class LiveTable {
   private readonly byId = new Map<string, Live>();
-  private readonly byKey = new Map<string, string>();
-  private readonly byResource = new Map<string, Set<string>>();
+  private readonly byResource = new Map<string, Set<Live>>();
   private readonly dialogs = new Map<string, SharedDialog>();
 
   get size(): number {
@@ -40,58 +39,65 @@ export class LiveTable {
     const key = dialogKey(dialog.id);
     let shared = this.dialogs.get(key);
     // Keys kept for a subscription's life are flattened: a template key is a chain of rope nodes otherwise.
-    if (!shared) this.dialogs.set(ownString(key), (shared = { dialog, members: new Set() }));
+    if (!shared) this.dialogs.set(ownString(key), (shared = { dialog, members: [] }));
     else shared.dialog = newestDialog(shared.dialog, dialog);
     return shared;
   }
 
-  /** The subscription for (dialog, event, id). */
+  /** The subscription for (dialog, event, id): the most recently indexed one, as a newer one takes the key over. */
   inDialog(shared: SharedDialog, event: string, eventId: string | undefined): Live | undefined {
-    const id = this.byKey.get(subscriptionKey(dialogKey(shared.dialog.id), event, eventId));
-    return id === undefined ? undefined : this.byId.get(id);
+    const members = shared.members;
+    for (let i = members.length - 1; i >= 0; i--) {
+      const live = members[i];
+      if (live.indexed && live.sub.event === event && live.sub.eventId === eventId) return live;
+    }
+    return undefined;
   }
 
   /** Running subscriptions to one resource for one event. */
   watching(event: string, resource: string): Live[] {
-    const ids = this.byResource.get(resourceIndexKey(event, resource));
-    if (!ids) return [];
-    const out: Live[] = [];
-    for (const id of ids) {
-      const live = this.byId.get(id);
-      if (live) out.push(live);
-    }
-    return out;
+    const set = this.byResource.get(resourceIndexKey(event, resource));
+    return set ? [...set] : [];
   }
 
   /** Adds a subscription by id and as a member of its dialog (not yet findable by dialog or resource). */
   add(live: Live): void {
-    live.shared.members.add(live.sub.id);
+    live.shared.members.push(live);
     this.byId.set(live.sub.id, live);
   }
 
   /** Makes a subscription findable by in-dialog requests and state changes. */
   index(live: Live): void {
     const sub = live.sub;
-    this.byKey.set(ownString(subscriptionKey(dialogKey(live.shared.dialog.id), sub.event, sub.eventId)), sub.id);
+    live.indexed = true;
+    // Last in its dialog: the newest holder of a (dialog, event, id) key wins (see inDialog).
+    const members = live.shared.members;
+    const at = members.indexOf(live);
+    if (at >= 0 && at !== members.length - 1) {
+      members.splice(at, 1);
+      members.push(live);
+    }
     const rk = resourceIndexKey(sub.event, sub.resource);
-    let ids = this.byResource.get(rk);
-    if (!ids) this.byResource.set(rk, (ids = new Set()));
-    ids.add(sub.id);
+    let set = this.byResource.get(rk);
+    if (!set) this.byResource.set(ownString(rk), (set = new Set()));
+    set.add(live);
   }
 
   /** Takes a subscription out of the dialog and resource indexes (it stays by id until {@link forget}). */
   unindex(live: Live): void {
     const sub = live.sub;
-    const key = dialogKey(live.shared.dialog.id);
-    const sk = subscriptionKey(key, sub.event, sub.eventId);
-    // A newer subscription may hold the same key by now (same dialog, event and id): leave it alone.
-    if (this.byKey.get(sk) === sub.id) this.byKey.delete(sk);
+    live.indexed = false;
     const rk = resourceIndexKey(sub.event, sub.resource);
-    const ids = this.byResource.get(rk);
-    ids?.delete(sub.id);
-    if (ids?.size === 0) this.byResource.delete(rk);
-    live.shared.members.delete(sub.id);
-    if (live.shared.members.size === 0 && this.dialogs.get(key) === live.shared) this.dialogs.delete(key);
+    const set = this.byResource.get(rk);
+    set?.delete(live);
+    if (set?.size === 0) this.byResource.delete(rk);
+    const members = live.shared.members;
+    const at = members.indexOf(live);
+    if (at >= 0) members.splice(at, 1);
+    if (members.length === 0) {
+      const key = dialogKey(live.shared.dialog.id);
+      if (this.dialogs.get(key) === live.shared) this.dialogs.delete(key);
+    }
   }
 
   /** Drops a subscription entirely. */
@@ -102,16 +108,12 @@ export class LiveTable {
 
   /** Another running subscription in the same dialog, if any. */
   sibling(live: Live): Live | undefined {
-    for (const id of live.shared.members) {
-      const other = this.byId.get(id);
-      if (other && other !== live && !other.removed) return other;
-    }
+    for (const other of live.shared.members) if (other !== live && !other.removed) return other;
     return undefined;
   }
 
   clear(): void {
     this.byId.clear();
-    this.byKey.clear();
     this.byResource.clear();
     this.dialogs.clear();
   }

@@ -14,7 +14,8 @@ import type { WatcherEvent, WatcherRecord } from './types.js';
 export interface SharedDialog {
   /** The authoritative dialog: local CSeq across all its NOTIFYs, remote CSeq across all SUBSCRIBEs. */
   dialog: Dialog;
-  readonly members: Set<string>;
+  /** Its subscriptions from creation to the end (few: usually one), the most recently indexed last. */
+  readonly members: Live[];
 }
 
 /** One running subscription. */
@@ -32,6 +33,8 @@ export interface Live {
   deltasComplete: boolean;
   /** The next NOTIFY carries full state (after subscribe, refresh, retry, or on request). */
   forceFull: boolean;
+  /** Findable by in-dialog requests and state changes (from the 2xx to the end). */
+  indexed: boolean;
   /** Terminated: out of the store and the indexes; only its final NOTIFY may still be on its way. */
   removed: boolean;
   /** It was still pending when it ended (its final NOTIFY stays neutral). */
