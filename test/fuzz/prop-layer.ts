@@ -177,6 +177,8 @@ export async function checkLayer(c: {
   const tb = new TransportLayer({ transports: [gb] });
   const timers = { t1: 50, t2: 400, t4: 500 };
   const servers: ServerTransaction[] = [];
+  // The TU keeps the requests it answers later (a server transaction drops its own once finished).
+  const requestOf = new Map<ServerTransaction, SipRequest>();
   let n = 0;
   const uac = new TransactionLayer({
     clock,
@@ -191,6 +193,7 @@ export async function checkLayer(c: {
     timers,
     onRequest: (req, _flow, tx) => {
       servers.push(tx);
+      requestOf.set(tx, req);
       const status = c.policy[n++ % c.policy.length] ?? 0;
       if (status > 0) tx.respond(createResponse(req, status, undefined, { toTag: 'uas' }));
     },
@@ -254,7 +257,8 @@ export async function checkLayer(c: {
         break;
       case 'respond': {
         const tx = servers[s.pick % Math.max(1, servers.length)];
-        if (tx) tx.respond(createResponse(tx.request, s.status, undefined, { toTag: 'uas' }));
+        const req = tx && requestOf.get(tx);
+        if (tx && req) tx.respond(createResponse(req, s.status, undefined, { toTag: 'uas' }));
         break;
       }
       case 'drop':
@@ -276,8 +280,9 @@ export async function checkLayer(c: {
     round++
   ) {
     for (const tx of servers) {
-      if (tx.state === 'trying' || tx.state === 'proceeding')
-        tx.respond(createResponse(tx.request, 500, undefined, { toTag: 'uas' }));
+      const req = requestOf.get(tx);
+      if ((tx.state === 'trying' || tx.state === 'proceeding') && req)
+        tx.respond(createResponse(req, 500, undefined, { toTag: 'uas' }));
     }
     clock.advance(2000);
     await flush();

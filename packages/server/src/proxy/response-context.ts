@@ -191,7 +191,8 @@ export class ResponseContext {
       return;
     }
     branch.cancelWanted = false;
-    const cancel = createCancel(branch.tx.request);
+    // The request the ICT sent (same object; the transaction drops its own reference once completed).
+    const cancel = createCancel(branch.target.request);
     this.transactions.sendRequest(cancel, branch.tx.flow ?? branch.target.to, {
       onResponse: () => undefined,
       onTimeout: () => undefined,

@@ -11,6 +11,7 @@ import type { NictInput, NictState, NictStateName } from './nict.js';
 import { nictReduce, nictStart } from './nict.js';
 import { createAck } from './requests.js';
 import { TimerSet } from './timer-set.js';
+import type { TimerOwner } from './timer-set.js';
 import type { TransactionContext, TimerName } from './timers.js';
 
 /** What a client transaction reports to its transaction user (RFC 3261 §17.1). */
@@ -24,48 +25,64 @@ export interface ClientTransactionUser {
   onTerminated?(): void;
 }
 
-type Machine = { kind: 'ict'; state: IctState } | { kind: 'nict'; state: NictState };
 type Input = IctInput | NictInput;
 
-/** One client transaction (ICT for INVITE, NICT otherwise); created by `TransactionLayer.sendRequest`. */
-export class ClientTransaction {
+/**
+ * One client transaction (ICT for INVITE, NICT otherwise); created by `TransactionLayer.sendRequest`.
+ * A NICT in Completed (Timer K) only absorbs response retransmissions (RFC 3261 §17.1.2.2), so
+ * it drops the request and, unless it asked for `onTerminated`, its user.
+ */
+export class ClientTransaction implements TimerOwner {
   /** The flow the request went out on, once the transport said so. */
   flow: Flow | undefined;
-  private machine: Machine;
+  /** The request's method. */
+  readonly method: string;
+  private kind: 'ict' | 'nict';
+  private machine: IctState | NictState;
   private readonly timers: TimerSet;
+  private req: SipRequest | undefined;
+  private user: ClientTransactionUser | undefined;
   private ack: SipRequest | undefined;
   private lastError: TransportError | undefined;
   private aborted = false;
 
   constructor(
-    readonly request: SipRequest,
+    request: SipRequest,
     /** The top Via branch of the request. */
     readonly branch: string,
     readonly key: string,
     private readonly destination: Flow | Destination,
-    private readonly user: ClientTransactionUser,
+    user: ClientTransactionUser,
     clock: Clock,
     private readonly transport: TransportUser,
     ctx: TransactionContext,
     private readonly onTerminate: (tx: ClientTransaction) => void,
   ) {
-    this.timers = new TimerSet(clock, (name) => this.input({ type: 'timer', name } as Input));
-    let effects: readonly ClientEffect[];
+    this.req = request;
+    this.user = user;
+    this.method = request.method;
+    this.timers = new TimerSet(clock, this);
     if (request.method === 'INVITE') {
       const start = ictStart(ctx);
-      this.machine = { kind: 'ict', state: start.state };
-      effects = start.effects;
+      this.kind = 'ict';
+      this.machine = start.state;
+      this.perform(start.effects, undefined);
     } else {
       const start = nictStart(ctx);
-      this.machine = { kind: 'nict', state: start.state };
-      effects = start.effects;
+      this.kind = 'nict';
+      this.machine = start.state;
+      this.perform(start.effects, undefined);
     }
-    this.perform(effects, undefined);
   }
 
   /** The machine's state name (`calling`, `trying`, `proceeding`, `completed`, `accepted`, `terminated`). */
   get state(): IctStateName | NictStateName {
-    return this.aborted ? 'terminated' : this.machine.state.name;
+    return this.aborted ? 'terminated' : this.machine.name;
+  }
+
+  /** The request, until the transaction completes; undefined afterwards (a NICT in Completed or an ICT in Completed, which keeps only its ACK). */
+  get request(): SipRequest | undefined {
+    return this.req;
   }
 
   /** Names of the timers now running (for inspection). */
@@ -78,6 +95,11 @@ export class ClientTransaction {
     this.input({ type: 'response', status: response.status }, response);
   }
 
+  /** @internal A timer of this transaction fired. */
+  timerFired(name: TimerName): void {
+    this.input({ type: 'timer', name } as Input);
+  }
+
   /** Stops the transaction silently (layer shutdown). */
   abort(): void {
     this.timers.clear();
@@ -87,13 +109,13 @@ export class ClientTransaction {
   private input(input: Input, response?: SipResponse): void {
     if (this.aborted) return;
     let t: TransactionTransition<IctState | NictState, ClientEffect>;
-    if (this.machine.kind === 'ict') {
-      const next = ictReduce(this.machine.state, input as IctInput);
-      this.machine = { kind: 'ict', state: next.state };
+    if (this.kind === 'ict') {
+      const next = ictReduce(this.machine as IctState, input as IctInput);
+      this.machine = next.state;
       t = next;
     } else {
-      const next = nictReduce(this.machine.state, input as NictInput);
-      this.machine = { kind: 'nict', state: next.state };
+      const next = nictReduce(this.machine as NictState, input as NictInput);
+      this.machine = next.state;
       t = next;
     }
     this.perform(t.effects, response);
@@ -109,31 +131,43 @@ export class ClientTransaction {
           this.timers.stop(effect.name);
           break;
         case 'send_request':
-          this.send(this.request, this.flow === undefined);
+          if (this.req) this.send(this.req, this.flow === undefined);
           break;
         case 'send_ack':
           if (response) {
             // RFC 3261 §17.1.1.3: the same ACK for every retransmission of the final response.
-            this.ack ??= createAck(this.request, response);
-            this.send(this.ack, false);
+            const ack = this.ack ?? (this.req ? createAck(this.req, response) : undefined);
+            this.ack = ack;
+            if (ack) this.send(ack, false);
           }
           break;
         case 'pass_response':
-          if (response) this.user.onResponse(response);
+          if (response) this.user?.onResponse(response);
           break;
         case 'report_timeout':
-          this.user.onTimeout();
+          this.user?.onTimeout();
           break;
         case 'report_transport_error':
-          this.user.onTransportError(this.lastError ?? new TransportError('transport error', this.destination));
+          this.user?.onTransportError(this.lastError ?? new TransportError('transport error', this.destination));
           break;
         case 'terminate':
           this.timers.clear();
           this.onTerminate(this);
-          this.user.onTerminated?.();
+          this.user?.onTerminated?.();
           break;
       }
     }
+    if (this.req && this.machine.name === 'completed') this.slim();
+  }
+
+  /**
+   * Completed only absorbs retransmitted responses until Timer K or D (RFC 3261 §17.1.1.2,
+   * §17.1.2.2): drop the request (an ICT keeps its ACK), and a NICT its user unless it
+   * waits for `onTerminated` (an ICT may still report a transport error sending the ACK).
+   */
+  private slim(): void {
+    this.req = undefined;
+    if (this.kind === 'nict' && !this.user?.onTerminated) this.user = undefined;
   }
 
   private send(message: SipRequest, first: boolean): void {
@@ -143,7 +177,7 @@ export class ClientTransaction {
       (flow) => {
         if (this.flow !== undefined) return;
         this.flow = flow;
-        if (first && this.state !== 'terminated' && !this.machine.state.ctx.reliable) {
+        if (first && this.state !== 'terminated' && !this.machine.ctx.reliable) {
           if (this.transport.isReliable(flow)) this.input({ type: 'reliable_flow' });
         }
       },

@@ -77,3 +77,13 @@ export function mergeKey(request: SipRequest): string | undefined {
   if (!cseq || request.callId === undefined) return undefined;
   return [tag(request.from?.params), request.callId, String(cseq.seq), cseq.method].join(SEP);
 }
+
+/**
+ * A copy of `s` sharing no memory with the string it was cut from. V8 keeps the
+ * parent of a sliced or concatenated string alive, so a key or tag kept for
+ * Timer J (32 s) would otherwise keep the whole header text of its message.
+ */
+export function detach(s: string): string {
+  // Concatenation then slice flattens into a fresh string; short strings are copied anyway.
+  return s.length < 13 ? s : (' ' + s).slice(1);
+}

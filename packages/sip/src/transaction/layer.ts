@@ -10,8 +10,9 @@ import type { Destination, Flow, TransportUser } from '../transport/types.js';
 import { generateBranch, randomHex } from './branch.js';
 import type { ClientTransactionUser } from './client-transaction.js';
 import { ClientTransaction } from './client-transaction.js';
-import { clientKey, legacyKey, mergeKey, responseKey, serverKey, toTag } from './keys.js';
+import { clientKey, detach, legacyKey, mergeKey, responseKey, serverKey, toTag } from './keys.js';
 import { ServerTransaction } from './server-transaction.js';
+import type { ServerTransactionHooks } from './server-transaction.js';
 import type { TransactionContext, TransactionTimers } from './timers.js';
 import { resolveTimers } from './timers.js';
 
@@ -39,6 +40,14 @@ export class TransactionLayer {
   private readonly merged = new Map<string, ServerTransaction>();
   private readonly timers: TransactionTimers;
   private serverSeq = 0;
+  /** Shared by every server transaction (no closures per transaction). */
+  private readonly serverHooks: ServerTransactionHooks = {
+    onTerminate: (tx) => this.forgetServer(tx),
+    onAck: (tx, ack, flow) => {
+      if (tx.onAck) tx.onAck(ack, flow);
+      else this.opts.onStrayAck?.(ack, flow);
+    },
+  };
 
   constructor(private readonly opts: TransactionLayerOptions) {
     this.timers = resolveTimers(opts.timers);
@@ -131,30 +140,32 @@ export class TransactionLayer {
     // RFC 3261 §8.2.2.2: same From tag, Call-ID and CSeq as a pending request but another branch.
     const original = mkey === undefined ? undefined : this.merged.get(mkey);
     if (original && original.state !== 'terminated') {
-      const loop = this.createServer(request, flow);
+      const loop = this.createServer(request, flow, mkey);
       loop.respond(createResponse(request, 482, 'Loop Detected', { toTag: newTag() }));
       return;
     }
-    const server = this.createServer(request, flow);
-    if (mkey !== undefined) this.merged.set(mkey, server);
+    const server = this.createServer(request, flow, mkey);
+    if (server.mergeKey !== undefined) this.merged.set(server.mergeKey, server);
     this.opts.onRequest(request, flow, server);
   }
 
   /** RFC 3261 §9.2: CANCEL matching an INVITE transaction gets 200 and cancels it; otherwise 481. */
   private receiveCancel(cancel: SipRequest, flow: Flow): void {
     const invite = this.findServer(cancel, 'INVITE');
-    const tx = this.createServer(cancel, flow);
+    // A CANCEL never enters `merged` (§9.2 matches it to its INVITE instead).
+    const tx = this.createServer(cancel, flow, undefined);
     if (!invite) {
       tx.respond(createResponse(cancel, 481, 'Call/Transaction Does Not Exist', { toTag: newTag() }));
       return;
     }
     // §9.2: the To tag of the 200 to CANCEL SHOULD equal the one of the INVITE's response.
-    const inviteTag = invite.lastResponse ? toTag(invite.lastResponse) : '';
+    const inviteTag = invite.responseToTag;
     tx.respond(createResponse(cancel, 200, 'OK', { toTag: inviteTag || newTag() }));
     // §9.2: a CANCEL has no effect on a transaction that already sent a final response.
-    if (invite.state !== 'proceeding') return;
+    const original = invite.request;
+    if (invite.state !== 'proceeding' || !original) return;
     if (invite.onCancel) invite.onCancel(cancel);
-    else invite.respond(createResponse(invite.request, 487, 'Request Terminated', { toTag: inviteTag || newTag() }));
+    else invite.respond(createResponse(original, 487, 'Request Terminated', { toTag: inviteTag || newTag() }));
   }
 
   /** RFC 3261 §17.2.3 matching; `method` overrides the request's (a CANCEL looks up its INVITE). */
@@ -166,29 +177,26 @@ export class TransactionLayer {
     const tag = toTag(request);
     return this.legacy.get(lkey)?.find((tx) => {
       // §17.2.3: an ACK carries the To tag of the response; other requests that of the original.
-      if (request.method === 'ACK') return tx.lastResponse !== undefined && toTag(tx.lastResponse) === tag;
-      return toTag(tx.request) === tag;
+      if (request.method === 'ACK') return tx.hasResponded && tx.responseToTag === tag;
+      return tx.requestToTag === tag;
     });
   }
 
-  private createServer(request: SipRequest, flow: Flow): ServerTransaction {
-    const key = serverKey(request);
-    const lkey = key === undefined ? legacyKey(request) : undefined;
+  private createServer(request: SipRequest, flow: Flow, mkey: string | undefined): ServerTransaction {
+    const rawKey = serverKey(request);
+    const rawLkey = rawKey === undefined ? legacyKey(request) : undefined;
+    // The keys outlive the request (Timer J): copy them out of its header text.
+    const key = rawKey === undefined ? undefined : detach(rawKey);
+    const lkey = rawLkey === undefined ? undefined : detach(rawLkey);
     const ctx = this.context(this.opts.transport.isReliable(flow));
     const tx = new ServerTransaction(
       request,
       flow,
-      key ?? lkey ?? `anonymous:${this.serverSeq++}`,
+      { key: key ?? lkey ?? `anonymous:${this.serverSeq++}`, mergeKey: mkey === undefined ? undefined : detach(mkey) },
       this.opts.clock,
       this.opts.transport,
       ctx,
-      {
-        onTerminate: (t) => this.forgetServer(t),
-        onAck: (ack, ackFlow) => {
-          if (tx.onAck) tx.onAck(ack, ackFlow);
-          else this.opts.onStrayAck?.(ack, ackFlow);
-        },
-      },
+      this.serverHooks,
     );
     if (key !== undefined) this.servers.set(key, tx);
     else if (lkey !== undefined) {
@@ -207,7 +215,7 @@ export class TransactionLayer {
       if (rest.length > 0) this.legacy.set(tx.key, rest);
       else this.legacy.delete(tx.key);
     }
-    const mkey = mergeKey(tx.request);
+    const mkey = tx.mergeKey;
     if (mkey !== undefined && this.merged.get(mkey) === tx) this.merged.delete(mkey);
   }
 }

@@ -1,26 +1,45 @@
 /** The server transaction shell: runs the IST or NIST reducer and performs its effects. */
 import type { Clock } from '../clock.js';
-import { createResponse } from '../message/index.js';
+import { createResponse, parseMessage } from '../message/index.js';
 import type { SipRequest, SipResponse } from '../message/types.js';
-import type { Flow, TransportError, TransportUser } from '../transport/types.js';
+import type { Destination, Flow, PreparedResponse, TransportError, TransportUser } from '../transport/types.js';
 import { asTransportError } from './transport-error.js';
 import type { ServerEffect } from './effects.js';
 import type { IstInput, IstState, IstStateName } from './ist.js';
 import { istReduce, istStart } from './ist.js';
+import { detach, toTag } from './keys.js';
 import type { NistInput, NistState, NistStateName } from './nist.js';
 import { nistReduce, nistStart } from './nist.js';
 import { TimerSet } from './timer-set.js';
+import type { TimerOwner } from './timer-set.js';
 import type { TransactionContext, TimerName } from './timers.js';
 
-type Machine = { kind: 'ist'; state: IstState } | { kind: 'nist'; state: NistState };
 type Input = IstInput | NistInput;
+
+/** @internal What the layer does for its server transactions (one object per layer, not per transaction). */
+export interface ServerTransactionHooks {
+  onTerminate(tx: ServerTransaction): void;
+  onAck(tx: ServerTransaction, ack: SipRequest, flow: Flow): void;
+}
+
+/** @internal What the layer computes once for a new server transaction's matching (RFC 3261 §17.2.3, §8.2.2.2). */
+export interface ServerTransactionKeys {
+  readonly key: string;
+  /** Merged-request key (§8.2.2.2), undefined for requests with a To tag. */
+  readonly mergeKey: string | undefined;
+}
 
 /**
  * One server transaction (IST for INVITE, NIST otherwise), handed to the TU
  * with each new request. The TU answers through {@link ServerTransaction.respond};
  * the transaction retransmits and absorbs per RFC 3261 §17.2.
+ *
+ * Once the final response is sent (NIST Completed, IST Completed, Confirmed or
+ * Accepted) the transaction keeps only what §17.2 still needs: its keys, the
+ * flow, the response's bytes and route, its To tag, and its timer. Thousands
+ * wait for Timer J (64·T1) under load, so the parsed messages are dropped.
  */
-export class ServerTransaction {
+export class ServerTransaction implements TimerOwner {
   /** INVITE only: a matching CANCEL arrived while no final response was sent (RFC 3261 §9.2); the TU should answer 487. */
   onCancel: ((cancel: SipRequest) => void) | undefined;
   /** A response could not be sent; the transaction is over (RFC 3261 §17.2.4). */
@@ -31,52 +50,91 @@ export class ServerTransaction {
   onAck: ((ack: SipRequest, flow: Flow) => void) | undefined;
   /** The transaction reached Terminated. */
   onTerminated: (() => void) | undefined;
-  private machine: Machine;
+  /** The request's method. */
+  readonly method: string;
+  /** The transaction's matching key (RFC 3261 §17.2.3). */
+  readonly key: string;
+  /** @internal Merged-request key of the request (RFC 3261 §8.2.2.2), computed at creation. */
+  readonly mergeKey: string | undefined;
+  /** @internal The request's To tag ('' when none), for RFC 2543 matching (§17.2.3). */
+  readonly requestToTag: string;
+  private kind: 'ist' | 'nist';
+  private machine: IstState | NistState;
   private readonly timers: TimerSet;
+  private req: SipRequest | undefined;
+  /** The last response sent, while the transaction is active (or when the transport cannot prepare bytes). */
   private last: SipResponse | undefined;
+  private lastPrepared: PreparedResponse | undefined;
+  /** Once finished: the last response's bytes as a latin1 string (1 byte per byte, no Buffer pool slice kept alive). */
+  private resendText: string | undefined;
+  private resendFlow: Flow | undefined;
+  private resendTarget: Flow | Destination | undefined;
+  private lastToTag = '';
   private lastError: TransportError | undefined;
   private aborted = false;
 
   constructor(
-    readonly request: SipRequest,
+    request: SipRequest,
     /** The flow the request arrived on; responses go back along it (RFC 3261 §18.2.2). */
     readonly flow: Flow,
-    readonly key: string,
+    keys: ServerTransactionKeys,
     clock: Clock,
     private readonly transport: TransportUser,
     ctx: TransactionContext,
-    private readonly hooks: {
-      onTerminate(tx: ServerTransaction): void;
-      onAck(ack: SipRequest, flow: Flow): void;
-    },
+    private readonly hooks: ServerTransactionHooks,
   ) {
-    this.timers = new TimerSet(clock, (name) => this.input({ type: 'timer', name } as Input));
-    let effects: readonly ServerEffect[];
+    this.req = request;
+    this.method = request.method;
+    this.key = keys.key;
+    this.mergeKey = keys.mergeKey;
+    const tag = toTag(request);
+    this.requestToTag = tag === '' ? '' : detach(tag);
+    this.timers = new TimerSet(clock, this);
     if (request.method === 'INVITE') {
       const start = istStart(ctx);
-      this.machine = { kind: 'ist', state: start.state };
-      effects = start.effects;
+      this.kind = 'ist';
+      this.machine = start.state;
+      this.perform(start.effects);
     } else {
       const start = nistStart(ctx);
-      this.machine = { kind: 'nist', state: start.state };
-      effects = start.effects;
+      this.kind = 'nist';
+      this.machine = start.state;
+      this.perform(start.effects);
     }
-    this.perform(effects);
   }
 
   /** The machine's state name (`proceeding`, `trying`, `completed`, `confirmed`, `accepted`, `terminated`). */
   get state(): IstStateName | NistStateName {
-    return this.aborted ? 'terminated' : this.machine.state.name;
+    return this.aborted ? 'terminated' : this.machine.name;
   }
 
-  /** The request's method. */
-  get method(): string {
-    return this.request.method;
+  /**
+   * The request, until the final response is sent; undefined afterwards (RFC 3261 §17.2:
+   * absorbing retransmissions needs only the key, so the parsed request is not kept).
+   */
+  get request(): SipRequest | undefined {
+    return this.req;
   }
 
-  /** The most recent response sent (what request retransmissions get). */
+  /**
+   * The most recent response sent (what request retransmissions get). Once the final
+   * response is sent this is a copy parsed back from the bytes kept for retransmission.
+   */
   get lastResponse(): SipResponse | undefined {
-    return this.last;
+    if (this.last) return this.last;
+    if (this.resendText === undefined) return undefined;
+    const parsed = parseMessage(Buffer.from(this.resendText, 'latin1'));
+    return parsed.kind === 'response' ? parsed : undefined;
+  }
+
+  /** The To tag of the last response sent ('' when none): a CANCEL's 200 reuses it (RFC 3261 §9.2), an RFC 2543 ACK matches it (§17.2.3). */
+  get responseToTag(): string {
+    return this.last ? toTag(this.last) : this.lastToTag;
+  }
+
+  /** @internal Whether any response was sent (an RFC 2543 ACK matches only then, §17.2.3). */
+  get hasResponded(): boolean {
+    return this.last !== undefined || this.resendText !== undefined;
   }
 
   /** Names of the timers now running (for inspection). */
@@ -100,7 +158,12 @@ export class ServerTransaction {
 
   /** @internal An ACK matched this (INVITE) transaction. */
   receiveAck(ack: SipRequest, flow: Flow): void {
-    this.input({ type: 'ack' }, undefined, () => this.hooks.onAck(ack, flow));
+    this.input({ type: 'ack' }, undefined, () => this.hooks.onAck(this, ack, flow));
+  }
+
+  /** @internal A timer of this transaction fired. */
+  timerFired(name: TimerName): void {
+    this.input({ type: 'timer', name } as Input);
   }
 
   /** Stops the transaction silently (layer shutdown). */
@@ -113,13 +176,13 @@ export class ServerTransaction {
   private input(input: Input, response?: SipResponse, passAck?: () => void): boolean {
     if (this.aborted) return false;
     let effects: readonly ServerEffect[];
-    if (this.machine.kind === 'ist') {
-      const next = istReduce(this.machine.state, input as IstInput);
-      this.machine = { kind: 'ist', state: next.state };
+    if (this.kind === 'ist') {
+      const next = istReduce(this.machine as IstState, input as IstInput);
+      this.machine = next.state;
       effects = next.effects;
     } else {
-      const next = nistReduce(this.machine.state, input as NistInput);
-      this.machine = { kind: 'nist', state: next.state };
+      const next = nistReduce(this.machine as NistState, input as NistInput);
+      this.machine = next.state;
       effects = next.effects;
     }
     return this.perform(effects, response, passAck);
@@ -137,21 +200,17 @@ export class ServerTransaction {
           break;
         case 'send_response':
           if (response) {
-            this.last = response;
-            this.send(response);
+            this.sendNew(response);
             sent = true;
           }
           break;
         case 'send_last_response':
-          if (this.last) this.send(this.last);
+          this.resend();
           break;
-        case 'send_trying': {
+        case 'send_trying':
           // RFC 3261 §8.2.6.1: 100 Trying carries no To tag.
-          const trying = createResponse(this.request, 100, 'Trying');
-          this.last = trying;
-          this.send(trying);
+          if (this.req) this.sendNew(createResponse(this.req, 100, 'Trying'));
           break;
-        }
         case 'pass_ack':
           passAck?.();
           break;
@@ -168,11 +227,74 @@ export class ServerTransaction {
           break;
       }
     }
+    if ((this.req !== undefined || this.lastPrepared !== undefined) && this.finished()) this.slim();
     return sent;
   }
 
-  private send(response: SipResponse): void {
-    this.transport.sendResponse(response, this.flow).then(
+  /** Whether the final response went out (RFC 3261 §17.2.1–17.2.2): from here on only retransmissions are absorbed. */
+  private finished(): boolean {
+    const name = this.machine.name;
+    return name !== 'trying' && name !== 'proceeding';
+  }
+
+  /** Drops the parsed request and response, keeping the bytes to retransmit and the tags to match. */
+  private slim(): void {
+    this.req = undefined;
+    const last = this.last;
+    if (last) {
+      const tag = toTag(last);
+      this.lastToTag = tag === '' ? '' : detach(tag);
+    }
+    const prepared = this.lastPrepared;
+    if (prepared) {
+      this.resendText = prepared.data.toString('latin1');
+      this.resendFlow = prepared.flow;
+      this.resendTarget = prepared.target;
+      this.lastPrepared = undefined;
+      this.last = undefined;
+    }
+  }
+
+  /** Sends a response the machine just produced and remembers it as the last one. */
+  private sendNew(response: SipResponse): void {
+    this.last = response;
+    this.resendText = this.resendFlow = this.resendTarget = undefined;
+    const { prepareResponse, sendPrepared } = this.transport;
+    if (!prepareResponse || !sendPrepared) {
+      this.lastPrepared = undefined;
+      this.watch(this.transport.sendResponse(response, this.flow));
+      return;
+    }
+    let prepared: PreparedResponse;
+    try {
+      prepared = prepareResponse.call(this.transport, response, this.flow);
+    } catch (err) {
+      this.lastPrepared = undefined;
+      this.watch(Promise.reject(err));
+      return;
+    }
+    this.lastPrepared = prepared;
+    this.watch(sendPrepared.call(this.transport, prepared));
+  }
+
+  /** Retransmits the last response, byte for byte (RFC 3261 §17.2.1, §17.2.2). */
+  private resend(): void {
+    const { sendPrepared } = this.transport;
+    if (this.resendText !== undefined && this.resendTarget && sendPrepared) {
+      const data = Buffer.from(this.resendText, 'latin1');
+      const prepared: PreparedResponse = this.resendFlow
+        ? { data, flow: this.resendFlow, target: this.resendTarget }
+        : { data, target: this.resendTarget };
+      this.watch(sendPrepared.call(this.transport, prepared));
+    } else if (this.lastPrepared && sendPrepared) {
+      this.watch(sendPrepared.call(this.transport, this.lastPrepared));
+    } else if (this.last) {
+      this.watch(this.transport.sendResponse(this.last, this.flow));
+    }
+  }
+
+  private watch(sending: Promise<Flow>): void {
+    sending.then(
       () => undefined,
       (err: unknown) => {
         if (this.state === 'terminated') return;

@@ -1,40 +1,69 @@
 import type { CancelTimer, Clock } from '../clock.js';
 import type { TimerName } from './timers.js';
 
-/** The running timers of one transaction, by name; starting a running timer restarts it. */
+/** What a {@link TimerSet} reports a firing to: the transaction itself, so no closure per transaction. */
+export interface TimerOwner {
+  timerFired(name: TimerName): void;
+}
+
+/**
+ * The running timers of one transaction, by name; starting a running timer
+ * restarts it. Two slots instead of a Map: no machine of RFC 3261 §17 runs
+ * more than two timers at once (A+B, E+F, G+H, then one of D, I, J, K, L, M),
+ * and tens of thousands of transactions wait on Timer J at once under load.
+ */
 export class TimerSet {
-  private readonly running = new Map<TimerName, CancelTimer>();
+  private name0: TimerName | undefined;
+  private cancel0: CancelTimer | undefined;
+  private name1: TimerName | undefined;
+  private cancel1: CancelTimer | undefined;
 
   constructor(
     private readonly clock: Clock,
-    private readonly fire: (name: TimerName) => void,
+    private readonly owner: TimerOwner,
   ) {}
 
   start(name: TimerName, ms: number): void {
     this.stop(name);
-    const cancel = this.clock.setTimer(ms, () => {
-      // Drop the entry before dispatching, so the handler may restart the same timer.
-      if (this.running.get(name) === cancel) this.running.delete(name);
-      this.fire(name);
+    const cancel: CancelTimer = this.clock.setTimer(ms, () => {
+      // Free the slot before dispatching, so the handler may restart the same timer.
+      if (this.cancel0 === cancel) this.name0 = this.cancel0 = undefined;
+      else if (this.cancel1 === cancel) this.name1 = this.cancel1 = undefined;
+      this.owner.timerFired(name);
     });
-    this.running.set(name, cancel);
-  }
-
-  stop(name: TimerName): void {
-    const cancel = this.running.get(name);
-    if (cancel) {
+    if (this.cancel0 === undefined) {
+      this.name0 = name;
+      this.cancel0 = cancel;
+    } else if (this.cancel1 === undefined) {
+      this.name1 = name;
+      this.cancel1 = cancel;
+    } else {
       cancel();
-      this.running.delete(name);
+      throw new Error(`timer ${name}: a transaction runs at most two timers (${this.name0}, ${this.name1})`);
     }
   }
 
-  /** Names of the running timers (for inspection and tests). */
+  stop(name: TimerName): void {
+    if (this.name0 === name) {
+      this.cancel0?.();
+      this.name0 = this.cancel0 = undefined;
+    } else if (this.name1 === name) {
+      this.cancel1?.();
+      this.name1 = this.cancel1 = undefined;
+    }
+  }
+
+  /** Names of the running timers, oldest slot first (for inspection and tests). */
   names(): TimerName[] {
-    return [...this.running.keys()];
+    const out: TimerName[] = [];
+    if (this.name0 !== undefined) out.push(this.name0);
+    if (this.name1 !== undefined) out.push(this.name1);
+    return out;
   }
 
   clear(): void {
-    for (const cancel of this.running.values()) cancel();
-    this.running.clear();
+    this.cancel0?.();
+    this.cancel1?.();
+    this.name0 = this.cancel0 = this.name1 = this.cancel1 = undefined;
   }
 }

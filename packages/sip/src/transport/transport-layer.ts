@@ -15,6 +15,7 @@ import {
   type Flow,
   type HostPort,
   type IncomingMessage,
+  type PreparedResponse,
   type Transport,
   type TransportProtocol,
   type TransportUser,
@@ -125,28 +126,41 @@ export class TransportLayer implements TransportUser {
 
   /** Sends a response where RFC 3261 §18.2.2 and RFC 3581 §4 say, using the request's flow when given. */
   async sendResponse(response: SipResponse, requestFlow?: Flow): Promise<Flow> {
+    return this.sendPrepared(this.prepareResponse(response, requestFlow));
+  }
+
+  /** Serializes a response and resolves its route (RFC 3261 §18.2.2, RFC 3581 §4) without sending it. */
+  prepareResponse(response: SipResponse, requestFlow?: Flow): PreparedResponse {
     const via = this.topVia(response);
     if (!via) throw new TransportError('response without a usable top Via', requestFlow);
     const route = responseRoute(via, requestFlow);
     if (!route) throw new TransportError(`unsupported Via transport ${via.transport}`, requestFlow);
+    const dest = route.destination;
+    const target: Flow | Destination = route.local
+      ? { transport: dest.transport, local: route.local, remote: { address: dest.address, port: dest.port } }
+      : dest;
     const data = serializeMessage(response);
-    if (route.flow) {
-      const entry = this.pickForFlow(route.flow);
+    return route.flow ? { data, flow: route.flow, target } : { data, target };
+  }
+
+  /** Sends a prepared response: along its connection if still open, else to its target (§18.2.2). */
+  async sendPrepared(prepared: PreparedResponse): Promise<Flow> {
+    const { data, flow, target } = prepared;
+    if (flow) {
+      const entry = this.pickForFlow(flow);
       if (entry) {
         try {
-          return await entry.transport.send(data, route.flow);
+          return await entry.transport.send(data, flow);
         } catch (err) {
           // §18.2.2: the connection is gone; open a new one to received / sent-by.
           this.logger.warn('response: connection gone, opening a new one', { error: String(err) });
         }
       }
     }
-    const dest = route.destination;
-    const entry = this.pick(dest.transport, dest.address, route.local);
-    if (!entry) throw new TransportError(`no ${dest.transport} transport for ${dest.address}`, dest);
-    const target: Flow | Destination = route.local
-      ? { transport: dest.transport, local: route.local, remote: { address: dest.address, port: dest.port } }
-      : dest;
+    const isFlow = 'remote' in target;
+    const address = isFlow ? target.remote.address : target.address;
+    const entry = this.pick(target.transport, address, isFlow ? target.local : undefined);
+    if (!entry) throw new TransportError(`no ${target.transport} transport for ${address}`, target);
     return this.send(entry, data, target);
   }
 

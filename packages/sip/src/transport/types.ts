@@ -73,4 +73,22 @@ export interface TransportUser {
   /** Sends a response back per RFC 3261 §18.2.2 (and RFC 3581) using the request's flow when given. */
   sendResponse(response: SipResponse, requestFlow?: Flow): Promise<Flow>;
   isReliable(flow: Flow | Destination): boolean;
+  /**
+   * Optional: serializes a response and resolves its route (RFC 3261 §18.2.2) without sending, so a
+   * server transaction can retransmit the same bytes without keeping the parsed response (§17.2).
+   * Throws a {@link TransportError} where `sendResponse` would reject with one.
+   */
+  prepareResponse?(response: SipResponse, requestFlow?: Flow): PreparedResponse;
+  /** Sends a {@link PreparedResponse} (first send or retransmission); present with `prepareResponse`. */
+  sendPrepared?(prepared: PreparedResponse): Promise<Flow>;
+}
+
+/** A response serialized once, with where it goes (RFC 3261 §18.2.2, RFC 3581 §4). */
+export interface PreparedResponse {
+  /** The wire bytes. */
+  readonly data: Buffer;
+  /** Reliable transports: the request's connection, tried first. */
+  readonly flow?: Flow;
+  /** Where the bytes go (unreliable), or where a new connection goes when `flow` is gone (reliable). */
+  readonly target: Flow | Destination;
 }

@@ -78,7 +78,7 @@ void t.test(
     t.equal(serverTxs.length, 1, 'the retransmission arrives');
     const stx = serverTxs[0]!;
     b.dropNext(1); // the first 486 is lost
-    stx.respond(createResponse(stx.request, 486, 'Busy Here', { toTag: 'b1' }));
+    stx.respond(createResponse(stx.request!, 486, 'Busy Here', { toTag: 'b1' }));
     await flush();
     t.same(responses, []);
     await step(clock, 500); // Timer G
@@ -101,7 +101,7 @@ void t.test('non-INVITE over lossy UDP: a lost 200 is recovered by a request ret
   await flush();
   const stx = serverTxs[0]!;
   b.dropNext(1);
-  stx.respond(createResponse(stx.request, 200, 'OK', { toTag: 'b2' }));
+  stx.respond(createResponse(stx.request!, 200, 'OK', { toTag: 'b2' }));
   await flush();
   t.same(responses, []);
   await step(clock, 500); // Timer E → the NIST in Completed resends its 200
@@ -121,11 +121,11 @@ void t.test('CANCEL end to end: 200 for the CANCEL, 487 for the INVITE, ACKed (R
   const ictx = uac.sendRequest(invite, dest, { ...user, onResponse: (r) => inviteStatuses.push(r.status) });
   await flush();
   const stx = serverTxs[0]!;
-  stx.respond(createResponse(stx.request, 180, 'Ringing', { toTag: 'b3' }));
+  stx.respond(createResponse(stx.request!, 180, 'Ringing', { toTag: 'b3' }));
   let cancelled = 0;
   stx.onCancel = () => {
     cancelled++;
-    stx.respond(createResponse(stx.request, 487, 'Request Terminated', { toTag: 'b3' }));
+    stx.respond(createResponse(stx.request!, 487, 'Request Terminated', { toTag: 'b3' }));
   };
   await flush();
   const cancelStatuses: number[] = [];
@@ -150,7 +150,7 @@ void t.test(
     const ctx = uac.sendRequest(request('INVITE'), dest, user);
     await flush();
     const stx = serverTxs[0]!;
-    const ok = createResponse(stx.request, 200, 'OK', { toTag: 'b4' });
+    const ok = createResponse(stx.request!, 200, 'OK', { toTag: 'b4' });
     stx.respond(ok);
     await flush();
     t.equal(ctx.state, 'accepted');
