@@ -1,6 +1,6 @@
 /**
  * Safe, namespace-aware XML reading for event package bodies (PIDF,
- * dialog-info, watcherinfo, …), on fast-xml-parser.
+ * dialog-info, watcherinfo, …), on the one-pass reader in xml-read.ts.
  *
  * Packages match elements by (namespace URI, local name), never by prefix:
  * `<rpid:busy/>`, `<rp:busy/>` and `<busy xmlns="…rpid"/>` are one element.
@@ -9,7 +9,9 @@
  * and nesting deeper than the depth cap. Only the five predefined entities
  * and character references are decoded.
  */
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { XmlSyntaxError, readXml } from './xml-read.js';
+
+export { decodeXmlText } from './xml-read.js';
 import type { Verdict } from './package.js';
 
 /** One element: namespace-resolved, attributes by qualified name as written (`xml:lang` kept). */
@@ -36,38 +38,9 @@ export interface XmlLimits {
 const DEFAULT_MAX_BYTES = 256 * 1024;
 const DEFAULT_MAX_DEPTH = 32;
 
-const parser = new XMLParser({
-  preserveOrder: true,
-  ignoreAttributes: false,
-  attributeNamePrefix: '',
-  processEntities: false,
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: false,
-  allowBooleanAttributes: true,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  commentPropName: false,
-});
-
 /** A parser message fit for a SIP reason phrase: printable ASCII, short (it goes on the wire). */
 function reasonFrom(prefix: string, detail: string): string {
   return `${prefix}: ${detail}`.replace(/[^\x20-\x7e]/g, '?').slice(0, 120);
-}
-
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-
-/** Decodes the predefined entities and character references; anything else is left as written. */
-export function decodeXmlText(s: string): string {
-  if (s.indexOf('&') < 0) return s;
-  return s.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[a-zA-Z]+);/g, (whole, ref: string) => {
-    if (ref[0] === '#') {
-      const code =
-        ref[1] === 'x' || ref[1] === 'X' ? Number.parseInt(ref.slice(2), 16) : Number.parseInt(ref.slice(1), 10);
-      return Number.isFinite(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
-    }
-    return ENTITIES[ref] ?? whole;
-  });
 }
 
 /** Nesting depth by a linear scan of tags (no parser recursion on hostile input). */
@@ -89,40 +62,6 @@ function nestingDepth(xml: string, cap: number): number {
   return max;
 }
 
-type Raw = Record<string, unknown>;
-
-function build(node: Raw, scope: ReadonlyMap<string, string>): XmlElement | undefined {
-  let qname: string | undefined;
-  for (const key of Object.keys(node)) if (key !== ':@') qname = key;
-  if (qname === undefined || qname === '#text') return undefined;
-  const rawAttrs = (node[':@'] ?? {}) as Record<string, unknown>;
-  let ns = scope;
-  for (const [k, v] of Object.entries(rawAttrs)) {
-    if (k === 'xmlns' || k.startsWith('xmlns:')) {
-      if (ns === scope) ns = new Map(scope);
-      (ns as Map<string, string>).set(k === 'xmlns' ? '' : k.slice(6), String(v));
-    }
-  }
-  const attrs = new Map<string, string>();
-  for (const [k, v] of Object.entries(rawAttrs)) {
-    if (k === 'xmlns' || k.startsWith('xmlns:')) continue;
-    attrs.set(k, decodeXmlText(String(v)));
-  }
-  const colon = qname.indexOf(':');
-  const prefix = colon >= 0 ? qname.slice(0, colon) : '';
-  const name = colon >= 0 ? qname.slice(colon + 1) : qname;
-  const children: XmlElement[] = [];
-  let text = '';
-  for (const child of (node[qname] ?? []) as Raw[]) {
-    if ('#text' in child) text += String(child['#text']);
-    else {
-      const el = build(child, ns);
-      if (el) children.push(el);
-    }
-  }
-  return { ns: ns.get(prefix) ?? '', name, attrs, children, text: decodeXmlText(text) };
-}
-
 /**
  * Parses a body into its root element, or says why not (400 for malformed,
  * 413 for oversized). Never throws on any input.
@@ -137,16 +76,10 @@ export function parseXml(body: Buffer | string, limits: XmlLimits = {}): Verdict
   const maxDepth = limits.maxDepth ?? DEFAULT_MAX_DEPTH;
   if (nestingDepth(xml, maxDepth) > maxDepth) return { ok: false, status: 400, reason: 'XML Nested Too Deeply' };
   try {
-    const valid = XMLValidator.validate(xml);
-    if (valid !== true) return { ok: false, status: 400, reason: reasonFrom('Malformed XML', valid.err.msg) };
-    const nodes = parser.parse(xml) as Raw[];
-    const roots = nodes
-      .map((n) => build(n, new Map([['xml', 'http://www.w3.org/XML/1998/namespace']])))
-      .filter((e) => e !== undefined);
-    if (roots.length !== 1) return { ok: false, status: 400, reason: 'XML Needs Exactly One Root Element' };
-    return { ok: true, value: roots[0] };
+    return { ok: true, value: readXml(xml) };
   } catch (err) {
-    return { ok: false, status: 400, reason: reasonFrom('Malformed XML', (err as Error).message) };
+    if (!(err instanceof XmlSyntaxError)) throw err;
+    return { ok: false, status: 400, reason: reasonFrom('Malformed XML', err.message) };
   }
 }
 
