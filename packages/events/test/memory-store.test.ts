@@ -1,5 +1,5 @@
 import t from 'tap';
-import { MemoryPublicationStore, MemorySubscriptionStore } from '../src/memory-store.js';
+import { MemoryPublicationStore, MemorySubscriptionStore, markImmutable } from '../src/memory-store.js';
 import type { StoredPublication, StoredSubscription } from '../src/store.js';
 import { publicationStoreConformance, subscriptionStoreConformance } from './store-conformance.js';
 
@@ -139,4 +139,88 @@ t.test('memory subscription store shares frozen parts and copies the rest', asyn
   await store.put({ ...sub, dialog: { ...sub.dialog, localSeq: 2 } });
   t.equal((await store.byResource('presence', 'sip:alice@example.test'))[0]?.dialog.localSeq, 2);
   t.equal((await store.byWatcher('sip:bob@example.test')).length, 1);
+});
+
+t.test('memory subscription store keeps a record frozen through and through as is', async (t) => {
+  const store = new MemorySubscriptionStore();
+  const sub: StoredSubscription = Object.freeze({
+    id: 's1',
+    event: 'presence',
+    resource: 'sip:alice@example.test',
+    watcher: 'sip:bob@example.test',
+    accept: Object.freeze(['application/pidf+xml']),
+    contentType: 'application/pidf+xml',
+    dialog: Object.freeze({
+      id: Object.freeze({ callId: 'c', localTag: 'l', remoteTag: 'r' }),
+      state: 'confirmed' as const,
+      role: 'uas' as const,
+      local: '<sip:alice@example.test>',
+      remote: '<sip:bob@example.test>',
+      localSeq: 1,
+      remoteSeq: 1,
+      remoteTarget: 'sip:bob@192.0.2.1',
+      routeSet: Object.freeze(['<sip:p.example.test;lr>']),
+      secure: false,
+    }),
+    flow: Object.freeze({
+      transport: 'udp' as const,
+      local: Object.freeze({ address: '127.0.0.1', port: 5060 }),
+      remote: Object.freeze({ address: '192.0.2.1', port: 5062 }),
+    }),
+    status: 'active' as const,
+    expiresAt: 1000,
+    version: -1,
+    createdAt: 0,
+  });
+  await store.put(sub);
+  t.equal(await store.get('s1'), sub, 'nobody can change it: no copy on the way in or out');
+  t.equal((await store.byWatcher('sip:bob@example.test'))[0], sub);
+  // One part left mutable: the record is copied again (the frozen parts still shared).
+  const open = { ...sub, dialog: { ...sub.dialog } };
+  await store.put(open);
+  const got = await store.get('s1');
+  t.not(got, open);
+  t.not(got?.dialog, open.dialog);
+  t.equal(got?.flow, sub.flow);
+  t.same(got, open);
+});
+
+t.test('memory subscription store keeps values marked immutable by reference', async (t) => {
+  const store = new MemorySubscriptionStore();
+  const s = {
+    id: 's1',
+    event: 'presence',
+    resource: 'sip:alice@example.test',
+    watcher: 'sip:bob@example.test',
+    accept: ['application/pidf+xml'],
+    contentType: 'application/pidf+xml',
+    dialog: {
+      id: { callId: 'c', localTag: 'l', remoteTag: 'r' },
+      state: 'confirmed' as const,
+      role: 'uas' as const,
+      local: '<sip:alice@example.test>',
+      remote: '<sip:bob@example.test>',
+      localSeq: 1,
+      remoteSeq: 1,
+      remoteTarget: 'sip:bob@192.0.2.1',
+      routeSet: [],
+      secure: false,
+    },
+    flow: {
+      transport: 'udp' as const,
+      local: { address: '127.0.0.1', port: 5060 },
+      remote: { address: '192.0.2.1', port: 1 },
+    },
+    status: 'active' as const,
+    expiresAt: 1000,
+    version: -1,
+    createdAt: 0,
+  };
+  await store.put(s);
+  t.not(await store.get('s1'), s, 'unmarked: copied');
+  for (const part of [s, s.accept, s.dialog, s.dialog.id, s.dialog.routeSet, s.flow, s.flow.local, s.flow.remote])
+    markImmutable(part);
+  await store.put(s);
+  t.equal(await store.get('s1'), s, 'marked through and through: kept');
+  t.equal((await store.all())[0], s);
 });

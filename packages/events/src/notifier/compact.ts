@@ -8,6 +8,7 @@
  * created or replaced, never per NOTIFY.
  */
 import type { Dialog, Flow } from '@herald/sip';
+import { markImmutable } from '../memory-store.js';
 import type { StoredSubscription } from '../store.js';
 
 /** V8 makes no slice or rope shorter than this: shorter strings are always flat copies. */
@@ -42,16 +43,44 @@ function ownOptional(s: string | undefined): string | undefined {
   return s === undefined ? undefined : ownString(s);
 }
 
+const flows = new Map<string, Flow>();
+
 /**
- * The flow with its addresses owned, frozen: the memory store keeps a frozen
- * part by reference instead of copying it for every NOTIFY it stores.
+ * The flow with its addresses owned, frozen, one object per distinct flow
+ * (every subscription over one TCP connection shares it; bounded like the
+ * string pool): the memory store keeps a frozen part by reference instead of
+ * copying it for every NOTIFY it stores.
  */
 export function ownFlow(flow: Flow): Flow {
-  return Object.freeze({
-    ...flow,
-    local: Object.freeze({ address: sharedString(flow.local.address), port: flow.local.port }),
-    remote: Object.freeze({ address: sharedString(flow.remote.address), port: flow.remote.port }),
-  });
+  const { local, remote } = flow;
+  const key = `${flow.transport} ${local.address} ${local.port} ${remote.address} ${remote.port} ${flow.connectionId ?? ''}`;
+  let owned = flows.get(key);
+  if (owned === undefined || !sameFlow(owned, flow)) {
+    if (flows.size >= POOL_MAX) flows.clear();
+    owned = Object.freeze({
+      ...flow,
+      local: Object.freeze({ address: sharedString(local.address), port: local.port }),
+      remote: Object.freeze({ address: sharedString(remote.address), port: remote.port }),
+    });
+    flows.set(ownString(key), owned);
+  }
+  return owned;
+}
+
+/** Same fields and values (a flow may carry fields beyond those in the key). */
+function sameFlow(a: Flow, b: Flow): boolean {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) {
+    const va: unknown = (a as unknown as Record<string, unknown>)[k];
+    const vb: unknown = (b as unknown as Record<string, unknown>)[k];
+    if (k === 'local' || k === 'remote') {
+      const x = va as Flow['local'];
+      const y = vb as Flow['local'];
+      if (x.address !== y.address || x.port !== y.port) return false;
+    } else if (va !== vb) return false;
+  }
+  return true;
 }
 
 /** The dialog with its strings owned; its id and route set frozen (they never change in a dialog's life). */
@@ -94,24 +123,20 @@ export function ownSubscription(s: StoredSubscription): StoredSubscription {
   };
 }
 
-/** Freezes a dialog in place, with its id and route set (nothing changes a dialog object: updates make new ones). */
-function freezeDialog(d: Dialog): Dialog {
-  if (!Object.isFrozen(d.id)) Object.freeze(d.id);
-  if (!Object.isFrozen(d.routeSet)) Object.freeze(d.routeSet);
-  return Object.isFrozen(d) ? d : Object.freeze(d);
-}
-
 /**
- * The record as written to the store, with `dialog` (frozen in place): frozen
- * through and through, so the memory store keeps this very object instead of
- * a copy and the notifier holds one record per subscription, not two.
+ * The record as written to the store, with `dialog`: it and the dialog are
+ * marked immutable (the notifier replaces, never changes, both; a dialog's id
+ * and route set are frozen), so the memory store keeps this very object
+ * instead of a copy and the notifier holds one record per subscription, not two.
  */
-export function frozenRecord(sub: StoredSubscription, dialog: Dialog): StoredSubscription {
+export function storedRecord(sub: StoredSubscription, dialog: Dialog): StoredSubscription {
+  if (!Object.isFrozen(dialog.id)) Object.freeze(dialog.id);
+  if (!Object.isFrozen(dialog.routeSet)) Object.freeze(dialog.routeSet);
   const flow = sub.flow;
-  return Object.freeze({
+  return markImmutable({
     ...sub,
     accept: Object.isFrozen(sub.accept) ? sub.accept : Object.freeze([...sub.accept]),
     flow: Object.isFrozen(flow) && Object.isFrozen(flow.local) && Object.isFrozen(flow.remote) ? flow : ownFlow(flow),
-    dialog: freezeDialog(dialog),
+    dialog: markImmutable(dialog),
   });
 }

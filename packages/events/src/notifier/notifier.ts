@@ -10,7 +10,7 @@ import type { EventPackage } from '../package.js';
 import { resourceKey } from '../resource-key.js';
 import type { ResourceChange, ResourceStates } from '../resource-states.js';
 import type { StoredSubscription, SubscriptionStore } from '../store.js';
-import { frozenRecord, ownDialog, ownFlow, ownSubscription, ownUpdatedDialog } from './compact.js';
+import { ownDialog, ownFlow, ownSubscription, ownUpdatedDialog, storedRecord } from './compact.js';
 import { initialDelivery } from './delivery.js';
 import { type Live, type SharedDialog, watcherRecordOf } from './live.js';
 import { LiveTable } from './live-table.js';
@@ -442,8 +442,8 @@ export class Notifier {
       const sibling = this.table.sibling(live);
       return sibling ? this.persist(sibling) : Promise.resolve();
     }
-    // Frozen: the memory store keeps this object itself (one record per subscription, not two).
-    live.sub = frozenRecord(live.sub, live.shared.dialog);
+    // Immutable: the memory store keeps this object itself (one record per subscription, not two).
+    live.sub = storedRecord(live.sub, live.shared.dialog);
     const snapshot = live.sub;
     const done = live.saving.then(() => this.store.put(snapshot));
     live.saving = done.catch((err: unknown) => this.storeFailed(live, err));

@@ -7,7 +7,9 @@ import {
   ownSubscription,
   ownUpdatedDialog,
   sharedString,
+  storedRecord,
 } from '../../src/notifier/compact.js';
+import { MemorySubscriptionStore } from '../../src/memory-store.js';
 import type { StoredSubscription } from '../../src/store.js';
 
 const text = 'SUBSCRIBE sip:bob@example.test SIP/2.0\r\nContact: <sip:alice@192.0.2.1:5062;transport=udp>\r\n';
@@ -85,4 +87,52 @@ t.test('owned flows, dialog ids, route sets and Accept lists are frozen', async 
   const d = ownDialog(dialog);
   t.ok(Object.isFrozen(d.id) && Object.isFrozen(d.routeSet));
   t.notOk(Object.isFrozen(d), 'the dialog itself moves on (CSeq) and is replaced, not frozen');
+});
+
+t.test('ownString keeps non-ASCII text and lone surrogates exactly', async (t) => {
+  for (const s of [
+    'Zoë Ångström <sip:zoe@example.test>',
+    '\u{1F600} smiling watcher name',
+    'lone \ud800 surrogate!',
+    'x\udfff'.repeat(9),
+  ])
+    t.equal(ownString(s), s);
+});
+
+t.test('ownFlow hands out one frozen object per distinct flow', async (t) => {
+  const a = ownFlow({ ...flow, transport: 'tcp', connectionId: 'tcp-1' });
+  const b = ownFlow({ transport: 'tcp', local: { ...flow.local }, remote: { ...flow.remote }, connectionId: 'tcp-1' });
+  t.equal(a, b, 'same connection, same object');
+  t.not(ownFlow({ ...flow, transport: 'tcp', connectionId: 'tcp-2' }), a, 'another connection');
+  t.not(ownFlow({ ...flow, remote: { address: '192.0.2.1', port: 5063 } }), ownFlow(flow), 'another port');
+  t.same(ownFlow({ ...flow, connectionId: undefined }), { ...flow, connectionId: undefined });
+});
+
+t.test('a stored record is kept by the memory store as is, with its dialog', async (t) => {
+  const sub = ownSubscription({
+    id: 's1',
+    event: 'presence',
+    resource: 'sip:bob@example.test',
+    watcher: 'sip:alice@example.test',
+    accept: ['application/pidf+xml'],
+    contentType: 'application/pidf+xml',
+    dialog,
+    flow,
+    status: 'active',
+    expiresAt: 1000,
+    version: -1,
+    createdAt: 0,
+  });
+  const d = ownDialog(dialog);
+  const rec = storedRecord(sub, d);
+  t.equal(rec.dialog, d, 'the dialog itself, not a copy');
+  t.ok(Object.isFrozen(d.id) && Object.isFrozen(d.routeSet));
+  t.same(rec, { ...sub, dialog: d });
+  const store = new MemorySubscriptionStore();
+  await store.put(rec);
+  t.equal(await store.get('s1'), rec, 'one record serves the notifier and the store');
+  // An unmarked record (what other callers put) is still copied.
+  const plain = { ...rec };
+  await store.put(plain);
+  t.not(await store.get('s1'), plain);
 });
