@@ -13,6 +13,7 @@ import { createAck } from './requests.js';
 import { TimerSet } from './timer-set.js';
 import type { TimerOwner } from './timer-set.js';
 import type { TransactionContext, TimerName } from './timers.js';
+import type { WaitTimers } from './wait-timers.js';
 
 /** What a client transaction reports to its transaction user (RFC 3261 §17.1). */
 export interface ClientTransactionUser {
@@ -57,11 +58,13 @@ export class ClientTransaction implements TimerOwner {
     private readonly transport: TransportUser,
     ctx: TransactionContext,
     private readonly onTerminate: (tx: ClientTransaction) => void,
+    /** The layer's batched wait timers (D, K, M). */
+    waits?: WaitTimers,
   ) {
     this.req = request;
     this.user = user;
     this.method = request.method;
-    this.timers = new TimerSet(clock, this);
+    this.timers = new TimerSet(clock, this, waits);
     if (request.method === 'INVITE') {
       const start = ictStart(ctx);
       this.kind = 'ict';

@@ -15,6 +15,7 @@ import { ServerTransaction } from './server-transaction.js';
 import type { ServerTransactionHooks } from './server-transaction.js';
 import type { TransactionContext, TransactionTimers } from './timers.js';
 import { resolveTimers } from './timers.js';
+import { WaitTimers } from './wait-timers.js';
 
 /** Construction options of {@link TransactionLayer}. */
 export interface TransactionLayerOptions {
@@ -39,18 +40,32 @@ export class TransactionLayer {
   /** Requests without To tag by From tag, Call-ID and CSeq (RFC 3261 §8.2.2.2). */
   private readonly merged = new Map<string, ServerTransaction>();
   private readonly timers: TransactionTimers;
+  /** The two contexts every transaction shares (reliable or not). */
+  private readonly contexts: readonly [TransactionContext, TransactionContext];
   private serverSeq = 0;
+  /** Timers D, I, J, K, L, M of every transaction, batched per duration. */
+  private readonly waits: WaitTimers;
   /** Shared by every server transaction (no closures per transaction). */
-  private readonly serverHooks: ServerTransactionHooks = {
-    onTerminate: (tx) => this.forgetServer(tx),
-    onAck: (tx, ack, flow) => {
-      if (tx.onAck) tx.onAck(ack, flow);
-      else this.opts.onStrayAck?.(ack, flow);
-    },
+  private readonly serverHooks: ServerTransactionHooks;
+  private readonly forgetClient = (tx: ClientTransaction): void => {
+    if (this.clients.get(tx.key) === tx) this.clients.delete(tx.key);
   };
 
   constructor(private readonly opts: TransactionLayerOptions) {
     this.timers = resolveTimers(opts.timers);
+    this.contexts = [
+      { timers: this.timers, reliable: false },
+      { timers: this.timers, reliable: true },
+    ];
+    this.waits = new WaitTimers(opts.clock);
+    this.serverHooks = {
+      waits: this.waits,
+      onTerminate: (tx) => this.forgetServer(tx),
+      onAck: (tx, ack, flow) => {
+        if (tx.onAck) tx.onAck(ack, flow);
+        else this.opts.onStrayAck?.(ack, flow);
+      },
+    };
   }
 
   /** Number of live client transactions. */
@@ -75,9 +90,18 @@ export class TransactionLayer {
     const key = clientKey(branch, request.method);
     if (this.clients.has(key)) throw new TypeError(`a client transaction with branch ${branch} is already running`);
     const ctx = this.context(this.opts.transport.isReliable(to));
-    const tx = new ClientTransaction(request, branch, key, to, user, this.opts.clock, this.opts.transport, ctx, (t) => {
-      if (this.clients.get(t.key) === t) this.clients.delete(t.key);
-    });
+    const tx = new ClientTransaction(
+      request,
+      branch,
+      key,
+      to,
+      user,
+      this.opts.clock,
+      this.opts.transport,
+      ctx,
+      this.forgetClient,
+      this.waits,
+    );
     // The constructor sends and may already have terminated on a synchronous failure path.
     if (tx.state !== 'terminated') this.clients.set(key, tx);
     return tx;
@@ -104,10 +128,11 @@ export class TransactionLayer {
     this.servers.clear();
     this.legacy.clear();
     this.merged.clear();
+    this.waits.clear();
   }
 
   private context(reliable: boolean): TransactionContext {
-    return { timers: this.timers, reliable };
+    return this.contexts[reliable ? 1 : 0];
   }
 
   private receiveResponse(response: SipResponse, flow: Flow): void {

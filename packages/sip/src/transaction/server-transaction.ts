@@ -13,11 +13,14 @@ import { nistReduce, nistStart } from './nist.js';
 import { TimerSet } from './timer-set.js';
 import type { TimerOwner } from './timer-set.js';
 import type { TransactionContext, TimerName } from './timers.js';
+import type { WaitTimers } from './wait-timers.js';
 
 type Input = IstInput | NistInput;
 
 /** @internal What the layer does for its server transactions (one object per layer, not per transaction). */
 export interface ServerTransactionHooks {
+  /** The layer's batched wait timers (J, I, L). */
+  readonly waits?: WaitTimers;
   onTerminate(tx: ServerTransaction): void;
   onAck(tx: ServerTransaction, ack: SipRequest, flow: Flow): void;
 }
@@ -89,7 +92,7 @@ export class ServerTransaction implements TimerOwner {
     this.mergeKey = keys.mergeKey;
     const tag = toTag(request);
     this.requestToTag = tag === '' ? '' : detach(tag);
-    this.timers = new TimerSet(clock, this);
+    this.timers = new TimerSet(clock, this, hooks.waits);
     if (request.method === 'INVITE') {
       const start = istStart(ctx);
       this.kind = 'ist';

@@ -50,6 +50,17 @@ export interface TransportLayerOptions {
 
 const UNKNOWN_MTU_LIMIT = 1300;
 
+/** Whether `flow` is the connectionless flow from `local` to `dest`. */
+function sameUdpFlow(flow: Flow, dest: Destination, local: HostPort): boolean {
+  return (
+    flow.connectionId === undefined &&
+    flow.transport === dest.transport &&
+    flow.local === local &&
+    flow.remote.address === dest.address &&
+    flow.remote.port === dest.port
+  );
+}
+
 /** Implements {@link TransportUser} over UDP, TCP and loop transports. */
 export class TransportLayer implements TransportUser {
   private readonly entries: TransportEntry[];
@@ -136,9 +147,11 @@ export class TransportLayer implements TransportUser {
     const route = responseRoute(via, requestFlow);
     if (!route) throw new TransportError(`unsupported Via transport ${via.transport}`, requestFlow);
     const dest = route.destination;
-    const target: Flow | Destination = route.local
-      ? { transport: dest.transport, local: route.local, remote: { address: dest.address, port: dest.port } }
-      : dest;
+    const target: Flow | Destination = !route.local
+      ? dest
+      : requestFlow && sameUdpFlow(requestFlow, dest, route.local)
+        ? requestFlow // RFC 3581 §4, the usual case: straight back to the source (kept for retransmissions)
+        : { transport: dest.transport, local: route.local, remote: { address: dest.address, port: dest.port } };
     const data = serializeMessage(response);
     return route.flow ? { data, flow: route.flow, target } : { data, target };
   }

@@ -285,7 +285,7 @@ void t.test('over the transport layer: prepared bytes and route, resent identica
   deliver?.(incoming());
   const { tx, request } = txs[0]!;
   const prepared = tl.prepareResponse(createResponse(request, 200, 'OK', { toTag: 'x' }), tx.flow);
-  t.same(prepared.target, { transport: 'udp', local, remote: source.remote }, 'RFC 3581 §4: back to the source');
+  t.equal(prepared.target, source, 'RFC 3581 §4: back to the source, the request flow itself');
   t.equal(prepared.flow, undefined, 'no connection to try on UDP');
   // Non-ASCII bytes survive the kept copy: the retransmission is byte for byte.
   tx.respond(createResponse(request, 200, 'OK', { toTag: 'x', headers: [['Subject', 'caf\u00e9 \u2603']] }));
