@@ -160,14 +160,19 @@ export function createWinfoPackage(options: WinfoPackageOptions = {}): WinfoPack
     watchers: notifier.watchers(watched, resource).map((r) => entryOf(r)),
   });
 
+  /** Presentities whose stored watcher list missed changes while it had no winfo watcher. */
+  const stale = new Set<string>();
+
   const onChange = (change: WatcherChange): void => {
     if (!attached) return;
     const record = change.watcher;
     if (record.package === event && change.event === 'subscribe') {
       // A new winfo watcher of a presentity whose watchers were never announced (e.g. resumed after a
       // restart): seed the list so it is not shown empty. Only then, as the set costs an extra NOTIFY.
+      // A list left stale while nobody watched it (below) is brought up to date the same way.
       const unknown = attached.states.get(event, record.resource) === undefined;
-      if (unknown && attached.notifier.watchers(watched, record.resource).length > 0) resync(record.resource);
+      if (stale.delete(record.resource)) resync(record.resource);
+      else if (unknown && attached.notifier.watchers(watched, record.resource).length > 0) resync(record.resource);
       return;
     }
     if (record.package !== watched) return;
@@ -177,12 +182,19 @@ export function createWinfoPackage(options: WinfoPackageOptions = {}): WinfoPack
       if (lastStatus.get(record.subscriptionId) === 'pending' && change.event === 'timeout') status = 'waiting';
       lastStatus.delete(record.subscriptionId);
     } else lastStatus.set(record.subscriptionId, record.status);
+    // Nobody watches this presentity's watchers: building its full list (O(watchers) per change, O(n²)
+    // while a BLF mesh boots) would feed no NOTIFY. Mark it stale; a new winfo watcher resyncs it.
+    if (attached.notifier.watchers(event, record.resource).length === 0) {
+      if (attached.states.get(event, record.resource) !== undefined) stale.add(record.resource);
+      return;
+    }
     const delta = entryOf({ ...record, event: change.event }, status);
     attached.states.set(event, record.resource, stateOf(attached.notifier, record.resource), delta);
   };
 
   const resync = (resource: string): void => {
     if (!attached) return;
+    stale.delete(resource);
     attached.states.set(event, resource, stateOf(attached.notifier, resource));
   };
 

@@ -117,6 +117,8 @@ t.test('a sequence of watcher changes: states, deltas, full and partial bodies w
     return r.value;
   };
 
+  // The presentity watches its watchers first: without a winfo watcher no list is kept (see the stale test).
+  w.source.change('owner', 'active', 'subscribe', 'presence.winfo', ALICE);
   w.source.change('bob', 'active', 'subscribe');
   w.clock.advance(10_000);
   w.source.change('carol', 'pending', 'subscribe');
@@ -127,7 +129,7 @@ t.test('a sequence of watcher changes: states, deltas, full and partial bodies w
   w.source.change('mallory', 'pending', 'subscribe');
   w.clock.advance(2_000);
   w.source.change('mallory', 'terminated', 'timeout');
-  w.source.change('owner', 'active', 'subscribe', 'presence.winfo', ALICE); // winfo's own watchers are not listed
+  w.source.change('owner', 'active', 'subscribe', 'presence.winfo', ALICE); // a refresh; winfo's own watchers are not listed
 
   const deltas = w.changes.map((c) => c.delta as WinfoEntry);
   t.same(
@@ -205,10 +207,38 @@ t.test(
   },
 );
 
+t.test('no winfo watcher: no list is built per change; the first winfo watcher gets an up-to-date list', async (t) => {
+  const w = setup();
+  w.source.change('owner', 'active', 'subscribe', 'presence.winfo', ALICE);
+  w.source.change('bob', 'active', 'subscribe');
+  t.equal(w.changes.length, 1, 'watched: one state per change');
+  w.source.change('owner', 'terminated', 'timeout', 'presence.winfo', ALICE);
+  w.source.change('carol', 'active', 'subscribe');
+  w.source.change('bob', 'terminated', 'timeout');
+  w.source.change('dave', 'pending', 'subscribe');
+  t.equal(w.changes.length, 1, 'unwatched: nothing built or announced');
+  t.same(
+    w.states.get<WinfoState>('presence.winfo', ALICE)?.watchers.map((x) => x.id),
+    ['bob'],
+    'the stored list is stale meanwhile',
+  );
+  w.source.change('owner2', 'active', 'subscribe', 'presence.winfo', ALICE);
+  t.equal(w.changes.length, 2, 'the new winfo watcher resyncs once');
+  t.equal(w.changes.at(-1)?.delta, undefined, 'as full state');
+  t.same(
+    w.states.get<WinfoState>('presence.winfo', ALICE)?.watchers.map((x) => `${x.id}:${x.status}`),
+    ['carol:active', 'dave:pending'],
+  );
+  w.source.change('erin', 'active', 'subscribe');
+  t.equal(w.changes.length, 3, 'watched again: deltas resume');
+  t.equal((w.changes.at(-1)?.delta as WinfoEntry).id, 'erin');
+});
+
 t.test('cache: same bytes as uncached, version spliced per subscription, durations move with the clock', async (t) => {
   const cached = setup(true);
   const plain = setup(false);
   for (const w of [cached, plain]) {
+    w.source.change('owner', 'active', 'subscribe', 'presence.winfo', ALICE);
     w.source.change('bob', 'active', 'subscribe');
     w.source.change('carol', 'pending', 'subscribe');
   }
