@@ -78,12 +78,40 @@ export function mergeKey(request: SipRequest): string | undefined {
   return [tag(request.from?.params), request.callId, String(cseq.seq), cseq.method].join(SEP);
 }
 
+/** Only code units 0–255 (so a latin1 round trip is exact). */
+const LATIN1 = /^[\u0000-\u00ff]*$/;
+
 /**
- * A copy of `s` sharing no memory with the string it was cut from. V8 keeps the
- * parent of a sliced or concatenated string alive, so a key or tag kept for
+ * A flat copy of `s` sharing no memory with the string it was cut from. V8 keeps
+ * the parent of a sliced or concatenated string alive, so a key or tag kept for
  * Timer J (32 s) would otherwise keep the whole header text of its message.
  */
 export function detach(s: string): string {
-  // Concatenation then slice flattens into a fresh string; short strings are copied anyway.
-  return s.length < 13 ? s : (' ' + s).slice(1);
+  // Short strings are never slices; a latin1 round trip builds a flat string without a slice header.
+  if (s.length < 13) return s;
+  return LATIN1.test(s) ? Buffer.from(s, 'latin1').toString('latin1') : (' ' + s).slice(1);
+}
+
+const METHODS = new Map(
+  [
+    'INVITE',
+    'ACK',
+    'BYE',
+    'CANCEL',
+    'OPTIONS',
+    'REGISTER',
+    'SUBSCRIBE',
+    'NOTIFY',
+    'PUBLISH',
+    'MESSAGE',
+    'INFO',
+    'PRACK',
+    'UPDATE',
+    'REFER',
+  ].map((m) => [m, m]),
+);
+
+/** The shared constant for a known method (a parsed method is a fresh string per message), else a detached copy. */
+export function internMethod(method: string): string {
+  return METHODS.get(method) ?? detach(method);
 }

@@ -217,7 +217,11 @@ export class TransactionLayer {
     const tx = new ServerTransaction(
       request,
       flow,
-      { key: key ?? lkey ?? `anonymous:${this.serverSeq++}`, mergeKey: mkey === undefined ? undefined : detach(mkey) },
+      {
+        key: key ?? lkey ?? `anonymous:${this.serverSeq++}`,
+        mergeKey: mkey === undefined ? undefined : detach(mkey),
+        legacy: lkey !== undefined,
+      },
       this.opts.clock,
       this.opts.transport,
       ctx,

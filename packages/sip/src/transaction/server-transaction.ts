@@ -7,7 +7,7 @@ import { asTransportError } from './transport-error.js';
 import type { ServerEffect } from './effects.js';
 import type { IstInput, IstState, IstStateName } from './ist.js';
 import { istReduce, istStart } from './ist.js';
-import { detach, toTag } from './keys.js';
+import { detach, internMethod, toTag } from './keys.js';
 import type { NistInput, NistState, NistStateName } from './nist.js';
 import { nistReduce, nistStart } from './nist.js';
 import { TimerSet } from './timer-set.js';
@@ -30,6 +30,8 @@ export interface ServerTransactionKeys {
   readonly key: string;
   /** Merged-request key (§8.2.2.2), undefined for requests with a To tag. */
   readonly mergeKey: string | undefined;
+  /** RFC 2543 request (no magic cookie): matched by To tags too (§17.2.3). */
+  readonly legacy: boolean;
 }
 
 /**
@@ -59,9 +61,8 @@ export class ServerTransaction implements TimerOwner {
   readonly key: string;
   /** @internal Merged-request key of the request (RFC 3261 §8.2.2.2), computed at creation. */
   readonly mergeKey: string | undefined;
-  /** @internal The request's To tag ('' when none), for RFC 2543 matching (§17.2.3). */
-  readonly requestToTag: string;
-  private kind: 'ist' | 'nist';
+  /** @internal RFC 2543 requests only: the request's To tag ('' when none), for matching (§17.2.3). */
+  readonly requestToTag: string | undefined;
   private machine: IstState | NistState;
   private readonly timers: TimerSet;
   private req: SipRequest | undefined;
@@ -72,9 +73,9 @@ export class ServerTransaction implements TimerOwner {
   private resendText: string | undefined;
   private resendFlow: Flow | undefined;
   private resendTarget: Flow | Destination | undefined;
-  private lastToTag = '';
+  /** The final response's To tag once the response object is dropped; undefined: read it from the bytes. */
+  private lastToTag: string | undefined;
   private lastError: TransportError | undefined;
-  private aborted = false;
 
   constructor(
     request: SipRequest,
@@ -87,20 +88,22 @@ export class ServerTransaction implements TimerOwner {
     private readonly hooks: ServerTransactionHooks,
   ) {
     this.req = request;
-    this.method = request.method;
+    this.method = internMethod(request.method);
     this.key = keys.key;
     this.mergeKey = keys.mergeKey;
-    const tag = toTag(request);
-    this.requestToTag = tag === '' ? '' : detach(tag);
+    if (keys.legacy) {
+      const tag = toTag(request);
+      this.requestToTag = tag === '' ? '' : detach(tag);
+    }
+    // §9.2 (a CANCEL's 200) and §17.2.3 (an RFC 2543 ACK) need the final response's To tag without parsing.
+    if (keys.legacy || this.method === 'INVITE') this.lastToTag = '';
     this.timers = new TimerSet(clock, this, hooks.waits);
     if (request.method === 'INVITE') {
       const start = istStart(ctx);
-      this.kind = 'ist';
       this.machine = start.state;
       this.perform(start.effects);
     } else {
       const start = nistStart(ctx);
-      this.kind = 'nist';
       this.machine = start.state;
       this.perform(start.effects);
     }
@@ -108,7 +111,7 @@ export class ServerTransaction implements TimerOwner {
 
   /** The machine's state name (`proceeding`, `trying`, `completed`, `confirmed`, `accepted`, `terminated`). */
   get state(): IstStateName | NistStateName {
-    return this.aborted ? 'terminated' : this.machine.name;
+    return this.machine.name;
   }
 
   /**
@@ -132,7 +135,10 @@ export class ServerTransaction implements TimerOwner {
 
   /** The To tag of the last response sent ('' when none): a CANCEL's 200 reuses it (RFC 3261 §9.2), an RFC 2543 ACK matches it (§17.2.3). */
   get responseToTag(): string {
-    return this.last ? toTag(this.last) : this.lastToTag;
+    if (this.last) return toTag(this.last);
+    if (this.lastToTag !== undefined) return this.lastToTag;
+    const kept = this.lastResponse;
+    return kept ? toTag(kept) : '';
   }
 
   /** @internal Whether any response was sent (an RFC 2543 ACK matches only then, §17.2.3). */
@@ -172,14 +178,16 @@ export class ServerTransaction implements TimerOwner {
   /** Stops the transaction silently (layer shutdown). */
   abort(): void {
     this.timers.clear();
-    this.aborted = true;
+    // Terminated without the terminate effect: nobody is told (the layer forgets everything itself).
+    this.machine = { ...this.machine, name: 'terminated' };
   }
 
   /** Runs one input; true when the TU's response was sent. */
   private input(input: Input, response?: SipResponse, passAck?: () => void): boolean {
-    if (this.aborted) return false;
+    // Terminated (or aborted): every machine stays put and sends nothing.
+    if (this.machine.name === 'terminated') return false;
     let effects: readonly ServerEffect[];
-    if (this.kind === 'ist') {
+    if (this.method === 'INVITE') {
       const next = istReduce(this.machine as IstState, input as IstInput);
       this.machine = next.state;
       effects = next.effects;
@@ -244,7 +252,7 @@ export class ServerTransaction implements TimerOwner {
   private slim(): void {
     this.req = undefined;
     const last = this.last;
-    if (last) {
+    if (last && this.lastToTag !== undefined) {
       const tag = toTag(last);
       this.lastToTag = tag === '' ? '' : detach(tag);
     }
