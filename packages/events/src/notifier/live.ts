@@ -25,7 +25,8 @@ export interface Live {
   readonly shared: SharedDialog;
   delivery: DeliveryState;
   timer: CancelTimer | undefined;
-  expiry: CancelTimer | undefined;
+  /** Its place in the notifier's expiry queue (`ExpiryScheduler`), -1 when none. */
+  expirySlot: number;
   lastEvent: WatcherEvent;
   /** Deltas announced since the last NOTIFY (partial-notify packages). */
   deltas: unknown[];

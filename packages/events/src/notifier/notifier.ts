@@ -11,6 +11,7 @@ import { resourceKey } from '../resource-key.js';
 import type { ResourceChange, ResourceStates } from '../resource-states.js';
 import type { StoredSubscription, SubscriptionStore } from '../store.js';
 import { ownDialog, ownFlow, ownSubscription, ownUpdatedDialog, storedRecord } from './compact.js';
+import { ExpiryScheduler } from './expiry.js';
 import { initialDelivery } from './delivery.js';
 import { type Live, type SharedDialog, watcherRecordOf } from './live.js';
 import { LiveTable } from './live-table.js';
@@ -53,6 +54,8 @@ export class Notifier {
   private readonly newId: () => string;
   /** Jittered terminated-while-down NOTIFYs not sent yet (cancelled by close). */
   private readonly resumeTimers = new Set<CancelTimer>();
+  /** Every subscription's expiry on one timer. */
+  private readonly expiries: ExpiryScheduler<Live>;
   private closed = false;
 
   constructor(options: NotifierOptions) {
@@ -62,6 +65,10 @@ export class Notifier {
     this.states = options.states;
     for (const pkg of options.packages) this.packages.set(pkg.event.toLowerCase(), pkg);
     this.newId = options.idGenerator ?? randomUUID;
+    // RFC 6665 §4.2.2: expiry sends a final NOTIFY, reason timeout.
+    this.expiries = new ExpiryScheduler(this.host.clock, (live) => {
+      if (!this.closed) this.terminate(live, 'timeout', 'timeout');
+    });
     this.sender = new NotifySender({
       host: options.host,
       states: options.states,
@@ -199,10 +206,8 @@ export class Notifier {
     this.stopListening();
     for (const cancel of this.resumeTimers) cancel();
     this.resumeTimers.clear();
-    for (const live of this.table.values()) {
-      live.timer?.();
-      live.expiry?.();
-    }
+    for (const live of this.table.values()) live.timer?.();
+    this.expiries.clear();
     this.table.clear();
   }
 
@@ -383,7 +388,7 @@ export class Notifier {
   private remove(live: Live, event: WatcherEvent): void {
     live.removed = true;
     live.endedPending = live.sub.status === 'pending';
-    live.expiry?.();
+    this.expiries.cancel(live);
     if (!live.ephemeral) this.table.unindex(live);
     live.sub = { ...live.sub, status: 'terminated' };
     if (!live.ephemeral) {
@@ -395,12 +400,7 @@ export class Notifier {
   }
 
   private armExpiry(live: Live): void {
-    live.expiry?.();
-    const delay = Math.max(0, live.sub.expiresAt - this.host.clock.now());
-    live.expiry = this.host.clock.setTimer(delay, () => {
-      // RFC 6665 §4.2.2: expiry sends a final NOTIFY, reason timeout.
-      if (!this.closed) this.terminate(live, 'timeout', 'timeout');
-    });
+    this.expiries.schedule(live, live.sub.expiresAt);
   }
 
   // ---- bookkeeping ----
@@ -419,7 +419,7 @@ export class Notifier {
         pipeline: this.options.notifyIntervalOverride === 0,
       }),
       timer: undefined,
-      expiry: undefined,
+      expirySlot: -1,
       lastEvent: 'subscribe',
       deltas: [],
       deltasComplete: true,
