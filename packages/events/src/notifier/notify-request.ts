@@ -2,7 +2,7 @@
  * Building NOTIFY requests and the header values the notifier sends
  * (RFC 6665 §4.2.2, §8.2.1, §8.2.3).
  */
-import { createInDialogRequest } from '@herald/sip';
+import { createInDialogRequest, createRequest, generateInitialCSeq } from '@herald/sip';
 import type { Dialog, Flow, SipRequest } from '@herald/sip';
 import type { RenderedBody } from '../package.js';
 import type { SubscriptionStatus } from '../store.js';
@@ -58,17 +58,73 @@ export function contactValue(flow: Flow, configured: string | undefined): string
   return `<sip:${hostOf(flow.local.address)}:${flow.local.port}${transport}>`;
 }
 
+/** What every NOTIFY of one dialog repeats: Request-URI and the headers before CSeq. */
+interface DialogHead {
+  readonly remoteTarget: string;
+  readonly routeSet: readonly string[];
+  readonly local: string;
+  readonly remote: string;
+  readonly uri: string;
+  /** Max-Forwards, Route, From, To, Call-ID, as `createInDialogRequest` writes them. */
+  readonly headers: ReadonlyArray<[string, string]>;
+}
+
+/**
+ * Per dialog (keyed by its id object, kept across CSeq updates), so a fan-out
+ * does not re-parse and re-format the parties and route set for every NOTIFY.
+ */
+const heads = new WeakMap<Dialog['id'], DialogHead>();
+
+/** The cached head, recomputed when a target refresh changed the remote target or route set. */
+function headOf(dialog: Dialog): DialogHead {
+  const cached = heads.get(dialog.id);
+  if (
+    cached !== undefined &&
+    cached.remoteTarget === dialog.remoteTarget &&
+    cached.routeSet === dialog.routeSet &&
+    cached.local === dialog.local &&
+    cached.remote === dialog.remote
+  ) {
+    return cached;
+  }
+  // One NOTIFY built the general way gives the exact Request-URI and header lines (routing rules included).
+  const { request } = createInDialogRequest({ ...dialog, localSeq: 0 }, 'NOTIFY');
+  const headers: Array<[string, string]> = [];
+  for (const entry of request.headers.entries()) {
+    if (entry[0] === 'CSeq') break;
+    headers.push(entry);
+  }
+  const head: DialogHead = {
+    remoteTarget: dialog.remoteTarget,
+    routeSet: dialog.routeSet,
+    local: dialog.local,
+    remote: dialog.remote,
+    uri: request.requestUri,
+    headers,
+  };
+  heads.set(dialog.id, head);
+  return head;
+}
+
 /**
  * A NOTIFY in the subscription's dialog: CSeq one above the dialog's local
  * sequence, Route from the stored route set, Request-URI the remote target
  * (RFC 3261 §12.2.1.1). Returns the dialog with the local sequence advanced.
+ * The same request `createInDialogRequest` builds, from a per-dialog cache.
  */
 export function buildNotify(parts: NotifyParts): { request: SipRequest; dialog: Dialog } {
+  const dialog = parts.dialog;
+  const head = headOf(dialog);
+  // RFC 3261 §8.1.1.5: the first request of our side picks its CSeq afresh.
+  const seq = dialog.localSeq === undefined ? generateInitialCSeq() : dialog.localSeq + 1;
   const headers: Array<[string, string]> = [
+    ...head.headers,
+    ['CSeq', `${seq} NOTIFY`],
     ['Event', eventHeaderValue(parts.event, parts.eventId)],
     ['Subscription-State', parts.subscriptionState],
     ['Contact', parts.contact],
     ['Content-Type', parts.body.contentType ?? parts.contentType],
   ];
-  return createInDialogRequest(parts.dialog, 'NOTIFY', { headers, body: parts.body.body });
+  const request = createRequest({ method: 'NOTIFY', uri: head.uri, headers, body: parts.body.body });
+  return { request, dialog: { ...dialog, localSeq: seq } };
 }
