@@ -38,10 +38,10 @@ t.test('meterPublishes counts PUBLISH only, after the handler, with unknown even
   t.same([...handlers.keys()], ['PUBLISH', 'SUBSCRIBE'], 'every method still reaches the host');
   const publish = (event: string, status: number | undefined): IncomingRequest => {
     const request = createRequest({ method: 'PUBLISH', uri: 'sip:alice@example.test', headers: [['Event', event]] });
-    // Only what the meter reads: the request and the transaction's last response.
+    // Only what the meter reads: the request and the transaction's last status.
     return {
       request,
-      transaction: status === undefined ? undefined : { lastResponse: { status } },
+      transaction: status === undefined ? undefined : { lastStatus: status },
     } as unknown as IncomingRequest;
   };
   await handlers.get('PUBLISH')?.(publish('Presence;id=1', 200));

@@ -103,7 +103,7 @@ export function meterPublishes(host: EventHost, counter: Counter, events: readon
     const event = (incoming.request.headers.get('Event') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
     counter.inc({
       event: known.has(event) ? event : 'other',
-      outcome: publishOutcome(incoming.transaction?.lastResponse?.status),
+      outcome: publishOutcome(incoming.transaction?.lastStatus),
     });
   };
   return afterPublish(host, record);

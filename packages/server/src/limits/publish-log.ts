@@ -18,12 +18,13 @@ export function publishLimitOf(status: number | undefined, reason: string | unde
 /** `host` with a warning logged for every PUBLISH its handler refused because of a limit. */
 export function warnPublishLimits(host: EventHost, logger: Pick<Logger, 'warn'>): EventHost {
   const check = (incoming: IncomingRequest): void => {
-    const last = incoming.transaction?.lastResponse;
-    const limit = publishLimitOf(last?.status, last?.reason);
+    // lastStatus/lastReason: no re-parse of the answer the finished transaction keeps as bytes.
+    const status = incoming.transaction?.lastStatus;
+    const limit = publishLimitOf(status, status === 503 ? incoming.transaction?.lastReason : undefined);
     if (limit === undefined) return;
     logger.warn('publication refused: limit reached', {
       limit,
-      status: last?.status,
+      status,
       uri: incoming.request.requestUri,
       from: incoming.request.headers.get('From'),
     });

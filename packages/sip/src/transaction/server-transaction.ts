@@ -133,6 +133,26 @@ export class ServerTransaction implements TimerOwner {
     return parsed.kind === 'response' ? parsed : undefined;
   }
 
+  /** Status code of the last response sent (cheap: no parsing once finished). */
+  get lastStatus(): number | undefined {
+    if (this.last) return this.last.status;
+    const text = this.resendText;
+    if (text === undefined) return undefined;
+    // The kept bytes start with the status line we wrote: `SIP/2.0 NNN reason`.
+    const sp = text.indexOf(' ');
+    return Number(text.slice(sp + 1, sp + 4));
+  }
+
+  /** Reason phrase of the last response sent (cheap for ASCII phrases once finished). */
+  get lastReason(): string | undefined {
+    if (this.last) return this.last.reason;
+    const text = this.resendText;
+    if (text === undefined) return undefined;
+    const reason = text.slice(text.indexOf(' ') + 5, text.indexOf('\r\n'));
+    // The bytes are kept as latin1: a non-ASCII phrase needs the message's own decoding.
+    return /^[\x20-\x7e]*$/.test(reason) ? reason : this.lastResponse?.reason;
+  }
+
   /** The To tag of the last response sent ('' when none): a CANCEL's 200 reuses it (RFC 3261 §9.2), an RFC 2543 ACK matches it (§17.2.3). */
   get responseToTag(): string {
     if (this.last) return toTag(this.last);

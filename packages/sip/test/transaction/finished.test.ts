@@ -49,6 +49,8 @@ void t.test('NIST Completed: drops the request, resends the same bytes, serializ
   t.equal(copy?.status, 200);
   t.equal(copy?.headers.get('Expires'), '600');
   t.equal(tx.responseToTag, 'srv');
+  t.equal(tx.lastStatus, 200, 'status read from the kept status line');
+  t.equal(tx.lastReason, 'OK');
   layer.receive(peerRequest({ method: 'SUBSCRIBE', branch: 'z9hG4bKs1' }), udpFlow);
   layer.receive(peerRequest({ method: 'SUBSCRIBE', branch: 'z9hG4bKs1' }), udpFlow);
   await flush();
@@ -162,6 +164,22 @@ void t.test('a transport without prepareResponse still retransmits (keeps the re
   t.equal(fake.responses(200).length, 2);
   t.equal(fake.responses(200)[1]!.wire, fake.responses(200)[0]!.wire);
   t.equal(fake.prepared, 0);
+  layer.close();
+});
+
+void t.test('lastStatus and lastReason before and after the final response; a non-ASCII phrase decodes', async (t) => {
+  const { layer, requests } = setup();
+  layer.receive(peerRequest({ method: 'PUBLISH', branch: 'z9hG4bKr1' }), udpFlow);
+  const { tx, request } = requests[0]!;
+  t.equal(tx.lastStatus, undefined);
+  t.equal(tx.lastReason, undefined);
+  tx.respond(createResponse(request, 183, 'Progress'));
+  t.equal(tx.lastStatus, 183);
+  t.equal(tx.lastReason, 'Progress');
+  tx.respond(createResponse(request, 503, 'Zu viele Ver\u00f6ffentlichungen', { toTag: 'r' }));
+  t.equal(tx.request, undefined);
+  t.equal(tx.lastStatus, 503);
+  t.equal(tx.lastReason, 'Zu viele Ver\u00f6ffentlichungen');
   layer.close();
 });
 
