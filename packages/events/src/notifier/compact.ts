@@ -39,6 +39,21 @@ export function sharedString(s: string): string {
   return v;
 }
 
+const lists = new Map<string, readonly string[]>();
+
+/** One shared frozen copy per distinct list of few-valued strings (Accept lists; bounded like the string pool). */
+export function sharedList(values: readonly string[]): readonly string[] {
+  // Header values hold no line breaks: the joined key is unambiguous.
+  const key = values.join('\n');
+  let list = lists.get(key);
+  if (list === undefined || list.length !== values.length) {
+    if (lists.size >= POOL_MAX) lists.clear();
+    list = Object.freeze(values.map(sharedString));
+    lists.set(sharedString(key), list);
+  }
+  return list;
+}
+
 function ownOptional(s: string | undefined): string | undefined {
   return s === undefined ? undefined : ownString(s);
 }
@@ -117,7 +132,7 @@ export function ownSubscription(s: StoredSubscription): StoredSubscription {
     watcher: ownString(s.watcher),
     watcherDisplayName: ownOptional(s.watcherDisplayName),
     userAgent: ownOptional(s.userAgent),
-    accept: Object.freeze(s.accept.map(sharedString)),
+    accept: sharedList(s.accept),
     contentType: sharedString(s.contentType),
     flow: ownFlow(s.flow),
   };

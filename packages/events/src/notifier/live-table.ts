@@ -62,7 +62,10 @@ export class LiveTable {
 
   /** Adds a subscription by id and as a member of its dialog (not yet findable by dialog or resource). */
   add(live: Live): void {
-    live.shared.members.push(live);
+    const shared = live.shared;
+    // A literal holds exactly one: push on an empty array reserves room for 17.
+    if (shared.members.length === 0) shared.members = [live];
+    else shared.members.push(live);
     this.byId.set(live.sub.id, live);
   }
 

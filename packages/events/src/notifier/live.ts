@@ -15,7 +15,7 @@ export interface SharedDialog {
   /** The authoritative dialog: local CSeq across all its NOTIFYs, remote CSeq across all SUBSCRIBEs. */
   dialog: Dialog;
   /** Its subscriptions from creation to the end (few: usually one), the most recently indexed last. */
-  readonly members: Live[];
+  members: Live[];
 }
 
 /** One running subscription. */
@@ -42,8 +42,8 @@ export interface Live {
   endedPending: boolean;
   /** A fetch (RFC 6665 §4.4.3): never stored or indexed. */
   readonly ephemeral: boolean;
-  /** Serializes this subscription's store writes. */
-  saving: Promise<unknown>;
+  /** Serializes this subscription's store writes: the last one under way, undefined when none is. */
+  saving: Promise<unknown> | undefined;
 }
 
 /** Key of a subscription inside its dialog: RFC 6665 §4.1.2 and §7.2.1 — dialog, event and `id`. */

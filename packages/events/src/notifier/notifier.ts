@@ -28,6 +28,9 @@ import type {
   WatcherRecord,
 } from './types.js';
 
+/** Start of a subscription's chain of store writes when none is under way. */
+const SETTLED: Promise<unknown> = Promise.resolve();
+
 /** What {@link Notifier.resume} did. */
 export interface ResumeResult {
   /** Subscriptions running again. */
@@ -392,7 +395,7 @@ export class Notifier {
     if (!live.ephemeral) this.table.unindex(live);
     live.sub = { ...live.sub, status: 'terminated' };
     if (!live.ephemeral) {
-      live.saving = live.saving
+      live.saving = (live.saving ?? SETTLED)
         .then(() => this.store.delete(live.sub.id))
         .catch((err: unknown) => this.storeFailed(live, err));
       this.emit(live, event);
@@ -428,7 +431,7 @@ export class Notifier {
       removed: false,
       endedPending: false,
       ephemeral,
-      saving: Promise.resolve(),
+      saving: undefined,
     };
     if (!ephemeral) this.table.add(live);
     return live;
@@ -445,8 +448,13 @@ export class Notifier {
     // Immutable: the memory store keeps this object itself (one record per subscription, not two).
     live.sub = storedRecord(live.sub, live.shared.dialog);
     const snapshot = live.sub;
-    const done = live.saving.then(() => this.store.put(snapshot));
-    live.saving = done.catch((err: unknown) => this.storeFailed(live, err));
+    const done = (live.saving ?? SETTLED).then(() => this.store.put(snapshot));
+    const tail = done.catch((err: unknown) => this.storeFailed(live, err));
+    live.saving = tail;
+    // Most subscriptions are idle: no settled chain kept per subscription.
+    void tail.then(() => {
+      if (live.saving === tail) live.saving = undefined;
+    });
     return done;
   }
 

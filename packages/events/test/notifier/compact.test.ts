@@ -6,6 +6,7 @@ import {
   ownString,
   ownSubscription,
   ownUpdatedDialog,
+  sharedList,
   sharedString,
   storedRecord,
 } from '../../src/notifier/compact.js';
@@ -135,4 +136,15 @@ t.test('a stored record is kept by the memory store as is, with its dialog', asy
   const plain = { ...rec };
   await store.put(plain);
   t.not(await store.get('s1'), plain);
+});
+
+t.test('sharedList hands out one frozen list per distinct list', async (t) => {
+  const a = sharedList(['application/pidf+xml', 'multipart/related']);
+  t.equal(sharedList(['application/pidf+xml', 'multipart/related']), a);
+  t.ok(Object.isFrozen(a));
+  t.same(a, ['application/pidf+xml', 'multipart/related']);
+  t.not(sharedList(['multipart/related', 'application/pidf+xml']), a, 'order matters');
+  t.same(sharedList([]), []);
+  t.same(sharedList(['']), [''], 'one empty value is not the empty list');
+  t.same(sharedList([]), []);
 });
