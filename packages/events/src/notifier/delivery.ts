@@ -106,29 +106,53 @@ export function initialDelivery(config: {
     sending: undefined,
     lastSentAt: undefined,
     failures: 0,
+    interval: config.interval,
+    attempts: config.attempts,
+    backoffMs: config.backoffMs,
+    pipeline: config.pipeline === true,
     sent: 0,
     older: 0,
     stale: false,
-    ...config,
-    pipeline: config.pipeline === true,
+  };
+}
+
+/**
+ * `s` with `p` applied, written out as one literal in the order of
+ * {@link initialDelivery}: every state then shares one object shape, where
+ * object spread of this state cost about a microsecond per step.
+ */
+function next(s: DeliveryState, p: Partial<DeliveryState>): DeliveryState {
+  return {
+    phase: p.phase ?? s.phase,
+    queued: 'queued' in p ? p.queued : s.queued,
+    urgent: p.urgent ?? s.urgent,
+    sending: 'sending' in p ? p.sending : s.sending,
+    lastSentAt: 'lastSentAt' in p ? p.lastSentAt : s.lastSentAt,
+    failures: p.failures ?? s.failures,
+    interval: s.interval,
+    attempts: s.attempts,
+    backoffMs: s.backoffMs,
+    pipeline: s.pipeline,
+    sent: p.sent ?? s.sent,
+    older: p.older ?? s.older,
+    stale: p.stale ?? s.stale,
   };
 }
 
 /** A terminal NOTIFY wins over a state one; the first terminal reason stays. */
-function merge(queued: NotifyKind | undefined, next: NotifyKind): NotifyKind {
+function merge(queued: NotifyKind | undefined, wanted: NotifyKind): NotifyKind {
   if (queued?.kind === 'final') return queued;
-  return next;
+  return wanted;
 }
 
 function send(s: DeliveryState, notify: NotifyKind, now: number, extra: DeliveryEffect[] = []): DeliveryStep {
   if (notify.kind === 'final' && s.older > 0) {
     // The terminal NOTIFY goes after everything else: it waits for the older pipelined ones.
-    return { state: { ...s, phase: 'draining', queued: notify, urgent: false, sending: undefined }, effects: extra };
+    return { state: next(s, { phase: 'draining', queued: notify, urgent: false, sending: undefined }), effects: extra };
   }
   const effect: DeliveryEffect = s.stale ? { type: 'send', notify, full: true } : { type: 'send', notify };
   return {
-    state: {
-      ...s,
+    state: next(s, {
       phase: 'in-flight',
       sending: notify,
       queued: undefined,
@@ -136,8 +160,8 @@ function send(s: DeliveryState, notify: NotifyKind, now: number, extra: Delivery
       lastSentAt: now,
       sent: s.sent + 1,
       stale: false,
-    },
-    effects: [...extra, effect],
+    }),
+    effects: extra.length === 0 ? [effect] : [...extra, effect],
   };
 }
 
@@ -145,7 +169,7 @@ function send(s: DeliveryState, notify: NotifyKind, now: number, extra: Delivery
 function paced(s: DeliveryState, notify: NotifyKind, now: number): DeliveryStep {
   if (s.lastSentAt === undefined || now - s.lastSentAt >= s.interval) return send(s, notify, now);
   return {
-    state: { ...s, phase: 'coalescing', queued: notify, urgent: false, sending: undefined },
+    state: next(s, { phase: 'coalescing', queued: notify, urgent: false, sending: undefined }),
     effects: [{ type: 'arm', ms: s.lastSentAt + s.interval - now }],
   };
 }
@@ -158,7 +182,7 @@ function pipelined(s: DeliveryState, now: number): DeliveryStep | undefined {
   if (!s.pipeline || s.phase !== 'in-flight') return undefined;
   if (s.sending?.kind === 'final' || s.queued?.kind === 'final') return undefined;
   if (s.older + 1 >= MAX_NOTIFIES_IN_FLIGHT) return undefined;
-  return send({ ...s, older: s.older + 1 }, STATE, now);
+  return send(next(s, { older: s.older + 1 }), STATE, now);
 }
 
 const same = (state: DeliveryState): DeliveryStep => ({ state, effects: [] });
@@ -169,31 +193,31 @@ export function reduceDelivery(s: DeliveryState, input: DeliveryInput): Delivery
   switch (input.type) {
     case 'change':
       if (s.phase === 'idle') return paced(s, STATE, input.now);
-      return pipelined(s, input.now) ?? same({ ...s, queued: merge(s.queued, STATE) });
+      return pipelined(s, input.now) ?? same(next(s, { queued: merge(s.queued, STATE) }));
     case 'immediate':
       if (s.phase === 'idle') return send(s, STATE, input.now);
       if (s.phase === 'coalescing' || s.phase === 'backoff') {
         // A refresh or approval proves the watcher is there: no reason to wait.
         return send(s, merge(s.queued, STATE), input.now, [{ type: 'disarm' }]);
       }
-      return pipelined(s, input.now) ?? same({ ...s, queued: merge(s.queued, STATE), urgent: true });
+      return pipelined(s, input.now) ?? same(next(s, { queued: merge(s.queued, STATE), urgent: true }));
     case 'terminate': {
       const final: NotifyKind = { kind: 'final', reason: input.reason };
       if (s.phase === 'idle') return send(s, final, input.now);
       if (s.phase === 'coalescing' || s.phase === 'backoff')
         return send(s, merge(s.queued, final), input.now, [{ type: 'disarm' }]);
-      return same({ ...s, queued: merge(s.queued, final) });
+      return same(next(s, { queued: merge(s.queued, final) }));
     }
     case 'hold':
       // A hold is a coalescing window with nothing queued yet: changes queue, refresh/terminate cut it short.
       if (s.phase !== 'idle') return same(s);
       // Even 0 ms arms a timer: what the boot changes right after the resume merges into one NOTIFY.
       return {
-        state: { ...s, phase: 'coalescing', queued: input.resync ? STATE : undefined, urgent: false },
+        state: next(s, { phase: 'coalescing', queued: input.resync ? STATE : undefined, urgent: false }),
         effects: [{ type: 'arm', ms: Math.max(0, input.ms) }],
       };
     case 'timer':
-      if (s.phase === 'coalescing') return s.queued ? send(s, s.queued, input.now) : same({ ...s, phase: 'idle' });
+      if (s.phase === 'coalescing') return s.queued ? send(s, s.queued, input.now) : same(next(s, { phase: 'idle' }));
       if (s.phase === 'backoff') return send(s, s.queued ?? s.sending ?? STATE, input.now);
       return same(s);
     case 'response':
@@ -205,13 +229,13 @@ export function reduceDelivery(s: DeliveryState, input: DeliveryInput): Delivery
 /** An older pipelined NOTIFY completed: a failure only forces full state next. */
 function respondOlder(s: DeliveryState, outcome: NotifyOutcome, now: number): DeliveryStep {
   if (s.older === 0) return same(s);
-  const next: DeliveryState = { ...s, older: s.older - 1, stale: s.stale || outcome !== 'ok' };
-  if (next.phase === 'draining' && next.older === 0) return send(next, next.queued ?? STATE, now);
+  const after = next(s, { older: s.older - 1, stale: s.stale || outcome !== 'ok' });
+  if (after.phase === 'draining' && after.older === 0) return send(after, after.queued ?? STATE, now);
   // The newest has completed: close the gap the failed one may have left at once.
-  if (next.phase === 'idle' && next.stale) return send(next, STATE, now);
+  if (after.phase === 'idle' && after.stale) return send(after, STATE, now);
   // A slot freed up: what merged while the limit was reached goes now.
-  if (next.queued !== undefined) return pipelined(next, now) ?? same(next);
-  return same(next);
+  if (after.queued !== undefined) return pipelined(after, now) ?? same(after);
+  return same(after);
 }
 
 function respond(s: DeliveryState, outcome: NotifyOutcome, now: number): DeliveryStep {
@@ -220,7 +244,7 @@ function respond(s: DeliveryState, outcome: NotifyOutcome, now: number): Deliver
   if (outcome === 'end') {
     // RFC 6665 §4.2.2: 481 and other failures end the subscription.
     return {
-      state: { ...s, phase: 'done', queued: undefined },
+      state: next(s, { phase: 'done', queued: undefined }),
       effects: [{ type: 'end', reason: wasFinal ? 'terminated' : 'failed' }],
     };
   }
@@ -228,17 +252,17 @@ function respond(s: DeliveryState, outcome: NotifyOutcome, now: number): Deliver
     const failures = s.failures + 1;
     if (failures > s.attempts) {
       return {
-        state: { ...s, phase: 'done', queued: undefined, failures },
+        state: next(s, { phase: 'done', queued: undefined, failures }),
         effects: [{ type: 'end', reason: 'gave-up' }],
       };
     }
     return {
-      state: { ...s, phase: 'backoff', failures },
+      state: next(s, { phase: 'backoff', failures }),
       effects: [{ type: 'arm', ms: s.backoffMs * 2 ** (failures - 1) }],
     };
   }
-  const ok: DeliveryState = { ...s, phase: 'idle', sending: undefined, failures: 0 };
-  if (wasFinal) return { state: { ...ok, phase: 'done' }, effects: [{ type: 'end', reason: 'terminated' }] };
+  const ok = next(s, { phase: 'idle', sending: undefined, failures: 0 });
+  if (wasFinal) return { state: next(ok, { phase: 'done' }), effects: [{ type: 'end', reason: 'terminated' }] };
   if (!s.queued) return s.stale ? send(ok, STATE, now) : same(ok);
   if (s.queued.kind === 'final' || s.urgent) return send(ok, s.queued, now);
   return paced(ok, s.queued, now);
