@@ -21,29 +21,46 @@ export type NistInput =
 
 type T = TransactionTransition<NistState, ServerEffect>;
 
+/** The four states of each context, shared: a state is only a name and the context (thousands wait in Completed). */
+const shared = new WeakMap<TransactionContext, Record<NistStateName, NistState>>();
+
+function at(ctx: TransactionContext, name: NistStateName): NistState {
+  let states = shared.get(ctx);
+  if (!states) {
+    states = {
+      trying: { name: 'trying', ctx },
+      proceeding: { name: 'proceeding', ctx },
+      completed: { name: 'completed', ctx },
+      terminated: { name: 'terminated', ctx },
+    };
+    shared.set(ctx, states);
+  }
+  return states[name];
+}
+
 /** Enters Trying on a new request (RFC 3261 §17.2.2); nothing to send yet. */
 export function nistStart(ctx: TransactionContext): T {
-  return { state: { name: 'trying', ctx }, effects: [] };
+  return { state: at(ctx, 'trying'), effects: [] };
 }
 
 const stay = (state: NistState): T => ({ state, effects: [] });
 
 function respond(state: NistState, status: number): T {
   if (statusClass(status) === 'provisional') {
-    return { state: { ...state, name: 'proceeding' }, effects: [{ type: 'send_response' }] };
+    return { state: at(state.ctx, 'proceeding'), effects: [{ type: 'send_response' }] };
   }
   // RFC 3261 §17.2.2: Timer J = 64*T1 on unreliable transports, zero on reliable ones.
   if (state.ctx.reliable) {
-    return { state: { ...state, name: 'terminated' }, effects: [{ type: 'send_response' }, { type: 'terminate' }] };
+    return { state: at(state.ctx, 'terminated'), effects: [{ type: 'send_response' }, { type: 'terminate' }] };
   }
   return {
-    state: { ...state, name: 'completed' },
+    state: at(state.ctx, 'completed'),
     effects: [{ type: 'send_response' }, { type: 'start_timer', name: 'J', ms: 64 * state.ctx.timers.t1 }],
   };
 }
 
 const fail = (state: NistState): T => ({
-  state: { ...state, name: 'terminated' },
+  state: at(state.ctx, 'terminated'),
   effects: [{ type: 'stop_timer', name: 'J' }, { type: 'report_transport_error' }, { type: 'terminate' }],
 });
 
@@ -72,7 +89,7 @@ export function nistReduce(state: NistState, input: NistInput): T {
         case 'request_retransmission':
           return { state, effects: [{ type: 'send_last_response' }] };
         case 'timer':
-          return { state: { ...state, name: 'terminated' }, effects: [{ type: 'terminate' }] };
+          return { state: at(state.ctx, 'terminated'), effects: [{ type: 'terminate' }] };
         case 'transport_error':
           return fail(state);
         case 'tu_response':

@@ -116,3 +116,14 @@ void t.test('IST Timer G doubles up to T2 (RFC 3261 §17.2.1)', (t) => {
   t.same(intervals, [1000, 2000, 4000, 4000, 4000]);
   t.end();
 });
+
+void t.test('NIST states are shared per context (a finished transaction holds no state object of its own)', (t) => {
+  const ctx = { timers: defaultTransactionTimers, reliable: false };
+  const a = nistReduce(nistStart(ctx).state, { type: 'tu_response', status: 200 }).state;
+  const b = nistReduce(nistStart(ctx).state, { type: 'tu_response', status: 404 }).state;
+  t.equal(a, b, 'the same Completed object');
+  t.same(a, { name: 'completed', ctx });
+  const other = nistReduce(nistStart({ ...ctx }).state, { type: 'tu_response', status: 200 }).state;
+  t.not(other, a, 'another context, another object');
+  t.end();
+});
