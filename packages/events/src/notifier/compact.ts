@@ -3,8 +3,9 @@
  * taken from a parsed message are often V8 slices of the whole message text
  * (an Accept value or a Contact URI kept a 400-byte SUBSCRIBE alive per
  * subscription). {@link ownString} returns a copy that holds no parent, and
- * {@link sharedString} one copy per distinct value for the few-valued fields
- * (addresses, event names, content types). Used only when a record is
+ * {@link sharedString} one copy per distinct value for the fields many
+ * subscriptions repeat (addresses, event names, content types, the watched
+ * resource and our side of its dialogs). Used only when a record is
  * created or replaced, never per NOTIFY.
  */
 import type { Dialog, Flow } from '@herald/sip';
@@ -107,7 +108,7 @@ export function ownDialog(d: Dialog): Dialog {
       localTag: ownString(d.id.localTag),
       remoteTag: ownString(d.id.remoteTag),
     }),
-    local: ownString(d.local),
+    local: sharedString(d.local),
     remote: ownString(d.remote),
     remoteTarget: ownString(d.remoteTarget),
     routeSet: d.routeSet.length === 0 ? EMPTY : Object.freeze(d.routeSet.map(ownString)),
@@ -128,7 +129,7 @@ export function ownSubscription(s: StoredSubscription): StoredSubscription {
     id: ownString(s.id),
     event: sharedString(s.event),
     eventId: ownOptional(s.eventId),
-    resource: ownString(s.resource),
+    resource: sharedString(s.resource),
     watcher: ownString(s.watcher),
     watcherDisplayName: ownOptional(s.watcherDisplayName),
     userAgent: ownOptional(s.userAgent),

@@ -3,7 +3,6 @@
  * dialog — whose few members answer in-dialog SUBSCRIBEs by (event, id),
  * RFC 6665 §4.1.2, §7.2.1 — and by (event, resource) for NOTIFY fan-out.
  */
-import { dialogKey } from '@herald/sip';
 import type { Dialog, DialogId } from '@herald/sip';
 import { ownString } from './compact.js';
 import { type Live, type SharedDialog, newestDialog, resourceIndexKey } from './live.js';
@@ -12,7 +11,8 @@ import { type Live, type SharedDialog, newestDialog, resourceIndexKey } from './
 export class LiveTable {
   private readonly byId = new Map<string, Live>();
   private readonly byResource = new Map<string, Set<Live>>();
-  private readonly dialogs = new Map<string, SharedDialog>();
+  /** By Call-ID (the dialog id's own string: no key string per dialog), then tags; rarely more than one. */
+  private readonly dialogs = new Map<string, SharedDialog | SharedDialog[]>();
 
   get size(): number {
     return this.byId.size;
@@ -28,7 +28,10 @@ export class LiveTable {
 
   /** The dialog with this id, if a subscription lives in it. */
   dialog(id: DialogId): SharedDialog | undefined {
-    return this.dialogs.get(dialogKey(id));
+    const found = this.dialogs.get(id.callId);
+    if (found === undefined) return undefined;
+    if (!Array.isArray(found)) return sameId(found.dialog.id, id) ? found : undefined;
+    return found.find((shared) => sameId(shared.dialog.id, id));
   }
 
   /**
@@ -36,11 +39,17 @@ export class LiveTable {
    * merges in with the highest CSeqs winning (resume).
    */
   share(dialog: Dialog): SharedDialog {
-    const key = dialogKey(dialog.id);
-    let shared = this.dialogs.get(key);
-    // Keys kept for a subscription's life are flattened: a template key is a chain of rope nodes otherwise.
-    if (!shared) this.dialogs.set(ownString(key), (shared = { dialog, members: [] }));
-    else shared.dialog = newestDialog(shared.dialog, dialog);
+    let shared = this.dialog(dialog.id);
+    if (shared) {
+      shared.dialog = newestDialog(shared.dialog, dialog);
+      return shared;
+    }
+    shared = { dialog, members: [] };
+    const key = dialog.id.callId;
+    const found = this.dialogs.get(key);
+    if (found === undefined) this.dialogs.set(key, shared);
+    else if (Array.isArray(found)) found.push(shared);
+    else this.dialogs.set(key, [found, shared]);
     return shared;
   }
 
@@ -97,9 +106,18 @@ export class LiveTable {
     const members = live.shared.members;
     const at = members.indexOf(live);
     if (at >= 0) members.splice(at, 1);
-    if (members.length === 0) {
-      const key = dialogKey(live.shared.dialog.id);
-      if (this.dialogs.get(key) === live.shared) this.dialogs.delete(key);
+    if (members.length === 0) this.dropDialog(live.shared);
+  }
+
+  /** Forgets a dialog left without subscriptions (only that very record: a newer one may hold its id by now). */
+  private dropDialog(shared: SharedDialog): void {
+    const key = shared.dialog.id.callId;
+    const found = this.dialogs.get(key);
+    if (found === shared) this.dialogs.delete(key);
+    else if (Array.isArray(found)) {
+      const at = found.indexOf(shared);
+      if (at >= 0) found.splice(at, 1);
+      if (found.length === 1) this.dialogs.set(key, found[0]);
     }
   }
 
@@ -120,4 +138,8 @@ export class LiveTable {
     this.byResource.clear();
     this.dialogs.clear();
   }
+}
+
+function sameId(a: DialogId, b: DialogId): boolean {
+  return a.callId === b.callId && a.localTag === b.localTag && a.remoteTag === b.remoteTag;
 }
