@@ -1,7 +1,7 @@
 import { TOKEN, allIn, skipWs, trimWs } from './chars.js';
 import { SipParseError } from './errors.js';
 import { parseNameAddr } from './name-addr.js';
-import { parseParams } from './params.js';
+import { readParams, scanned } from './params.js';
 import type { CSeq, ContactValue, EventHeader, Params, SubscriptionState } from './types.js';
 
 /** RFC 3261 §8.1.1.5: the CSeq sequence number MUST be less than 2**31. */
@@ -55,31 +55,40 @@ export function parseContact(values: string[]): ContactValue {
   return values.map(parseNameAddr);
 }
 
-function readTokenAndParams(v: string, what: string): [string, Params] {
+/** Where {@link readTokenAndParams} leaves the lower-cased token (no tuple per call). */
+const token = { value: '' };
+
+/** Reads `token *( SEMI generic-param )`: the token (lower-cased) into {@link token}, returns the params (shared empty map when none). */
+function readTokenAndParams(v: string, what: string): Params {
   let i = skipWs(v, 0);
   const start = i;
+  let upper = false;
   while (i < v.length) {
     const c = v.charCodeAt(i);
     if (c >= 128 || TOKEN[c] === 0) break;
+    if (c <= 90 && c >= 65) upper = true;
     i++;
   }
   if (i === start) throw new SipParseError('Malformed ' + what + ' header');
-  const params: Params = new Map();
-  if (parseParams(v, i, params) !== v.length) throw new SipParseError('Malformed ' + what + ' header');
-  return [v.slice(start, i).toLowerCase(), params];
+  const params = readParams(v, i);
+  if (scanned.end !== v.length) throw new SipParseError('Malformed ' + what + ' header');
+  const t = v.slice(start, i);
+  token.value = upper ? t.toLowerCase() : t;
+  return params;
 }
 
 /** Parses an Event value `event-type *( SEMI event-param )` (RFC 6665 §8.4). */
 export function parseEvent(v: string): EventHeader {
-  const [event, params] = readTokenAndParams(v, 'Event');
-  const id = params.get('id');
+  const params = readTokenAndParams(v, 'Event');
+  const event = token.value;
+  const id = params.size === 0 ? undefined : params.get('id');
   return id ? { event, id, params } : { event, params };
 }
 
 /** Parses a Subscription-State value (RFC 6665 §8.4 `Subscription-State`). */
 export function parseSubscriptionState(v: string): SubscriptionState {
-  const [state, params] = readTokenAndParams(v, 'Subscription-State');
-  const out: { -readonly [K in keyof SubscriptionState]: SubscriptionState[K] } = { state, params };
+  const params = readTokenAndParams(v, 'Subscription-State');
+  const out: { -readonly [K in keyof SubscriptionState]: SubscriptionState[K] } = { state: token.value, params };
   const reason = params.get('reason');
   if (reason) out.reason = reason.toLowerCase();
   const expires = params.get('expires');

@@ -241,6 +241,30 @@ t.test('CSeq, Event and Subscription-State', (t) => {
   t.end();
 });
 
+t.test('Event and Subscription-State without parameters, with whitespace, and malformed tails', (t) => {
+  const bare = parseEvent(' presence ');
+  t.equal(bare.event, 'presence');
+  t.equal(bare.params.size, 0);
+  t.equal(bare.id, undefined);
+  t.equal(parseEvent('DIALOG').event, 'dialog', 'lower-cased');
+  t.equal(parseEvent('message-summary').event, 'message-summary');
+  t.equal(parseEvent('presence ;id=7').id, '7');
+  t.end();
+});
+
+t.test('Event and Subscription-State refuse what is not token *(;param)', (t) => {
+  for (const v of ['presence;', 'presence x', 'presence;id=', 'pres"ence', '', ' ', 'presence;;id=1']) {
+    t.throws(() => parseEvent(v), SipParseError, JSON.stringify(v));
+  }
+  const s = parseSubscriptionState('pending');
+  t.equal(s.state, 'pending');
+  t.equal(s.params.size, 0);
+  t.equal(s.reason, undefined);
+  t.equal(s.expires, undefined);
+  t.throws(() => parseSubscriptionState('active expires=1'), SipParseError);
+  t.end();
+});
+
 t.test('the eager From/To shape check (quotes and angle brackets)', (t) => {
   const cases: Array<[string, boolean]> = [
     ['"A" <sip:a@b>;tag=1', true],
