@@ -25,11 +25,20 @@ export class RateLimitedTransport implements EndpointTransport {
   /** Requests refused with 503 so far. */
   throttled = 0;
 
+  /** Forwarded when the inner transport has it: server transactions keep a final response as bytes (RFC 3261 §17.2). */
+  prepareResponse?: EndpointTransport['prepareResponse'];
+  sendPrepared?: EndpointTransport['sendPrepared'];
+
   constructor(
     private readonly inner: EndpointTransport,
     private readonly buckets: TokenBuckets,
     private readonly logger: Pick<Logger, 'warn'>,
-  ) {}
+  ) {
+    if (inner.prepareResponse && inner.sendPrepared) {
+      this.prepareResponse = inner.prepareResponse.bind(inner);
+      this.sendPrepared = inner.sendPrepared.bind(inner);
+    }
+  }
 
   onMessage(handler: (incoming: IncomingMessage) => void): void {
     this.inner.onMessage((incoming) => {
