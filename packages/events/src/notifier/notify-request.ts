@@ -117,14 +117,14 @@ export function buildNotify(parts: NotifyParts): { request: SipRequest; dialog: 
   const head = headOf(dialog);
   // RFC 3261 §8.1.1.5: the first request of our side picks its CSeq afresh.
   const seq = dialog.localSeq === undefined ? generateInitialCSeq() : dialog.localSeq + 1;
-  const headers: Array<[string, string]> = [
-    ...head.headers,
+  const headers = head.headers.slice();
+  headers.push(
     ['CSeq', `${seq} NOTIFY`],
     ['Event', eventHeaderValue(parts.event, parts.eventId)],
     ['Subscription-State', parts.subscriptionState],
     ['Contact', parts.contact],
     ['Content-Type', parts.body.contentType ?? parts.contentType],
-  ];
+  );
   const request = createRequest({ method: 'NOTIFY', uri: head.uri, headers, body: parts.body.body });
   return { request, dialog: { ...dialog, localSeq: seq } };
 }

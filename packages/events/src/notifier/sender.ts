@@ -4,7 +4,7 @@
  * (RFC 6665 §4.2.2).
  */
 import { isLocalResponse } from '@herald/sip';
-import type { DigestClient, SipRequest, SipResponse } from '@herald/sip';
+import type { Dialog, DigestClient, SipRequest, SipResponse } from '@herald/sip';
 import type { EventHost } from '../host.js';
 import type { ResourceStates } from '../resource-states.js';
 import type { StoredSubscription } from '../store.js';
@@ -44,6 +44,36 @@ export function classifyNotifyResponse(response: SipResponse): NotifyOutcome {
   if (response.status === 408) return 'retry';
   if (response.status === 503 && isLocalResponse(response)) return 'retry';
   return 'end';
+}
+
+/** Every field of `T` named, optional ones included (a record built field by field misses none). */
+type Complete<T> = { [K in keyof Required<T>]: T[K] };
+
+/**
+ * `sub` after a NOTIFY: the advanced dialog and body version. Written out
+ * field by field: object spread of this record cost about 1 µs per NOTIFY,
+ * a literal about 0.05 µs.
+ */
+function sentRecord(sub: StoredSubscription, dialog: Dialog, version: number): StoredSubscription {
+  const record: Complete<StoredSubscription> = {
+    id: sub.id,
+    event: sub.event,
+    eventId: sub.eventId,
+    resource: sub.resource,
+    watcher: sub.watcher,
+    watcherDisplayName: sub.watcherDisplayName,
+    userAgent: sub.userAgent,
+    accept: sub.accept,
+    contentType: sub.contentType,
+    dialog,
+    flow: sub.flow,
+    status: sub.status,
+    expiresAt: sub.expiresAt,
+    version,
+    createdAt: sub.createdAt,
+    blocked: sub.blocked,
+  };
+  return record;
 }
 
 /** Runs the delivery machine of each subscription. */
@@ -160,7 +190,7 @@ export class NotifySender {
       contentType: sub.contentType,
     });
     live.shared.dialog = dialog;
-    live.sub = { ...sub, dialog, version };
+    live.sub = sentRecord(sub, dialog, version);
     return request;
   }
 }
