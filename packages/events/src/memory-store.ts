@@ -12,22 +12,24 @@ import type { Dialog, Flow } from '@herald/sip';
 import type { PublicationStore, StoredPublication, StoredSubscription, SubscriptionStore } from './store.js';
 
 // Frozen parts (the notifier freezes what it owns: flows, dialog ids, route sets, Accept lists) cannot be
-// changed by anyone, and values marked immutable (the records and dialogs the notifier persists) are never
-// changed by their maker, so both are kept by reference; anything else is copied.
+// changed by anyone, and a record marked immutable (what the notifier persists) is never changed by its
+// maker, nor anything it reaches, so both are kept by reference; anything else is copied.
 const immutable = new WeakSet<object>();
 
 /**
- * Marks an object its maker will never change again (nor hand to code that
- * would): the memory store keeps and returns it by reference instead of
- * copying it. A WeakSet rather than `Object.freeze`: frozen records each got
- * a hidden class of their own in V8 (~200 bytes per subscription).
+ * Marks an object its maker will never change again, nor anything reachable
+ * from it (nor hand it to code that would): the memory store keeps and
+ * returns it by reference instead of copying it. A WeakSet rather than
+ * `Object.freeze`: frozen records each got a hidden class of their own in V8
+ * (~200 bytes per subscription); one mark per record, not per part, keeps the
+ * set's table small.
  */
 export function markImmutable<T extends object>(value: T): T {
   immutable.add(value);
   return value;
 }
 
-const fixed = (value: object): boolean => immutable.has(value) || Object.isFrozen(value);
+const fixed = (value: object): boolean => Object.isFrozen(value) || immutable.has(value);
 
 const fixedFlow = (flow: Flow): boolean => fixed(flow) && fixed(flow.local) && fixed(flow.remote);
 
@@ -49,7 +51,8 @@ function copyDialog(dialog: Dialog): Dialog {
 
 function copySubscription(s: StoredSubscription): StoredSubscription {
   // Nobody can change it: one object serves the notifier and the store.
-  if (fixed(s) && fixed(s.accept) && fixedDialog(s.dialog) && fixedFlow(s.flow)) return s;
+  if (immutable.has(s) || (Object.isFrozen(s) && fixed(s.accept) && fixedDialog(s.dialog) && fixedFlow(s.flow)))
+    return s;
   return {
     ...s,
     accept: fixed(s.accept) ? s.accept : [...s.accept],

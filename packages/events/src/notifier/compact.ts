@@ -140,10 +140,11 @@ export function ownSubscription(s: StoredSubscription): StoredSubscription {
 }
 
 /**
- * The record as written to the store, with `dialog`: it and the dialog are
- * marked immutable (the notifier replaces, never changes, both; a dialog's id
- * and route set are frozen), so the memory store keeps this very object
- * instead of a copy and the notifier holds one record per subscription, not two.
+ * The record as written to the store, with `dialog`: marked immutable, with
+ * everything it reaches (the notifier replaces, never changes, a record or a
+ * dialog; a dialog's id and route set, the flow and the Accept list are
+ * frozen), so the memory store keeps this very object instead of a copy and
+ * the notifier holds one record per subscription, not two.
  */
 export function storedRecord(sub: StoredSubscription, dialog: Dialog): StoredSubscription {
   if (!Object.isFrozen(dialog.id)) Object.freeze(dialog.id);
@@ -153,6 +154,6 @@ export function storedRecord(sub: StoredSubscription, dialog: Dialog): StoredSub
     ...sub,
     accept: Object.isFrozen(sub.accept) ? sub.accept : Object.freeze([...sub.accept]),
     flow: Object.isFrozen(flow) && Object.isFrozen(flow.local) && Object.isFrozen(flow.remote) ? flow : ownFlow(flow),
-    dialog: markImmutable(dialog),
+    dialog,
   });
 }
