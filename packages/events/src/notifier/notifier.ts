@@ -418,8 +418,9 @@ export class Notifier {
         interval: this.options.notifyIntervalOverride ?? pkg.minNotifyInterval,
         attempts: retry.attempts ?? 2,
         backoffMs: retry.backoffMs ?? 2000,
-        // Coalescing switched off (server `notifyInterval: 0`): one NOTIFY per change, pipelined.
-        pipeline: this.options.notifyIntervalOverride === 0,
+        // Coalescing switched off (server `notifyInterval: 0`): one NOTIFY per change, pipelined. Not with
+        // NOTIFY credentials: a 401 retry takes CSeq + 1 (RFC 3261 §22.2), which a pipelined NOTIFY may hold.
+        pipeline: this.options.notifyIntervalOverride === 0 && this.options.credentials === undefined,
       }),
       timer: undefined,
       expirySlot: -1,

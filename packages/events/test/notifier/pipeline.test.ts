@@ -154,3 +154,17 @@ t.test('408 to the newest: back-off and retry with full state, as with one in fl
   t.equal(body(b.notifies[3]), 'b full v3 text/plain');
   t.equal(b.notifier.size, 1);
 });
+
+t.test('with NOTIFY credentials one NOTIFY stays in flight (a 401 retry takes the next CSeq)', async (t) => {
+  const { b } = await subscribed({ credentials: () => undefined });
+  t.teardown(() => b.close());
+  b.states.set('test', RES, 'a');
+  b.states.set('test', RES, 'b');
+  await settle();
+  t.equal(b.notifies.length, 2, 'the second change waits');
+  b.setAnswer(() => 200);
+  b.held.shift()?.respond(200);
+  await settle();
+  t.equal(b.notifies.length, 3);
+  t.equal(body(b.notifies[2]), 'b full v2 text/plain');
+});
