@@ -44,7 +44,7 @@ export class LiveTable {
       shared.dialog = newestDialog(shared.dialog, dialog);
       return shared;
     }
-    shared = { dialog, members: [] };
+    shared = { dialog, members: undefined };
     const key = dialog.id.callId;
     const found = this.dialogs.get(key);
     if (found === undefined) this.dialogs.set(key, shared);
@@ -56,10 +56,9 @@ export class LiveTable {
   /** The subscription for (dialog, event, id): the most recently indexed one, as a newer one takes the key over. */
   inDialog(shared: SharedDialog, event: string, eventId: string | undefined): Live | undefined {
     const members = shared.members;
-    for (let i = members.length - 1; i >= 0; i--) {
-      const live = members[i];
-      if (live.indexed && live.sub.event === event && live.sub.eventId === eventId) return live;
-    }
+    const is = (live: Live): boolean => live.indexed && live.sub.event === event && live.sub.eventId === eventId;
+    if (!Array.isArray(members)) return members && is(members) ? members : undefined;
+    for (let i = members.length - 1; i >= 0; i--) if (is(members[i])) return members[i];
     return undefined;
   }
 
@@ -72,9 +71,10 @@ export class LiveTable {
   /** Adds a subscription by id and as a member of its dialog (not yet findable by dialog or resource). */
   add(live: Live): void {
     const shared = live.shared;
-    // A literal holds exactly one: push on an empty array reserves room for 17.
-    if (shared.members.length === 0) shared.members = [live];
-    else shared.members.push(live);
+    const members = shared.members;
+    if (members === undefined || (Array.isArray(members) && members.length === 0)) shared.members = live;
+    else if (Array.isArray(members)) members.push(live);
+    else shared.members = [members, live];
     this.byId.set(live.sub.id, live);
   }
 
@@ -84,8 +84,8 @@ export class LiveTable {
     live.indexed = true;
     // Last in its dialog: the newest holder of a (dialog, event, id) key wins (see inDialog).
     const members = live.shared.members;
-    const at = members.indexOf(live);
-    if (at >= 0 && at !== members.length - 1) {
+    const at = Array.isArray(members) ? members.indexOf(live) : -1;
+    if (Array.isArray(members) && at >= 0 && at !== members.length - 1) {
       members.splice(at, 1);
       members.push(live);
     }
@@ -103,10 +103,15 @@ export class LiveTable {
     const set = this.byResource.get(rk);
     set?.delete(live);
     if (set?.size === 0) this.byResource.delete(rk);
-    const members = live.shared.members;
-    const at = members.indexOf(live);
-    if (at >= 0) members.splice(at, 1);
-    if (members.length === 0) this.dropDialog(live.shared);
+    const shared = live.shared;
+    const members = shared.members;
+    if (members === live) shared.members = undefined;
+    else if (Array.isArray(members)) {
+      const at = members.indexOf(live);
+      if (at >= 0) members.splice(at, 1);
+      if (members.length <= 1) shared.members = members[0];
+    }
+    if (shared.members === undefined) this.dropDialog(shared);
   }
 
   /** Forgets a dialog left without subscriptions (only that very record: a newer one may hold its id by now). */
@@ -129,7 +134,9 @@ export class LiveTable {
 
   /** Another running subscription in the same dialog, if any. */
   sibling(live: Live): Live | undefined {
-    for (const other of live.shared.members) if (other !== live && !other.removed) return other;
+    const members = live.shared.members;
+    if (!Array.isArray(members)) return members && members !== live && !members.removed ? members : undefined;
+    for (const other of members) if (other !== live && !other.removed) return other;
     return undefined;
   }
 

@@ -14,8 +14,11 @@ import type { WatcherEvent, WatcherRecord } from './types.js';
 export interface SharedDialog {
   /** The authoritative dialog: local CSeq across all its NOTIFYs, remote CSeq across all SUBSCRIBEs. */
   dialog: Dialog;
-  /** Its subscriptions from creation to the end (few: usually one), the most recently indexed last. */
-  members: Live[];
+  /**
+   * Its subscriptions from creation to the end, the most recently indexed
+   * last: most dialogs carry one, held as is (no array); several in an array.
+   */
+  members: Live | Live[] | undefined;
 }
 
 /** One running subscription. */

@@ -119,3 +119,27 @@ t.test('in-dialog lookup by (event, id): indexed members only, the newest indexe
   first.removed = true;
   t.equal(table.sibling(other), undefined, 'a removed member is no sibling');
 });
+
+t.test('a dialog holds a lone subscription as is, several in an array, and goes with the last', async (t) => {
+  const table = new LiveTable();
+  const shared = table.share(dialogOf('call-7', 'l', 'r'));
+  const a = liveOf('a', shared);
+  const b = liveOf('b', shared, 'dialog');
+  table.add(a);
+  table.index(a);
+  t.equal(shared.members, a, 'one: no array');
+  t.equal(table.sibling(a), undefined);
+  table.add(b);
+  table.index(b);
+  t.same(shared.members, [a, b]);
+  t.equal(table.sibling(a), b);
+  t.equal(table.inDialog(shared, 'dialog', undefined), b);
+  table.forget(a);
+  t.equal(shared.members, b, 'back to one');
+  t.equal(table.dialog(shared.dialog.id), shared);
+  table.forget(b);
+  t.equal(shared.members, undefined);
+  t.equal(table.dialog(shared.dialog.id), undefined);
+  table.forget(b);
+  t.equal(table.size, 0, 'forgetting twice is harmless');
+});
