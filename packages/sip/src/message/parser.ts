@@ -312,7 +312,8 @@ export function parseMessage(data: Buffer | string, opts?: ParseOptions): SipReq
   let cseq: CSeq | undefined;
   if (cseqValue !== undefined) {
     try {
-      cseq = parseCSeq(cseqValue);
+      // The request's method passed the token check unless a failure is already noted (then nothing is returned).
+      cseq = parseCSeq(cseqValue, isRequest && fail.reason === undefined ? first.method : '');
       if (isRequest && fail.reason === undefined && cseq.method !== first.method) fail.note('CSeq method mismatch');
     } catch {
       fail.note('Malformed CSeq header');

@@ -30,8 +30,12 @@ export function readDecimal(s: string, max: number, clamp = false): number {
   return n;
 }
 
-/** Parses a CSeq value `1*DIGIT LWS Method` (RFC 3261 §20.16). Throws SipParseError. */
-export function parseCSeq(v: string): CSeq {
+/**
+ * Parses a CSeq value `1*DIGIT LWS Method` (RFC 3261 §20.16). Throws SipParseError.
+ * `known`: a method already checked as a token (the request's); when the CSeq
+ * method is the same, that string is shared instead of sliced and checked again.
+ */
+export function parseCSeq(v: string, known = ''): CSeq {
   let i = skipWs(v, 0);
   const start = i;
   let seq = 0;
@@ -45,6 +49,7 @@ export function parseCSeq(v: string): CSeq {
   if (i === start || j === i || seq > MAX_CSEQ) throw new SipParseError('Malformed CSeq header');
   let end = v.length;
   while (end > j && (v.charCodeAt(end - 1) === 32 || v.charCodeAt(end - 1) === 9)) end--;
+  if (known !== '' && end - j === known.length && v.startsWith(known, j)) return { seq, method: known };
   if (!allIn(TOKEN, v, j, end)) throw new SipParseError('Malformed CSeq header');
   return { seq, method: v.slice(j, end) };
 }

@@ -11,6 +11,7 @@ import {
   uriEquals,
   parseCSeq,
   parseEvent,
+  parseMessage,
   parseNameAddr,
   parseSubscriptionState,
   parseUri,
@@ -238,6 +239,39 @@ t.test('CSeq, Event and Subscription-State', (t) => {
   t.equal(parseSubscriptionState('active;expires=3600').expires, 3600);
   t.equal(parseSubscriptionState('active;expires=99999999999').expires, 2 ** 32 - 1, 'clamped');
   t.throws(() => parseSubscriptionState('active;expires=soon'), SipParseError);
+  t.end();
+});
+
+t.test("CSeq with the request's method known: same result, still checked", (t) => {
+  t.same(parseCSeq('7 INVITE', 'INVITE'), { seq: 7, method: 'INVITE' });
+  t.same(parseCSeq(' 7\tINVITE\t', 'INVITE'), { seq: 7, method: 'INVITE' });
+  t.same(parseCSeq('7 INVITEX', 'INVITE'), { seq: 7, method: 'INVITEX' }, 'a longer method is not the known one');
+  t.same(parseCSeq('7 INV', 'INVITE'), { seq: 7, method: 'INV' });
+  t.same(parseCSeq('7 invite', 'INVITE'), { seq: 7, method: 'invite' }, 'methods are case-sensitive');
+  for (const v of ['7 INVITE x', '7 INV"TE', '7INVITE', 'x INVITE', '7 ']) {
+    t.throws(() => parseCSeq(v, 'INVITE'), SipParseError, v);
+  }
+  const wire = (first: string, cseq: string): string =>
+    first +
+    '\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@h>;tag=1\r\nTo: <sip:b@h>\r\n' +
+    'Call-ID: c\r\nCSeq: ' +
+    cseq +
+    '\r\nContent-Length: 0\r\n\r\n';
+  const req = parseMessage(wire('SUBSCRIBE sip:b@h SIP/2.0', '4 SUBSCRIBE'));
+  t.equal(req.cseq?.method, 'SUBSCRIBE');
+  t.equal(req.cseq?.seq, 4);
+  const res = parseMessage(wire('SIP/2.0 200 OK', '4 SUBSCRIBE'));
+  t.same(res.cseq, { seq: 4, method: 'SUBSCRIBE' });
+  const reason = (m: string): string | undefined => {
+    try {
+      parseMessage(m);
+      return undefined;
+    } catch (e) {
+      return e instanceof SipParseError ? e.reason : String(e);
+    }
+  };
+  t.equal(reason(wire('SUBSCRIBE sip:b@h SIP/2.0', '4 SUBSCRIBEX')), 'CSeq method mismatch');
+  t.equal(reason(wire('SUBSCRIBE sip:b@h SIP/2.0', '4 SUBSCRIBE x')), 'Malformed CSeq header');
   t.end();
 });
 
