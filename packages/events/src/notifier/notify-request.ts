@@ -58,6 +58,26 @@ export function contactValue(flow: Flow, configured: string | undefined): string
   return `<sip:${hostOf(flow.local.address)}:${flow.local.port}${transport}>`;
 }
 
+/** Every field of `T` named, optional ones included: a record built field by field misses none. */
+export type Complete<T> = { [K in keyof Required<T>]: T[K] };
+
+/** The dialog with its local CSeq advanced, field by field (object spread cost ~0.3 µs per NOTIFY). */
+function withLocalSeq(dialog: Dialog, localSeq: number): Dialog {
+  const next: Complete<Dialog> = {
+    id: dialog.id,
+    state: dialog.state,
+    role: dialog.role,
+    local: dialog.local,
+    remote: dialog.remote,
+    localSeq,
+    remoteSeq: dialog.remoteSeq,
+    remoteTarget: dialog.remoteTarget,
+    routeSet: dialog.routeSet,
+    secure: dialog.secure,
+  };
+  return next;
+}
+
 /** What every NOTIFY of one dialog repeats: Request-URI and the headers before CSeq. */
 interface DialogHead {
   readonly remoteTarget: string;
@@ -126,5 +146,5 @@ export function buildNotify(parts: NotifyParts): { request: SipRequest; dialog: 
     ['Content-Type', parts.body.contentType ?? parts.contentType],
   );
   const request = createRequest({ method: 'NOTIFY', uri: head.uri, headers, body: parts.body.body });
-  return { request, dialog: { ...dialog, localSeq: seq } };
+  return { request, dialog: withLocalSeq(dialog, seq) };
 }

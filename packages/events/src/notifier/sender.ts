@@ -16,7 +16,7 @@ import {
   reduceDelivery,
 } from './delivery.js';
 import { type Live, watcherInfoOf } from './live.js';
-import { buildNotify, contactValue, subscriptionStateValue } from './notify-request.js';
+import { type Complete, buildNotify, contactValue, subscriptionStateValue } from './notify-request.js';
 import type { NotifierLogger } from './types.js';
 
 /** What the sender needs from the notifier. */
@@ -45,9 +45,6 @@ export function classifyNotifyResponse(response: SipResponse): NotifyOutcome {
   if (response.status === 503 && isLocalResponse(response)) return 'retry';
   return 'end';
 }
-
-/** Every field of `T` named, optional ones included (a record built field by field misses none). */
-type Complete<T> = { [K in keyof Required<T>]: T[K] };
 
 /**
  * `sub` after a NOTIFY: the advanced dialog and body version. Written out

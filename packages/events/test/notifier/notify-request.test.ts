@@ -65,6 +65,7 @@ for (const [name, dialog] of dialogs) {
         i === 0 ? 'first (builds the cache)' : 'cached',
       );
       t.equal(built.dialog.localSeq, expected.localSeq);
+      t.same(built.dialog, { ...dialog, localSeq: expected.localSeq }, 'every other dialog field kept');
     }
   });
 }
