@@ -49,6 +49,85 @@ export interface Live {
   saving: Promise<unknown> | undefined;
 }
 
+const DELTAS_COMPLETE = 1;
+const FORCE_FULL = 2;
+const INDEXED = 4;
+const REMOVED = 8;
+const ENDED_PENDING = 16;
+const EPHEMERAL = 32;
+
+/**
+ * {@link Live} as the notifier makes it, small for the 100,000 mostly idle
+ * subscriptions a server holds (issue 7): the six flags share one small
+ * integer, and the deltas array exists only while deltas wait for a NOTIFY.
+ */
+export class LiveState implements Live {
+  timer: CancelTimer | undefined = undefined;
+  expirySlot = -1;
+  lastEvent: WatcherEvent = 'subscribe';
+  saving: Promise<unknown> | undefined = undefined;
+  private bits: number;
+  private pending: unknown[] | undefined = undefined;
+
+  constructor(
+    public sub: StoredSubscription,
+    readonly pkg: EventPackage,
+    readonly shared: SharedDialog,
+    public delivery: DeliveryState,
+    ephemeral: boolean,
+  ) {
+    this.bits = DELTAS_COMPLETE | FORCE_FULL | (ephemeral ? EPHEMERAL : 0);
+  }
+
+  get deltas(): unknown[] {
+    return (this.pending ??= []);
+  }
+  set deltas(deltas: unknown[]) {
+    this.pending = deltas.length === 0 ? undefined : deltas;
+  }
+  get deltasComplete(): boolean {
+    return this.flag(DELTAS_COMPLETE);
+  }
+  set deltasComplete(on: boolean) {
+    this.set(DELTAS_COMPLETE, on);
+  }
+  get forceFull(): boolean {
+    return this.flag(FORCE_FULL);
+  }
+  set forceFull(on: boolean) {
+    this.set(FORCE_FULL, on);
+  }
+  get indexed(): boolean {
+    return this.flag(INDEXED);
+  }
+  set indexed(on: boolean) {
+    this.set(INDEXED, on);
+  }
+  get removed(): boolean {
+    return this.flag(REMOVED);
+  }
+  set removed(on: boolean) {
+    this.set(REMOVED, on);
+  }
+  get endedPending(): boolean {
+    return this.flag(ENDED_PENDING);
+  }
+  set endedPending(on: boolean) {
+    this.set(ENDED_PENDING, on);
+  }
+  get ephemeral(): boolean {
+    return this.flag(EPHEMERAL);
+  }
+
+  private flag(bit: number): boolean {
+    return (this.bits & bit) !== 0;
+  }
+
+  private set(bit: number, on: boolean): void {
+    this.bits = on ? this.bits | bit : this.bits & ~bit;
+  }
+}
+
 /** Key of a subscription inside its dialog: RFC 6665 §4.1.2 and §7.2.1 — dialog, event and `id`. */
 export function subscriptionKey(dialogKey: string, event: string, eventId: string | undefined): string {
   return `${dialogKey}\n${event}\n${eventId ?? ''}`;

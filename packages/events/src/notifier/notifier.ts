@@ -13,7 +13,7 @@ import type { StoredSubscription, SubscriptionStore } from '../store.js';
 import { ownDialog, ownFlow, ownSubscription, ownUpdatedDialog, storedRecord } from './compact.js';
 import { ExpiryScheduler } from './expiry.js';
 import { initialDelivery } from './delivery.js';
-import { type Live, type SharedDialog, watcherRecordOf } from './live.js';
+import { type Live, LiveState, type SharedDialog, watcherRecordOf } from './live.js';
 import { LiveTable } from './live-table.js';
 import { acceptValues, negotiateAccept, negotiateEvent, negotiateExpires } from './negotiate.js';
 import { contactValue } from './notify-request.js';
@@ -410,30 +410,15 @@ export class Notifier {
 
   private makeLive(sub: StoredSubscription, pkg: EventPackage, shared: SharedDialog, ephemeral: boolean): Live {
     const retry = this.options.retry ?? {};
-    const live: Live = {
-      sub,
-      pkg,
-      shared,
-      delivery: initialDelivery({
-        interval: this.options.notifyIntervalOverride ?? pkg.minNotifyInterval,
-        attempts: retry.attempts ?? 2,
-        backoffMs: retry.backoffMs ?? 2000,
-        // Coalescing switched off (server `notifyInterval: 0`): one NOTIFY per change, pipelined. Not with
-        // NOTIFY credentials: a 401 retry takes CSeq + 1 (RFC 3261 §22.2), which a pipelined NOTIFY may hold.
-        pipeline: this.options.notifyIntervalOverride === 0 && this.options.credentials === undefined,
-      }),
-      timer: undefined,
-      expirySlot: -1,
-      lastEvent: 'subscribe',
-      deltas: [],
-      deltasComplete: true,
-      forceFull: true,
-      indexed: false,
-      removed: false,
-      endedPending: false,
-      ephemeral,
-      saving: undefined,
-    };
+    const delivery = initialDelivery({
+      interval: this.options.notifyIntervalOverride ?? pkg.minNotifyInterval,
+      attempts: retry.attempts ?? 2,
+      backoffMs: retry.backoffMs ?? 2000,
+      // Coalescing switched off (server `notifyInterval: 0`): one NOTIFY per change, pipelined. Not with
+      // NOTIFY credentials: a 401 retry takes CSeq + 1 (RFC 3261 §22.2), which a pipelined NOTIFY may hold.
+      pipeline: this.options.notifyIntervalOverride === 0 && this.options.credentials === undefined,
+    });
+    const live: Live = new LiveState(sub, pkg, shared, delivery, ephemeral);
     if (!ephemeral) this.table.add(live);
     return live;
   }

@@ -1,7 +1,7 @@
 import t from 'tap';
 import type { Dialog } from '@herald/sip';
 import type { EventPackage } from '../../src/package.js';
-import type { Live, SharedDialog } from '../../src/notifier/live.js';
+import { type Live, LiveState, type SharedDialog } from '../../src/notifier/live.js';
 import { LiveTable } from '../../src/notifier/live-table.js';
 import type { StoredSubscription } from '../../src/store.js';
 
@@ -143,3 +143,41 @@ t.test('a dialog holds a lone subscription as is, several in an array, and goes 
   table.forget(b);
   t.equal(table.size, 0, 'forgetting twice is harmless');
 });
+
+t.test(
+  'LiveState: flags start as a new subscription needs them and change one at a time; deltas on first use',
+  async (t) => {
+    const table = new LiveTable();
+    const shared = table.share(dialogOf('call-8', 'l', 'r'));
+    const sub = liveOf('x', shared).sub;
+    const live = new LiveState(sub, {} as EventPackage, shared, {} as Live['delivery'], false);
+    const flags = (): boolean[] => [
+      live.deltasComplete,
+      live.forceFull,
+      live.indexed,
+      live.removed,
+      live.endedPending,
+      live.ephemeral,
+    ];
+    t.same(flags(), [true, true, false, false, false, false]);
+    t.equal(live.expirySlot, -1);
+    t.equal(live.lastEvent, 'subscribe');
+    live.forceFull = false;
+    live.removed = true;
+    t.same(flags(), [true, false, false, true, false, false]);
+    live.deltasComplete = false;
+    live.endedPending = true;
+    live.indexed = true;
+    live.removed = false;
+    t.same(flags(), [false, false, true, false, true, false]);
+    t.equal(new LiveState(sub, {} as EventPackage, shared, {} as Live['delivery'], true).ephemeral, true);
+    t.same(live.deltas, []);
+    live.deltas.push('d1');
+    live.deltas.push('d2');
+    t.same(live.deltas, ['d1', 'd2'], 'pushed deltas are kept');
+    live.deltas = [];
+    t.same(live.deltas, []);
+    live.deltas = ['d3'];
+    t.same(live.deltas, ['d3']);
+  },
+);
