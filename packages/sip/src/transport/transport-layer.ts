@@ -50,6 +50,9 @@ export interface TransportLayerOptions {
 
 const UNKNOWN_MTU_LIMIT = 1300;
 
+/** The top Via a client transaction adds when there is none: sent-by left for the transport layer (RFC 3261 §18.1.1). */
+const PLACEHOLDER_VIA = /^SIP\/2\.0\/[A-Za-z]+ 0\.0\.0\.0;branch=([A-Za-z0-9.!%*_+`'~-]+)$/;
+
 /** Whether `flow` is the connectionless flow from `local` to `dest`. */
 function sameUdpFlow(flow: Flow, dest: Destination, local: HostPort): boolean {
   return (
@@ -227,6 +230,14 @@ export class TransportLayer implements TransportUser {
     const { host, port } = this.sentBy(entry);
     const transport = entry.transport.protocol.toUpperCase();
     const values = request.headers.getAll('Via');
+    // Fast path: the placeholder the transaction layer writes for requests we originate (NOTIFY,
+    // SUBSCRIBE) carries only a branch; stamping it needs no parse and no params map.
+    const placeholder = values.length > 0 ? PLACEHOLDER_VIA.exec(values[0] as string) : null;
+    if (placeholder) {
+      const stampedTop = `SIP/2.0/${transport} ${bracket(host)}:${port};branch=${placeholder[1]};rport`;
+      request.headers.set('Via', values.length === 1 ? stampedTop : [stampedTop, ...values.slice(1)]);
+      return serializeMessage(request);
+    }
     const top = this.topVia(request);
     let stamped: string;
     if (top) {

@@ -191,6 +191,20 @@ void t.test(
       'SIP/2.0/UDP below.example;branch=z9hG4bKlow',
     ]);
 
+    // The transaction layer's placeholder (sent-by 0.0.0.0, branch only) takes the fast path: same result.
+    const placeholder = request('placeholder', 'SIP/2.0/UDP 0.0.0.0;branch=z9hG4bK.ph-1');
+    await layer.sendRequest(placeholder, { transport: 'udp', address: '127.0.0.1', port: client.port });
+    t.same(parseMessage(await client.next()).headers.getAll('Via'), [
+      'SIP/2.0/UDP sip.example.test:5080;branch=z9hG4bK.ph-1;rport',
+    ]);
+    const below = request('placeholder over another', 'SIP/2.0/TCP 0.0.0.0;branch=z9hG4bKph2');
+    below.headers.append('Via', 'SIP/2.0/UDP below.example;branch=z9hG4bKlow');
+    await layer.sendRequest(below, { transport: 'udp', address: '127.0.0.1', port: client.port });
+    t.same(parseMessage(await client.next()).headers.getAll('Via'), [
+      'SIP/2.0/UDP sip.example.test:5080;branch=z9hG4bKph2;rport',
+      'SIP/2.0/UDP below.example;branch=z9hG4bKlow',
+    ]);
+
     const bare = request('no via');
     await layer.sendRequest(bare, { transport: 'udp', address: '127.0.0.1', port: client.port });
     const wire2 = parseMessage(await client.next());
