@@ -150,10 +150,15 @@ export function storedRecord(sub: StoredSubscription, dialog: Dialog): StoredSub
   if (!Object.isFrozen(dialog.id)) Object.freeze(dialog.id);
   if (!Object.isFrozen(dialog.routeSet)) Object.freeze(dialog.routeSet);
   const flow = sub.flow;
+  const frozenFlow = Object.isFrozen(flow) && Object.isFrozen(flow.local) && Object.isFrozen(flow.remote);
+  const frozenAccept = Object.isFrozen(sub.accept);
+  // The notifier's records are its own and never changed in place: one already right is marked, not copied
+  // (a NOTIFY's record, made with the dialog it advanced, would otherwise be copied once more to be stored).
+  if (sub.dialog === dialog && frozenFlow && frozenAccept) return markImmutable(sub);
   return markImmutable({
     ...sub,
-    accept: Object.isFrozen(sub.accept) ? sub.accept : Object.freeze([...sub.accept]),
-    flow: Object.isFrozen(flow) && Object.isFrozen(flow.local) && Object.isFrozen(flow.remote) ? flow : ownFlow(flow),
+    accept: frozenAccept ? sub.accept : Object.freeze([...sub.accept]),
+    flow: frozenFlow ? flow : ownFlow(flow),
     dialog,
   });
 }

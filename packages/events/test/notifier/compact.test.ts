@@ -132,6 +132,12 @@ t.test('a stored record is kept by the memory store as is, with its dialog', asy
   const store = new MemorySubscriptionStore();
   await store.put(rec);
   t.equal(await store.get('s1'), rec, 'one record serves the notifier and the store');
+  t.equal(storedRecord(rec, d), rec, 'a record already right is marked, not copied');
+  const advanced = { ...d, localSeq: 5 };
+  const next = storedRecord(rec, advanced);
+  t.not(next, rec);
+  t.equal(next.dialog, advanced);
+  t.equal(rec.dialog, d, 'the earlier record is left as it was');
   // An unmarked record (what other callers put) is still copied.
   const plain = { ...rec };
   await store.put(plain);
