@@ -102,20 +102,22 @@ export class UdpTransport implements Transport {
 
   /** Sends one datagram to the flow's remote or the destination. */
   send(data: Buffer, to: Flow | Destination): Promise<Flow> {
-    const remote: HostPort = 'remote' in to ? to.remote : { address: to.address, port: to.port };
     if (this.closed || !this.bound) return Promise.reject(new TransportError('udp transport not listening', to));
-    const flow: Flow = { transport: 'udp', local: this.bound, remote };
-    const fail = (err: unknown): TransportError =>
-      new TransportError(
-        `udp send to ${hostPortKey(remote.address, remote.port)}: ${err instanceof Error ? err.message : String(err)}`,
-        to,
-      );
+    const isFlow = 'remote' in to;
+    const remote: HostPort = isFlow ? to.remote : { address: to.address, port: to.port };
+    // A flow of this socket (a response to its source, a NOTIFY along a subscription's flow) is reused as is.
+    const flow: Flow =
+      isFlow && to.transport === 'udp' && to.local === this.bound && to.connectionId === undefined
+        ? to
+        : { transport: 'udp', local: this.bound, remote };
     return new Promise((resolve, reject) => {
       try {
-        this.socket.send(data, remote.port, remote.address, (err) => (err ? reject(fail(err)) : resolve(flow)));
+        this.socket.send(data, remote.port, remote.address, (err) =>
+          err ? reject(sendError(err, to)) : resolve(flow),
+        );
       } catch (err) {
         // Bad ports and addresses throw synchronously.
-        reject(fail(err));
+        reject(sendError(err, to));
       }
     });
   }
@@ -166,4 +168,12 @@ export class UdpTransport implements Transport {
       this.logger.warn('udp: message handler threw', { error: String(err) });
     }
   }
+}
+
+function sendError(err: unknown, to: Flow | Destination): TransportError {
+  const remote = 'remote' in to ? to.remote : to;
+  return new TransportError(
+    `udp send to ${hostPortKey(remote.address, remote.port)}: ${err instanceof Error ? err.message : String(err)}`,
+    to,
+  );
 }
