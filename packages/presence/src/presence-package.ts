@@ -78,6 +78,37 @@ interface Sources {
 
 const NEUTRAL_CACHE_MAX = 4096;
 
+const NONE: PresenceSources = { publications: [] };
+
+/** A {@link PresentityState} whose composition runs on the first read of any field, once. */
+function lazyPresentity(compose: () => PresentityState): PresentityState {
+  let value: PresentityState | undefined;
+  const get = (): PresentityState => (value ??= compose());
+  return {
+    get status() {
+      return get().status;
+    },
+    get notes() {
+      return get().notes;
+    },
+    get dnd() {
+      return get().dnd;
+    },
+    get onThePhone() {
+      return get().onThePhone;
+    },
+    get activities() {
+      return get().activities;
+    },
+    get devices() {
+      return get().devices;
+    },
+    get document() {
+      return get().document;
+    },
+  };
+}
+
 function isPidfDocument(v: unknown): v is PidfDocument {
   return typeof v === 'object' && v !== null && 'entity' in v && Array.isArray((v as PidfDocument).tuples);
 }
@@ -98,10 +129,8 @@ export function createPresencePackage(options: PresencePackageOptions = {}): Pre
     }
     return s;
   };
-  const composeNow = (resource: string): PresentityState => {
-    const s = resources.get(resource);
-    const state = composePresentity(resource, s ?? { publications: [] });
-    // Forget resources nothing is known about (the state is "closed" then anyway).
+  /** Forget resources nothing is known about (the state is "closed" then anyway). */
+  const forgetIfEmpty = (resource: string, s: Sources | undefined): void => {
     if (
       s &&
       s.publications.length === 0 &&
@@ -112,11 +141,22 @@ export function createPresencePackage(options: PresencePackageOptions = {}): Pre
     ) {
       resources.delete(resource);
     }
+  };
+  const composeNow = (resource: string): PresentityState => {
+    const s = resources.get(resource);
+    const state = composePresentity(resource, s ?? { publications: [] });
+    forgetIfEmpty(resource, s);
     return state;
   };
   const changed = (resource: string): void => {
-    const state = composeNow(resource);
-    options.onState?.(resource, state);
+    forgetIfEmpty(resource, resources.get(resource));
+    // Composed when first read (a NOTIFY, the API, a listener): most registrations and calls
+    // change presentities nobody watches. Read later, it shows the sources as they are then,
+    // i.e. the newest state, which is the only one a NOTIFY ever carries.
+    options.onState?.(
+      resource,
+      lazyPresentity(() => composePresentity(resource, resources.get(resource) ?? NONE)),
+    );
   };
 
   const inputs: PresenceInputs = {

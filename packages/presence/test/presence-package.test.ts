@@ -174,3 +174,23 @@ t.test('render cache: same body object per (state, type, profile); a new state r
   t.not(u1, uncached.render(state, 'application/pidf+xml', ctx(w)));
   t.equal(String(u1.body), String(a.body), 'same bytes with and without the cache');
 });
+
+t.test('input changes hand over a state composed on first read, once, from the sources as they are then', async (t) => {
+  const pushed: PresentityState[] = [];
+  const { inputs } = createPresencePackage({ clock: new ManualClock(1_000), onState: (_r, s) => pushed.push(s) });
+  inputs.setRegistration(R, true);
+  const first = pushed[0];
+  t.equal(first?.status, 'open', 'registered: open');
+  t.equal(first?.document.entity, R);
+  t.equal(first?.document, first?.document, 'composed once: the same document on every read');
+  inputs.setRegistration(R, false);
+  inputs.setApiStatus(R, { dnd: true });
+  t.equal(pushed.length, 3, 'one state per change');
+  t.same(
+    { status: pushed[2]?.status, dnd: pushed[2]?.dnd },
+    { status: inputs.state(R).status, dnd: inputs.state(R).dnd },
+    'the newest equals an eager composition',
+  );
+  t.equal(pushed[1]?.dnd, true, 'an older state first read after a newer change shows the newest sources');
+  t.equal(first?.status, 'open', 'a state already read keeps what it composed');
+});
