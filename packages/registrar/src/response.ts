@@ -22,8 +22,21 @@ export function registerOkHeaders(
 ): Array<[string, string]> {
   const headers: Array<[string, string]> = bindings.map((b) => ['Contact', formatBindingContact(b, now)]);
   // RFC 3261 §10.3 step 8: the response SHOULD include a Date header field.
-  headers.push(['Date', new Date(now).toUTCString()]);
+  headers.push(['Date', httpDate(now)]);
   // RFC 5626 §6: a registrar that applied outbound processing puts the option tag in Require.
   if (outbound) headers.push(['Require', 'outbound']);
   return headers;
+}
+
+let dateSecond = -1;
+let dateText = '';
+
+/** RFC 3261 §20.17 Date (RFC 1123 form) of `now`, formatted once per second. */
+function httpDate(now: number): string {
+  const second = Math.floor(now / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateText = new Date(second * 1000).toUTCString();
+  }
+  return dateText;
 }
