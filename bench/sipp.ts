@@ -249,7 +249,7 @@ export function formatSipp(r: SippBenchResult): string[] {
   lines.push(
     '',
     '  cpu_us = server CPU per call (fan-out: per NOTIFY) at the best step, µs',
-    '  fanout (merged) = most NOTIFYs/s in a step that failed only on the NOTIFY count: Herald keeps one NOTIFY in flight per subscription and sends the newest state after it, so changes faster than the 200s merge',
+    '  fanout (merged) = most NOTIFYs/s in a step that failed only on the NOTIFY count (a server that merges changes; Herald with notifyInterval 0 pipelines one NOTIFY per change, up to 16 in flight per subscription)',
     '  + = the highest rate tried passed (the limit is higher); * = sipp used >= 90% of a core at the best or next step: the load generator, not the server, is the limit',
   );
   return lines;
