@@ -50,7 +50,7 @@ export function harnessOptions(quick: boolean): string[] {
   return quick
     ? [
         ...['--rates', '200,500,1000,2000,3000,4000,6000,8000', '--refine', '1', '--duration', '5'],
-        ...['--settle', '1', '--cooldown', '5', '--fanout-rates', '5,10,20,50,70,100',
+        ...['--settle', '1', '--cooldown', '5', '--fanout-rates', '5,10,20,50,70,100'],
       ]
     : [];
 }
