@@ -83,38 +83,43 @@ export async function runSippBench(o: SippBenchOptions): Promise<SippBenchResult
   const live = async (
     id: string,
     scenarios: readonly string[],
-    start: () => Promise<RunningServer>,
+    start: (phase: 'cycles' | 'fanout') => Promise<RunningServer>,
     port: number,
   ): Promise<void> => {
     o.progress(`sipp: ${id} (${scenarios.join(', ')})`);
     try {
-      const t = await withServer(start, async (server) => {
-        const common = {
-          portBase: o.portBase,
-          label: server.label,
-          progress: (l: string) => o.progress(`  [${id}] ${l}`),
-        };
-        const cycles = scenarios.filter((s) => s !== 'fanout');
-        const results: ScenarioResult[] = [];
-        if (cycles.length > 0) {
-          results.push(
-            ...(await runHarness(port, server.pid, {
-              ...common,
-              scenarios: cycles,
-              extra,
-              out: join(o.out, 'sipp', id),
-            })),
-          );
-        }
-        if (scenarios.includes('fanout')) {
-          // Every fan-out rate, not only up to the first failure: a server that merges changes (Herald) fails
-          // the NOTIFY count at every rate, and its delivered NOTIFYs/s at the higher rates is the figure left.
-          const fan = { ...common, scenarios: ['fanout'], extra: [...extra, '--keep-going'] };
-          results.push(...(await runHarness(port, server.pid, { ...fan, out: join(o.out, 'sipp', `${id}-fanout`) })));
-        }
-        return { label: server.label, results, notes: server.warnings() };
-      });
-      targets.push({ id, source: 'live', ...t });
+      const common = { portBase: o.portBase, progress: (l: string) => o.progress(`  [${id}] ${l}`) };
+      const cycles = scenarios.filter((s) => s !== 'fanout');
+      const results: ScenarioResult[] = [];
+      const notes: string[] = [];
+      let label = id;
+      if (cycles.length > 0) {
+        await withServer(
+          () => start('cycles'),
+          async (server) => {
+            label = server.label;
+            const opts = { ...common, label, scenarios: cycles, extra, out: join(o.out, 'sipp', id) };
+            results.push(...(await runHarness(port, server.pid, opts)));
+            notes.push(...server.warnings());
+          },
+        );
+      }
+      if (scenarios.includes('fanout')) {
+        // A fresh server: subscriptions left by a failed cycle step (their un-SUBSCRIBE never came) would
+        // otherwise expire a minute later and NOTIFY the fan-out's watchers, which reuse the same sipp ports.
+        // Every fan-out rate, not only up to the first failure (a server that merges changes fails the
+        // NOTIFY count at every rate; its delivered NOTIFYs/s at the higher rates is the figure left).
+        await withServer(
+          () => start('fanout'),
+          async (server) => {
+            label = server.label;
+            const fan = { ...common, label, scenarios: ['fanout'], extra: [...extra, '--keep-going'] };
+            results.push(...(await runHarness(port, server.pid, { ...fan, out: join(o.out, 'sipp', `${id}-fanout`) })));
+            notes.push(...server.warnings());
+          },
+        );
+      }
+      targets.push({ id, source: 'live', label, results, notes });
     } catch (err) {
       targets.push({ id, label: id, source: 'live', results: [], notes: [`did not run: ${String(err)}`] });
     }
@@ -124,7 +129,7 @@ export async function runSippBench(o: SippBenchOptions): Promise<SippBenchResult
     await live(
       `herald-${store}`,
       scenarios,
-      () => startHerald(o.repo, o.heraldPort, store, join(o.out, 'herald')),
+      (phase) => startHerald(o.repo, o.heraldPort, store, join(o.out, phase === 'fanout' ? 'herald-fanout' : 'herald')),
       o.heraldPort,
     );
   }
