@@ -14,21 +14,10 @@ import type {
   TransportUser,
 } from '@herald/sip';
 import { ManualClock, TransactionLayer, TransportError, TransportLayer, createResponse } from '@herald/sip';
-import { FakeTransport, flush, ourRequest, peerRequest, udpFlow } from './fixtures/index.js';
+import { FakeTransport, flush, ourRequest, peerRequest, udpFlow, serverLayer } from './fixtures/index.js';
 
-function setup(transport: TransportUser & { sent: FakeTransport['sent'] } = new FakeTransport(() => 0)) {
-  const clock = new ManualClock();
-  const requests: Array<{ request: SipRequest; flow: Flow; tx: ServerTransaction }> = [];
-  const strayAcks: SipRequest[] = [];
-  const layer = new TransactionLayer({
-    clock,
-    transport,
-    onRequest: (request, flow, tx) => requests.push({ request, flow, tx }),
-    onStrayResponse: () => undefined,
-    onStrayAck: (ack) => strayAcks.push(ack),
-  });
-  return { clock, transport, layer, requests, strayAcks };
-}
+const setup = (transport: TransportUser & { sent: FakeTransport['sent'] } = new FakeTransport(() => 0)) =>
+  serverLayer(transport);
 
 const wires = (transport: FakeTransport) => transport.responses().map((s) => s.wire);
 

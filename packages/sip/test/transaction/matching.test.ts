@@ -1,22 +1,9 @@
 import t from 'tap';
-import type { Flow, ServerTransaction, SipRequest } from '@herald/sip';
+import type { SipRequest } from '@herald/sip';
 import { ManualClock, TransactionLayer, createResponse } from '@herald/sip';
-import { FakeTransport, peerRequest, udpFlow } from './fixtures/index.js';
+import { FakeTransport, peerRequest, udpFlow, serverLayer } from './fixtures/index.js';
 
-function setup() {
-  const clock = new ManualClock();
-  const transport = new FakeTransport(() => clock.now());
-  const requests: Array<{ request: SipRequest; flow: Flow; tx: ServerTransaction }> = [];
-  const strayAcks: SipRequest[] = [];
-  const layer = new TransactionLayer({
-    clock,
-    transport,
-    onRequest: (request, flow, tx) => requests.push({ request, flow, tx }),
-    onStrayResponse: () => undefined,
-    onStrayAck: (ack) => strayAcks.push(ack),
-  });
-  return { clock, transport, layer, requests, strayAcks };
-}
+const setup = () => serverLayer();
 
 const sentStatuses = (transport: FakeTransport) =>
   transport
