@@ -1,19 +1,4 @@
-import { randomBytes } from 'node:crypto';
-
-// Random identifiers come from a pooled buffer: one crypto call per 4 KiB of
-// ids instead of one per id, since tags and Call-IDs are minted per request.
-let pool = Buffer.alloc(0);
-let offset = 0;
-
-function randomHex(bytes: number): string {
-  if (offset + bytes > pool.length) {
-    pool = randomBytes(4096);
-    offset = 0;
-  }
-  const s = pool.toString('hex', offset, offset + bytes);
-  offset += bytes;
-  return s;
-}
+import { randomHex } from './random.js';
 
 /** A From/To tag with 64 bits of randomness (RFC 3261 §19.3 asks for at least 32). */
 export function generateTag(): string {

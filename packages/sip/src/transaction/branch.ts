@@ -1,22 +1,7 @@
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../random.js';
 
 /** The RFC 3261 §8.1.1.7 branch prefix that marks a globally unique branch. */
 export const MAGIC_COOKIE = 'z9hG4bK';
-
-// One crypto call per 4 KiB of identifiers: branches are minted per request.
-let pool = Buffer.alloc(0);
-let offset = 0;
-
-/** Hex string of `bytes` random bytes. */
-export function randomHex(bytes: number): string {
-  if (offset + bytes > pool.length) {
-    pool = randomBytes(4096);
-    offset = 0;
-  }
-  const s = pool.toString('hex', offset, offset + bytes);
-  offset += bytes;
-  return s;
-}
 
 /** A new branch: the magic cookie plus 96 random bits (RFC 3261 §8.1.1.7 asks for uniqueness in space and time). */
 export function generateBranch(): string {

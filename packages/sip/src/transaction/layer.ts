@@ -7,7 +7,9 @@ import type { Clock } from '../clock.js';
 import { SipParseError, createResponse } from '../message/index.js';
 import type { SipMessage, SipRequest, SipResponse } from '../message/types.js';
 import type { Destination, Flow, TransportUser } from '../transport/types.js';
-import { generateBranch, randomHex } from './branch.js';
+import { generateBranch } from './branch.js';
+// RFC 3261 §8.2.6.2: the To tag of the responses the layer makes itself.
+import { generateTag } from '../ids.js';
 import type { ClientTransactionUser } from './client-transaction.js';
 import { ClientTransaction } from './client-transaction.js';
 import { clientKey, detach, legacyKey, mergeKey, responseKey, serverKey, toTag } from './keys.js';
@@ -166,7 +168,7 @@ export class TransactionLayer {
     const original = mkey === undefined ? undefined : this.merged.get(mkey);
     if (original && original.state !== 'terminated') {
       const loop = this.createServer(request, flow, mkey);
-      loop.respond(createResponse(request, 482, 'Loop Detected', { toTag: newTag() }));
+      loop.respond(createResponse(request, 482, 'Loop Detected', { toTag: generateTag() }));
       return;
     }
     const server = this.createServer(request, flow, mkey);
@@ -180,17 +182,17 @@ export class TransactionLayer {
     // A CANCEL never enters `merged` (§9.2 matches it to its INVITE instead).
     const tx = this.createServer(cancel, flow, undefined);
     if (!invite) {
-      tx.respond(createResponse(cancel, 481, 'Call/Transaction Does Not Exist', { toTag: newTag() }));
+      tx.respond(createResponse(cancel, 481, 'Call/Transaction Does Not Exist', { toTag: generateTag() }));
       return;
     }
     // §9.2: the To tag of the 200 to CANCEL SHOULD equal the one of the INVITE's response.
     const inviteTag = invite.responseToTag;
-    tx.respond(createResponse(cancel, 200, 'OK', { toTag: inviteTag || newTag() }));
+    tx.respond(createResponse(cancel, 200, 'OK', { toTag: inviteTag || generateTag() }));
     // §9.2: a CANCEL has no effect on a transaction that already sent a final response.
     const original = invite.request;
     if (invite.state !== 'proceeding' || !original) return;
     if (invite.onCancel) invite.onCancel(cancel);
-    else invite.respond(createResponse(original, 487, 'Request Terminated', { toTag: inviteTag || newTag() }));
+    else invite.respond(createResponse(original, 487, 'Request Terminated', { toTag: inviteTag || generateTag() }));
   }
 
   /** RFC 3261 §17.2.3 matching; `method` overrides the request's (a CANCEL looks up its INVITE). */
@@ -247,11 +249,6 @@ export class TransactionLayer {
     const mkey = tx.mergeKey;
     if (mkey !== undefined && this.merged.get(mkey) === tx) this.merged.delete(mkey);
   }
-}
-
-/** A To tag for the responses the layer makes itself (RFC 3261 §8.2.6.2). */
-function newTag(): string {
-  return randomHex(8);
 }
 
 /** Returns the top Via branch, adding one (or a whole Via) when missing (RFC 3261 §8.1.1.7). */
