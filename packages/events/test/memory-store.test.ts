@@ -15,9 +15,9 @@ type Mutable<T> = {
   -readonly [K in keyof T]: T[K] extends readonly (infer U)[] ? U[] : T[K] extends object ? Mutable<T[K]> : T[K];
 };
 
-t.test('memory subscription store copies values in and out', async (t) => {
-  const store = new MemorySubscriptionStore();
-  const s = {
+/** A fresh, mutable subscription record (a dialog with a route set, a UDP flow). */
+function record(): Mutable<StoredSubscription> {
+  return {
     id: 's1',
     event: 'presence',
     resource: 'sip:alice@example.test',
@@ -46,6 +46,11 @@ t.test('memory subscription store copies values in and out', async (t) => {
     version: 0,
     createdAt: 0,
   } as Mutable<StoredSubscription>;
+}
+
+t.test('memory subscription store copies values in and out', async (t) => {
+  const store = new MemorySubscriptionStore();
+  const s = record();
   await store.put(s);
   s.accept.push('text/plain');
   s.dialog.routeSet.push('<sip:evil;lr>');
@@ -187,35 +192,7 @@ t.test('memory subscription store keeps a record frozen through and through as i
 
 t.test('memory subscription store keeps values marked immutable by reference', async (t) => {
   const store = new MemorySubscriptionStore();
-  const s = {
-    id: 's1',
-    event: 'presence',
-    resource: 'sip:alice@example.test',
-    watcher: 'sip:bob@example.test',
-    accept: ['application/pidf+xml'],
-    contentType: 'application/pidf+xml',
-    dialog: {
-      id: { callId: 'c', localTag: 'l', remoteTag: 'r' },
-      state: 'confirmed' as const,
-      role: 'uas' as const,
-      local: '<sip:alice@example.test>',
-      remote: '<sip:bob@example.test>',
-      localSeq: 1,
-      remoteSeq: 1,
-      remoteTarget: 'sip:bob@192.0.2.1',
-      routeSet: [],
-      secure: false,
-    },
-    flow: {
-      transport: 'udp' as const,
-      local: { address: '127.0.0.1', port: 5060 },
-      remote: { address: '192.0.2.1', port: 1 },
-    },
-    status: 'active' as const,
-    expiresAt: 1000,
-    version: -1,
-    createdAt: 0,
-  };
+  const s = record();
   await store.put(s);
   t.not(await store.get('s1'), s, 'unmarked: copied');
   markImmutable(s);
