@@ -15,7 +15,9 @@ import { Server, validateConfig } from '@herald/server';
 import { benchConfig } from './servers.js';
 
 const raw = benchConfig(0, 'memory', mkdtempSync(join(tmpdir(), 'herald-bench-mem-')));
-const verdict = validateConfig({ ...raw, listen: ['tcp:127.0.0.1:0'] });
+// Loading as fast as it can saturates the server on purpose: no load shedding here.
+const limits = { ...(raw['limits'] as Record<string, unknown>), overloadPercent: 0 };
+const verdict = validateConfig({ ...raw, listen: ['tcp:127.0.0.1:0'], limits });
 if (!verdict.ok) throw new Error(verdict.error);
 const server = new Server(verdict.config);
 await server.start();

@@ -37,7 +37,8 @@ import { HttpApi, createServerMetrics, type ServerMetrics } from './http/index.j
 import { MeteredEndpoint, collectSipMetrics, meterPublishes } from './http/server-metrics.js';
 import { WatcherTable, serverCommands, serverView } from './management.js';
 import { SubscriptionLimits, warnPublishLimits } from './limits/index.js';
-import { listenTransport, publishLimits, rateLimited } from './limits/wiring.js';
+import { listenTransport, publishLimits, rateLimited, shedOnOverload } from './limits/wiring.js';
+import type { LoadSampler, OverloadGuard } from './limits/overload.js';
 import { type Logger, silentServerLogger } from './logger.js';
 import { memoryStores, openStores, type ServerStores } from './storage/stores.js';
 import { resumeStoredState } from './storage/boot.js';
@@ -63,6 +64,8 @@ export interface ServerOptions {
    * neutral state forever, a reject answers 403/603. Default: accept.
    */
   readonly authorize?: AuthorizeHook;
+  /** Event-loop load for shedding (`limits.overloadPercent`); default the real one, and none with an injected clock. */
+  readonly loadSampler?: LoadSampler;
 }
 
 /** The Herald registrar + presence server. */
@@ -104,6 +107,8 @@ export class Server {
   /** Source of the presence change being applied by our own inputs (else it came from a PUBLISH). */
   private inputSource: StatusInEvent['source'] | undefined;
   private readonly stops: Array<() => void> = [];
+  /** Load shedding (limits.overloadPercent), sampling from start() to stop(). */
+  private readonly overload: OverloadGuard | undefined;
   private started = false;
   private stopped = false;
 
@@ -118,12 +123,14 @@ export class Server {
       transport: listenTransport(spec, this.clock, log, config.limits),
     }));
     this.transportLayer = new TransportLayer({ transports: this.transports.map((t) => t.transport), logger: log });
-    this.endpoint = new MeteredEndpoint(this.metrics.transactions, {
+    const endpoint = new MeteredEndpoint(this.metrics.transactions, {
       transport: rateLimited(this.transportLayer, config.limits, this.clock, log),
       clock: this.clock,
       userAgent: 'Herald',
       logger: log,
     });
+    this.endpoint = endpoint;
+    this.overload = shedOnOverload(endpoint, config.limits, this.clock, log, options.loadSampler);
     this.domains = new Domains(ourHosts(config));
     const userExists = (u: string): boolean => Object.hasOwn(config.users, u);
     this.digest = config.auth
@@ -286,6 +293,7 @@ export class Server {
       auth: this.config.auth,
       users: Object.keys(this.config.users).length,
     });
+    this.overload?.start();
     this.events.emit('ready', { ports });
   }
 
@@ -294,6 +302,7 @@ export class Server {
     if (this.stopped) return;
     this.stopped = true;
     for (const stop of this.stops) stop();
+    this.overload?.stop();
     this.backSubscriber?.close();
     await this.http?.stop();
     this.registrar.close();

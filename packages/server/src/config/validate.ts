@@ -28,12 +28,13 @@ export const DEFAULT_LIMITS: Limits = {
   publishBodyBytes: 65536,
   requestsPerSecond: 500,
   requestBurst: 2000,
+  overloadPercent: 95,
   httpBodyBytes: 65536,
 };
 /** Default {@link HeraldConfig.resumeJitter}, ms. */
 export const DEFAULT_RESUME_JITTER = 5000;
 
-/** Allowed range per limit: [min, max] (requestsPerSecond 0 = off). */
+/** Allowed range per limit: [min, max] (requestsPerSecond and overloadPercent 0 = off). */
 const LIMIT_RANGES: Readonly<Record<keyof Limits, readonly [number, number]>> = {
   maxMessageBytes: [1024, 16 * 1024 * 1024],
   maxHeaders: [16, 10_000],
@@ -46,6 +47,7 @@ const LIMIT_RANGES: Readonly<Record<keyof Limits, readonly [number, number]>> = 
   publishBodyBytes: [0, 16 * 1024 * 1024],
   requestsPerSecond: [0, 10_000_000],
   requestBurst: [1, 100_000_000],
+  overloadPercent: [0, 100],
   httpBodyBytes: [64, 64 * 1024 * 1024],
 };
 

@@ -118,6 +118,8 @@ export function meterPublishes(host: EventHost, counter: Counter, events: readon
  */
 export class MeteredEndpoint extends Endpoint {
   private readonly counter: Counter;
+  /** Checked before each handler: true when it answered the request itself (load shedding, limits/overload.ts). */
+  refuse: ((incoming: IncomingRequest) => boolean) | undefined;
 
   constructor(counter: Counter, options: EndpointOptions) {
     super(options);
@@ -132,6 +134,7 @@ export class MeteredEndpoint extends Endpoint {
       method,
       (incoming) => {
         this.counter.inc({ kind: 'server', method: m });
+        if (this.refuse?.(incoming) === true) return undefined;
         return handler(incoming);
       },
       options,

@@ -2,3 +2,4 @@ export * from './token-bucket.js';
 export * from './rate-limited-transport.js';
 export * from './subscriptions.js';
 export * from './publish-log.js';
+export * from './overload.js';

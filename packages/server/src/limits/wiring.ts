@@ -5,6 +5,7 @@
 import {
   TcpTransport,
   UdpTransport,
+  systemClock,
   type Clock,
   type EndpointTransport,
   type TcpTransportOptions,
@@ -15,6 +16,8 @@ import type { Limits, ListenSpec } from '../config/types.js';
 import type { Logger } from '../logger.js';
 import { RateLimitedTransport } from './rate-limited-transport.js';
 import { TokenBuckets } from './token-bucket.js';
+import { OverloadGuard, type LoadSampler } from './overload.js';
+import type { MeteredEndpoint } from '../http/server-metrics.js';
 
 /** Options a UDP transport takes from the limits: message size and header count (RFC 3261 §18.1.1 leaves size policy to us). */
 export function udpLimits(limits: Limits): Pick<UdpTransportOptions, 'parse'> {
@@ -62,4 +65,23 @@ export function rateLimited(
   if (limits.requestsPerSecond === 0) return transport;
   const buckets = new TokenBuckets({ clock, rate: limits.requestsPerSecond, burst: limits.requestBurst });
   return new RateLimitedTransport(transport, buckets, logger);
+}
+
+/**
+ * Load shedding on `endpoint` (`overloadPercent`; 0 = off). The load is the
+ * event loop's real busy time, so with an injected clock (tests, simulation)
+ * it is only measured when `sample` is given: a manual clock's windows
+ * would not be the real time the utilisation is over.
+ */
+export function shedOnOverload(
+  endpoint: MeteredEndpoint,
+  limits: Limits,
+  clock: Clock,
+  logger: Pick<Logger, 'warn' | 'info'>,
+  sample: LoadSampler | undefined,
+): OverloadGuard | undefined {
+  if (limits.overloadPercent === 0 || (sample === undefined && clock !== systemClock)) return undefined;
+  const guard = new OverloadGuard({ clock, percent: limits.overloadPercent, logger, ...(sample ? { sample } : {}) });
+  endpoint.refuse = (incoming) => guard.refuse(incoming);
+  return guard;
 }
