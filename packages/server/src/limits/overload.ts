@@ -19,14 +19,27 @@ export const OVERLOAD_REASON = 'Service Unavailable (Overloaded)';
 /** Busy fraction (0–1) of the event loop since the previous call. */
 export type LoadSampler = () => number;
 
-/** Samples Node's event-loop utilisation: the fraction of time spent running callbacks rather than waiting for I/O. */
+/**
+ * The process's own load: Node's event-loop utilisation (time running
+ * callbacks rather than waiting for I/O), capped by the CPU time the process
+ * really got. A process starved by others looks busy to the event loop (a
+ * callback descheduled mid-way counts as running) without doing more work;
+ * refusing requests would not help it, so that is not overload.
+ */
 export function eventLoopSampler(): LoadSampler {
   let last = performance.eventLoopUtilization();
+  let cpu = process.cpuUsage();
+  let at = performance.now();
   return () => {
     const now = performance.eventLoopUtilization();
     const { utilization } = performance.eventLoopUtilization(now, last);
+    const used = process.cpuUsage(cpu);
+    const t = performance.now();
+    const share = (used.user + used.system) / 1000 / Math.max(t - at, 1);
     last = now;
-    return utilization;
+    cpu = process.cpuUsage();
+    at = t;
+    return Math.min(utilization, share);
   };
 }
 
