@@ -5,6 +5,7 @@
  */
 import type { BindingStore, StoredBinding } from '@herald/registrar';
 import type { SqliteDatabase } from './sqlite.js';
+import { WriteBatch } from './write-batch.js';
 import { decodeFlow } from './sqlite-event-stores.js';
 
 interface BindingRow {
@@ -69,8 +70,11 @@ export class SqliteBindingStore implements BindingStore {
   readonly #all;
   readonly #count;
   readonly #replaceAor;
+  readonly #batch: WriteBatch;
 
-  constructor(db: SqliteDatabase) {
+  /** `batch`: the database's group commit, shared with its other stores (default its own). */
+  constructor(db: SqliteDatabase, batch = new WriteBatch(db)) {
+    this.#batch = batch;
     const insert = db.prepare<[BindingRow]>(
       `INSERT OR REPLACE INTO bindings (aor, key, contact, params, q, instance_id, reg_id, expires_at, call_id, cseq,
          flow, user_agent, created_at, updated_at)
@@ -92,22 +96,25 @@ export class SqliteBindingStore implements BindingStore {
     for (const b of bindings) {
       if (b.aor !== aor) throw new RangeError(`binding of ${b.aor} passed for ${aor}`);
     }
-    this.#replaceAor.immediate(aor, bindings);
+    return this.#batch.write(() => this.#replaceAor(aor, bindings));
   }
 
   async byAor(aor: string): Promise<StoredBinding[]> {
+    this.#batch.flush();
     return this.#byAor.all(aor).map(fromRow);
   }
 
-  async delete(aor: string, key: string): Promise<boolean> {
-    return this.#delete.run(aor, key).changes > 0;
+  delete(aor: string, key: string): Promise<boolean> {
+    return this.#batch.write(() => this.#delete.run(aor, key).changes > 0);
   }
 
   async all(): Promise<StoredBinding[]> {
+    this.#batch.flush();
     return this.#all.all().map(fromRow);
   }
 
   async count(): Promise<number> {
+    this.#batch.flush();
     return this.#count.get()?.n ?? 0;
   }
 }

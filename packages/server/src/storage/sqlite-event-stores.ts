@@ -12,6 +12,7 @@ import type {
   SubscriptionStore,
 } from '@herald/events';
 import type { SqliteDatabase } from './sqlite.js';
+import { WriteBatch } from './write-batch.js';
 
 interface SubscriptionRow {
   id: string;
@@ -94,8 +95,11 @@ export class SqliteSubscriptionStore implements SubscriptionStore {
   readonly #byWatcher;
   readonly #all;
   readonly #count;
+  readonly #batch: WriteBatch;
 
-  constructor(db: SqliteDatabase) {
+  /** `batch`: the database's group commit, shared with its other stores (default its own). */
+  constructor(db: SqliteDatabase, batch = new WriteBatch(db)) {
+    this.#batch = batch;
     this.#put = db.prepare<[SubscriptionRow]>(
       `INSERT OR REPLACE INTO subscriptions (id, event, event_id, resource, watcher, watcher_display_name, user_agent,
          accept, content_type, dialog, flow, status, expires_at, version, created_at, blocked)
@@ -112,32 +116,38 @@ export class SqliteSubscriptionStore implements SubscriptionStore {
     this.#count = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM subscriptions');
   }
 
-  async put(subscription: StoredSubscription): Promise<void> {
-    this.#put.run(toSubscriptionRow(subscription));
+  put(subscription: StoredSubscription): Promise<void> {
+    const row = toSubscriptionRow(subscription);
+    return this.#batch.write(() => void this.#put.run(row));
   }
 
   async get(id: string): Promise<StoredSubscription | undefined> {
+    this.#batch.flush();
     const row = this.#get.get(id);
     return row ? fromSubscriptionRow(row) : undefined;
   }
 
-  async delete(id: string): Promise<boolean> {
-    return this.#delete.run(id).changes > 0;
+  delete(id: string): Promise<boolean> {
+    return this.#batch.write(() => this.#delete.run(id).changes > 0);
   }
 
   async byResource(event: string, resource: string): Promise<StoredSubscription[]> {
+    this.#batch.flush();
     return this.#byResource.all(event, resource).map(fromSubscriptionRow);
   }
 
   async byWatcher(watcher: string): Promise<StoredSubscription[]> {
+    this.#batch.flush();
     return this.#byWatcher.all(watcher).map(fromSubscriptionRow);
   }
 
   async all(): Promise<StoredSubscription[]> {
+    this.#batch.flush();
     return this.#all.all().map(fromSubscriptionRow);
   }
 
   async count(): Promise<number> {
+    this.#batch.flush();
     return this.#count.get()?.n ?? 0;
   }
 }
@@ -191,8 +201,11 @@ export class SqlitePublicationStore implements PublicationStore {
   readonly #all;
   readonly #count;
   readonly #replace;
+  readonly #batch: WriteBatch;
 
-  constructor(db: SqliteDatabase) {
+  /** `batch`: the database's group commit, shared with its other stores (default its own). */
+  constructor(db: SqliteDatabase, batch = new WriteBatch(db)) {
+    this.#batch = batch;
     this.#put = db.prepare<[PublicationRow]>(
       `INSERT OR REPLACE INTO publications (event, resource, etag, content_type, body, expires_at, created_at, updated_at, publisher)
        VALUES (@event, @resource, @etag, @content_type, @body, @expires_at, @created_at, @updated_at, @publisher)`,
@@ -215,33 +228,38 @@ export class SqlitePublicationStore implements PublicationStore {
     });
   }
 
-  async put(publication: StoredPublication): Promise<void> {
-    this.#put.run(toPublicationRow(publication));
+  put(publication: StoredPublication): Promise<void> {
+    const row = toPublicationRow(publication);
+    return this.#batch.write(() => void this.#put.run(row));
   }
 
   async get(event: string, resource: string, etag: string): Promise<StoredPublication | undefined> {
+    this.#batch.flush();
     const row = this.#get.get(event, resource, etag);
     return row ? fromPublicationRow(row) : undefined;
   }
 
-  async delete(event: string, resource: string, etag: string): Promise<boolean> {
-    return this.#delete.run(event, resource, etag).changes > 0;
+  delete(event: string, resource: string, etag: string): Promise<boolean> {
+    return this.#batch.write(() => this.#delete.run(event, resource, etag).changes > 0);
   }
 
-  /** Delete-then-insert in one transaction: atomic (RFC 3903 §6 entity-tag refresh/modify). */
-  async replace(oldEtag: string, next: StoredPublication): Promise<boolean> {
-    return this.#replace.immediate(oldEtag, next);
+  /** Delete-then-insert atomically (a savepoint in the batch's transaction; RFC 3903 §6 entity-tag refresh/modify). */
+  replace(oldEtag: string, next: StoredPublication): Promise<boolean> {
+    return this.#batch.write(() => this.#replace(oldEtag, next));
   }
 
   async byResource(event: string, resource: string): Promise<StoredPublication[]> {
+    this.#batch.flush();
     return this.#byResource.all(event, resource).map(fromPublicationRow);
   }
 
   async all(): Promise<StoredPublication[]> {
+    this.#batch.flush();
     return this.#all.all().map(fromPublicationRow);
   }
 
   async count(): Promise<number> {
+    this.#batch.flush();
     return this.#count.get()?.n ?? 0;
   }
 }

@@ -11,6 +11,7 @@ import type { StoreSpec } from '../config/types.js';
 import { SqliteBindingStore } from './sqlite-binding-store.js';
 import { SqlitePublicationStore, SqliteSubscriptionStore } from './sqlite-event-stores.js';
 import { openSqliteDatabase, type SqliteDatabase, type SqliteOptions } from './sqlite.js';
+import { WriteBatch } from './write-batch.js';
 
 /** The three stores a server runs on, and how to release them. */
 export interface ServerStores {
@@ -64,13 +65,17 @@ export function memoryStores(): ServerStores {
 
 /** The SQLite stores over an open database; `close()` closes it. */
 export function sqliteStores(db: SqliteDatabase): ServerStores {
+  // One group commit for the three: the writes of one event-loop turn share a transaction.
+  const batch = new WriteBatch(db);
   return {
-    bindings: new SqliteBindingStore(db),
-    subscriptions: new SqliteSubscriptionStore(db),
-    publications: new SqlitePublicationStore(db),
+    bindings: new SqliteBindingStore(db, batch),
+    subscriptions: new SqliteSubscriptionStore(db, batch),
+    publications: new SqlitePublicationStore(db, batch),
     db,
     close: () => {
-      if (db.open) db.close();
+      if (!db.open) return;
+      batch.flush();
+      db.close();
     },
   };
 }
