@@ -12,6 +12,7 @@ import {
 } from '../message/index.js';
 import type { SipRequest, SipResponse } from '../message/types.js';
 import { generateBranch } from '../transaction/branch.js';
+import type { ClientTransactionUser } from '../transaction/client-transaction.js';
 import type { ServerTransaction } from '../transaction/server-transaction.js';
 import { TransactionLayer } from '../transaction/layer.js';
 import type { TransactionTimers } from '../transaction/timers.js';
@@ -181,7 +182,13 @@ export class Endpoint {
    * one 401/407 is answered: the request is re-sent with CSeq + 1, a new
    * branch and credentials (§22.2).
    */
-  async request(request: SipRequest, options: SendOptions = {}): Promise<SipResponse> {
+  request(request: SipRequest, options: SendOptions = {}): Promise<SipResponse> {
+    // The usual case (a NOTIFY along its subscription's flow): no resolution, no retry, no extra promise.
+    if (options.to !== undefined && !options.auth) return this.runClient(request, options.to, options.onResponse);
+    return this.requestWithRetry(request, options);
+  }
+
+  private async requestWithRetry(request: SipRequest, options: SendOptions): Promise<SipResponse> {
     const to = options.to ?? (await resolveDestination(request, this.resolver));
     const response = await this.runClient(request, to, options.onResponse);
     if (!options.auth || (response.status !== 401 && response.status !== 407) || isLocalResponse(response))
@@ -211,26 +218,8 @@ export class Endpoint {
   ): Promise<SipResponse> {
     if (this.userAgent && !request.headers.has('User-Agent')) request.headers.set('User-Agent', this.userAgent);
     return new Promise((resolve) => {
-      let done = false;
-      const finish = (response: SipResponse): void => {
-        if (!done) {
-          done = true;
-          resolve(response);
-        } else onResponse?.(response);
-      };
-      const local = (status: number, reason: string): void => {
-        const response = createResponse(request, status, reason);
-        locallyGenerated.add(response);
-        finish(response);
-      };
-      this.transactions.sendRequest(request, to, {
-        onResponse: (response) => (response.status >= 200 ? finish(response) : onResponse?.(response)),
-        onTimeout: () => local(408, 'Request Timeout'),
-        onTransportError: (err: TransportError) => {
-          this.logger.warn('request: transport error', { method: request.method, error: err.message });
-          local(503, 'Service Unavailable');
-        },
-      });
+      // One object as the transaction user: no closures per request.
+      this.transactions.sendRequest(request, to, new PendingRequest(request, resolve, onResponse, this.logger));
     });
   }
 
@@ -280,22 +269,25 @@ export class Endpoint {
       incoming.respond(refusal.status, refusal.reason, { headers: refusal.headers });
       return;
     }
-    const fail = (err: unknown): void => {
-      if (incoming.finalSent) {
-        this.logger.warn('handler failed after answering', { method: request.method, error: String(err) });
-        return;
-      }
-      if (err instanceof SipParseError) incoming.respond(400, err.reason);
-      else {
-        this.logger.warn('handler failed', { method: request.method, error: String(err) });
-        incoming.respond(500, 'Server Internal Error');
-      }
-    };
     try {
       const result = entry.handler(incoming);
-      if (result instanceof Promise) result.catch(fail);
+      if (result instanceof Promise) result.catch((err: unknown) => this.handlerFailed(incoming, err));
     } catch (err) {
-      fail(err);
+      this.handlerFailed(incoming, err);
+    }
+  }
+
+  /** A handler threw or rejected: 400 for a parse error it hit, else 500, unless it already answered. */
+  private handlerFailed(incoming: IncomingRequest, err: unknown): void {
+    const method = incoming.request.method;
+    if (incoming.finalSent) {
+      this.logger.warn('handler failed after answering', { method, error: String(err) });
+      return;
+    }
+    if (err instanceof SipParseError) incoming.respond(400, err.reason);
+    else {
+      this.logger.warn('handler failed', { method, error: String(err) });
+      incoming.respond(500, 'Server Internal Error');
     }
   }
 
@@ -332,5 +324,48 @@ export class Endpoint {
     this.transport.sendResponse(response, flow).catch((err: unknown) => {
       this.logger.warn('stateless response failed', { error: String(err) });
     });
+  }
+}
+
+/**
+ * The transaction user of one {@link Endpoint.request}: resolves with the first final
+ * response and hands every other to `onResponse`; a timeout or transport error
+ * resolves with a local 408 or 503 (RFC 3261 §8.1.3.1).
+ */
+class PendingRequest implements ClientTransactionUser {
+  private done = false;
+
+  constructor(
+    private readonly request: SipRequest,
+    private readonly resolve: (response: SipResponse) => void,
+    private readonly onResponseHook: ((response: SipResponse) => void) | undefined,
+    private readonly logger: TransportLogger,
+  ) {}
+
+  onResponse(response: SipResponse): void {
+    if (response.status >= 200) this.finish(response);
+    else this.onResponseHook?.(response);
+  }
+
+  onTimeout(): void {
+    this.local(408, 'Request Timeout');
+  }
+
+  onTransportError(err: TransportError): void {
+    this.logger.warn('request: transport error', { method: this.request.method, error: err.message });
+    this.local(503, 'Service Unavailable');
+  }
+
+  private finish(response: SipResponse): void {
+    if (!this.done) {
+      this.done = true;
+      this.resolve(response);
+    } else this.onResponseHook?.(response);
+  }
+
+  private local(status: number, reason: string): void {
+    const response = createResponse(this.request, status, reason);
+    locallyGenerated.add(response);
+    this.finish(response);
   }
 }

@@ -20,7 +20,16 @@ import {
   type TransportProtocol,
   type TransportUser,
 } from './types.js';
-import { bracket, formatViaWith, isIpLiteral, isV6, responseRoute, sentByIsOurs, stampReceived } from './via.js';
+import {
+  bracket,
+  defaultPort,
+  formatViaWith,
+  isIpLiteral,
+  isV6,
+  responseRoute,
+  sameHost,
+  stampReceived,
+} from './via.js';
 
 /** The address written into Via sent-by for a transport (e.g. a public address or name behind NAT). */
 export interface Advertise {
@@ -220,6 +229,17 @@ export class TransportLayer implements TransportUser {
     return owner ?? this.pick(flow.transport, flow.remote.address, flow.local);
   }
 
+  /** RFC 3261 §18.1.2: whether a response's top Via names a sent-by of ours (no list built per response). */
+  private sentByIsOurs(via: Via): boolean {
+    const port = via.port ?? defaultPort(via.transport);
+    for (const entry of this.entries) {
+      const local = entry.transport.local;
+      const ours = entry.advertise?.port ?? local.port;
+      if (ours === port && sameHost(entry.advertise?.host ?? local.address, via.host)) return true;
+    }
+    return false;
+  }
+
   private sentBy(entry: TransportEntry): { host: string; port: number } {
     const local = entry.transport.local;
     return { host: entry.advertise?.host ?? local.address, port: entry.advertise?.port ?? local.port };
@@ -269,13 +289,7 @@ export class TransportLayer implements TransportUser {
     if (message.kind === 'request') {
       const stamped = stampReceived(via, source.remote);
       if (stamped !== undefined) message.headers.set('Via', [stamped, ...message.headers.getAll('Via').slice(1)]);
-    } else if (
-      this.checkResponseVia &&
-      !sentByIsOurs(
-        via,
-        this.entries.map((e) => this.sentBy(e)),
-      )
-    ) {
+    } else if (this.checkResponseVia && !this.sentByIsOurs(via)) {
       this.drop(`response Via sent-by ${via.host} is not ours`, source);
       return;
     }

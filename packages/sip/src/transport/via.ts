@@ -6,6 +6,7 @@
  */
 import { isIP } from 'node:net';
 import { formatParams } from '../message/index.js';
+import { formatParamValue } from '../message/params.js';
 import type { Params, Via } from '../message/types.js';
 import type { Destination, Flow, HostPort, TransportProtocol } from './types.js';
 
@@ -25,13 +26,17 @@ export function bracket(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
+/** A host or address as compared by {@link sameHost}: no brackets, lower case, no IPv4-mapped IPv6 prefix. */
+function normHost(h: string): string {
+  return unbracket(h)
+    .toLowerCase()
+    .replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+}
+
 /** Compares two IP addresses or host names, ignoring brackets, case and the IPv4-mapped IPv6 prefix. */
 export function sameHost(a: string, b: string): boolean {
-  const norm = (h: string): string =>
-    unbracket(h)
-      .toLowerCase()
-      .replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
-  return norm(a) === norm(b);
+  // The usual case (a literal compared with itself) needs no normalizing.
+  return a === b || normHost(a) === normHost(b);
 }
 
 /** What to change in a Via value. A param set to `undefined` is removed; `null` is a flag. */
@@ -64,22 +69,44 @@ export function formatViaWith(via: Via, changes: ViaChanges = {}): string {
  * for it), `rport` filled with the source port. Undefined when nothing changes.
  */
 export function stampReceived(via: Via, source: HostPort): string | undefined {
-  const set: Record<string, string | null> = {};
+  let rport: string | undefined;
   if (via.rport === true) {
     // RFC 3581 §4: fill rport, and add received even when the host matches.
-    set.rport = String(source.port);
-    set.received = source.address;
-  } else if (!sameHost(via.host, source.address)) {
-    set.received = source.address;
+    rport = String(source.port);
+  } else if (sameHost(via.host, source.address)) {
+    return undefined;
   }
-  if (Object.keys(set).length === 0) return undefined;
-  return formatViaWith(via, { params: set });
+  // Written directly (what formatViaWith does with these two changes, without copying the params).
+  const received = source.address;
+  let params = '';
+  let sawBranch = false;
+  let sawRport = false;
+  let sawReceived = false;
+  for (const [k, v] of via.params) {
+    let value = v;
+    if (k === 'branch') sawBranch = true;
+    else if (k === 'received') {
+      sawReceived = true;
+      value = received;
+    } else if (k === 'rport' && rport !== undefined) {
+      sawRport = true;
+      value = rport;
+    }
+    params += value === null ? ';' + k : ';' + k + '=' + formatParamValue(value);
+  }
+  // Accessor fields win over a params map that might not carry them.
+  if (!sawBranch && via.branch !== undefined) params += ';branch=' + formatParamValue(via.branch);
+  if (rport !== undefined && !sawRport) params += ';rport=' + rport;
+  if (!sawReceived) params += ';received=' + formatParamValue(received);
+  const port = via.port !== undefined ? ':' + via.port : '';
+  return via.protocol + '/' + via.transport.toUpperCase() + ' ' + bracket(via.host) + port + params;
 }
 
 /** RFC 3261 §18.1.2: a response whose top Via sent-by is not one we insert is discarded. */
 export function sentByIsOurs(via: Via, ours: ReadonlyArray<{ readonly host: string; readonly port: number }>): boolean {
   const port = via.port ?? defaultPort(via.transport);
-  return ours.some((o) => sameHost(o.host, via.host) && o.port === port);
+  for (const o of ours) if (o.port === port && sameHost(o.host, via.host)) return true;
+  return false;
 }
 
 /** Which RFC 3261 §18.2.2 / RFC 3581 rule picked a response's destination. */
