@@ -39,6 +39,7 @@ abstract class Family {
 
   /** The current value of one series (0 when it was never touched). */
   get(labels: Labels = {}): number {
+    this.checkExtra(labels);
     return this.series.get(this.key(labels))?.value ?? 0;
   }
 
@@ -67,6 +68,7 @@ abstract class Family {
     const key = this.key(labels);
     let s = this.series.get(key);
     if (s === undefined) {
+      this.checkExtra(labels);
       const copy: Record<string, string> = {};
       for (const name of this.labelNames) copy[name] = labels[name] as string;
       s = { labels: copy, value: 0 };
@@ -75,27 +77,32 @@ abstract class Family {
     return s;
   }
 
-  /** Series key; throws on a missing or undeclared label (a programmer error). */
+  /** Series key from the declared labels; throws on a missing one (a programmer error). */
   private key(labels: Labels): string {
-    // Hot path (every SIP transaction increments a counter): a loop and a join, no intermediate arrays.
+    // Hot path (every SIP transaction increments a counter): a loop, no intermediate arrays. Undeclared
+    // extra labels are caught where a series is created or read (checkExtra), not on every increment.
     const names = this.labelNames;
     let key = '';
-    let given = 0;
-    for (const n in labels) if (Object.prototype.hasOwnProperty.call(labels, n)) given++;
     for (let i = 0; i < names.length; i++) {
       const value = labels[names[i] as string];
-      if (typeof value !== 'string' || given !== names.length) {
-        throw new Error(
-          `metrics: ${this.name} takes labels [${names.join(', ')}], got [${Object.keys(labels).join(', ')}]`,
-        );
-      }
+      if (typeof value !== 'string') this.badLabels(labels);
       // NUL cannot occur in a label value we keep apart; the key only has to be unique per value tuple.
       key = i === 0 ? value : `${key}\u0000${value}`;
     }
-    if (names.length === 0 && given !== 0) {
-      throw new Error(`metrics: ${this.name} takes labels [], got [${Object.keys(labels).join(', ')}]`);
-    }
     return key;
+  }
+
+  /** Throws when `labels` holds a label that is not declared. */
+  private checkExtra(labels: Labels): void {
+    let given = 0;
+    for (const n in labels) if (Object.prototype.hasOwnProperty.call(labels, n)) given++;
+    if (given !== this.labelNames.length) this.badLabels(labels);
+  }
+
+  private badLabels(labels: Labels): never {
+    throw new Error(
+      `metrics: ${this.name} takes labels [${this.labelNames.join(', ')}], got [${Object.keys(labels).join(', ')}]`,
+    );
   }
 }
 
