@@ -7,6 +7,7 @@ import type { Dialog, Flow, SipRequest } from '@herald/sip';
 import type { RenderedBody } from '../package.js';
 import type { SubscriptionStatus } from '../store.js';
 import type { NotifyKind } from './delivery.js';
+import { RecentMap } from './recent.js';
 
 /** The parts of one NOTIFY. */
 export interface NotifyParts {
@@ -89,11 +90,22 @@ interface DialogHead {
   readonly headers: ReadonlyArray<[string, string]>;
 }
 
+/** Dialogs whose head stays cached while they are busy: beyond this many newer ones, an idle one's goes. */
+export const HEAD_CACHE_GENERATION = 1024;
+
 /**
  * Per dialog (keyed by its id object, kept across CSeq updates), so a fan-out
  * does not re-parse and re-format the parties and route set for every NOTIFY.
+ * Only for recently notified dialogs (at most 2 × {@link HEAD_CACHE_GENERATION}):
+ * kept for every dialog's life it was ~0.55 KiB of each idle subscription
+ * (issue 7); an idle dialog's next NOTIFY builds it again (~1.3 µs).
  */
-const heads = new WeakMap<Dialog['id'], DialogHead>();
+const heads = new RecentMap<Dialog['id'], DialogHead>(HEAD_CACHE_GENERATION);
+
+/** Dialog heads cached now (tests: the cache stays bounded). */
+export function cachedHeads(): number {
+  return heads.size;
+}
 
 /** The cached head, recomputed when a target refresh changed the remote target or route set. */
 function headOf(dialog: Dialog): DialogHead {

@@ -2,7 +2,12 @@
 // createInDialogRequest builds (RFC 3261 §12.2.1.1), and notices target refreshes.
 import t from 'tap';
 import { createInDialogRequest, serializeMessage, type Dialog } from '@herald/sip';
-import { buildNotify, type NotifyParts } from '../../src/notifier/notify-request.js';
+import {
+  HEAD_CACHE_GENERATION,
+  buildNotify,
+  cachedHeads,
+  type NotifyParts,
+} from '../../src/notifier/notify-request.js';
 
 const base: Dialog = {
   id: { callId: 'a84b4c76e66710@pc33.atlanta.test', localTag: 'srv-1', remoteTag: '1928301774' },
@@ -98,3 +103,18 @@ t.test('without a local sequence yet a CSeq is chosen afresh', async (t) => {
 t.test('a malformed remote target still fails at build time', async (t) => {
   t.throws(() => buildNotify(parts({ ...base, id: { ...base.id, callId: 'other' }, remoteTarget: 'not a uri' })));
 });
+
+t.test(
+  'the head cache keeps only recently notified dialogs, and a dropped one builds the same NOTIFY again',
+  async (t) => {
+    const first = buildNotify(parts(base));
+    const many = 3 * HEAD_CACHE_GENERATION;
+    for (let i = 0; i < many; i++) {
+      buildNotify(parts({ ...base, id: { ...base.id, callId: `busy-${i}@pc33.atlanta.test` } }));
+    }
+    t.ok(cachedHeads() <= 2 * HEAD_CACHE_GENERATION, `${cachedHeads()} heads cached after ${many} dialogs`);
+    // The first dialog went idle long ago: its head is gone and rebuilt, byte for byte the general builder's.
+    const again = buildNotify(parts(first.dialog));
+    t.equal(serializeMessage(again.request).toString(), reference(parts(first.dialog)).wire);
+  },
+);
