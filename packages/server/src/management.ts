@@ -12,25 +12,28 @@ import type { CallTrackingUpdate } from '@herald/dialog';
 import type { ServerCommands, ServerView } from './contracts.js';
 import type { Server } from './server.js';
 
-/** Live subscriptions we serve, kept from the notifier's watcher changes. */
-export class WatcherTable {
-  private readonly byId = new Map<string, WatcherRecord>();
+/** Where {@link WatcherTable} reads the running subscriptions (the engine's `Notifier` fits). */
+export interface WatcherSource {
+  allWatchers(): WatcherRecord[];
+  countByEvent(): Map<string, number>;
+}
 
-  /** Follows one watcher change. */
-  update(watcher: WatcherRecord): void {
-    if (watcher.status === 'terminated') this.byId.delete(watcher.subscriptionId);
-    else this.byId.set(watcher.subscriptionId, watcher);
-  }
+/**
+ * Live subscriptions we serve (RFC 6665 §4.2: from the 2xx to the end): a
+ * view of the notifier's running subscriptions, read when asked, so the
+ * server keeps no second record per subscription (issue 7: ~0.15 KiB each).
+ */
+export class WatcherTable {
+  /** `source` is called on each read (the notifier may be created after the table). */
+  constructor(private readonly source: () => WatcherSource) {}
 
   all(): WatcherRecord[] {
-    return [...this.byId.values()];
+    return this.source().allWatchers();
   }
 
   /** Live subscriptions per event package. */
   countByEvent(): Map<string, number> {
-    const counts = new Map<string, number>();
-    for (const w of this.byId.values()) counts.set(w.package, (counts.get(w.package) ?? 0) + 1);
-    return counts;
+    return this.source().countByEvent();
   }
 }
 

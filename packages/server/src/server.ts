@@ -92,8 +92,8 @@ export class Server {
   readonly backSubscriber: BackSubscriber | undefined;
   /** Prometheus series (served by the management API's `/metrics`). */
   readonly metrics: ServerMetrics = createServerMetrics();
-  /** Live subscriptions we serve (management API). */
-  readonly watchers = new WatcherTable();
+  /** Live subscriptions we serve (management API): a view of the notifier's. */
+  readonly watchers = new WatcherTable(() => this.engine.notifier);
   /** Subscriptions per watcher and per user, checked before a new SUBSCRIBE reaches the engine (config `limits`). */
   readonly subscriptionLimits: SubscriptionLimits;
   /** Credentials of the server itself (`herald`), for requests it sends to its own socket (API subscribe). */
@@ -203,7 +203,7 @@ export class Server {
     this.stops.push(this.engine.notifier.onWatcherChange(({ watcher }) => this.subscriptionLimits.follow(watcher)));
     this.dialog.attach(this.engine);
     this.stops.push(this.winfo.attach(this.engine.notifier, this.engine.states));
-    this.stops.push(wireEmbedding(this.engine, this.watchers, this.events, () => this.inputSource));
+    this.stops.push(wireEmbedding(this.engine, this.events, () => this.inputSource));
     this.metrics.registry.onCollect(() => {
       const bindings = this.registrar.bindings();
       this.metrics.registrations.set(new Set(bindings.map((b) => b.aor)).size);
@@ -249,7 +249,6 @@ export class Server {
       registrar: this.registrar,
       engine: this.engine,
       winfo: this.winfo,
-      watchers: this.watchers,
       logger: this.logger,
       jitterMs: this.config.resumeJitter,
       udpLocals: this.transports.filter((t) => t.spec.transport === 'udp').map((t) => t.transport.local),

@@ -11,7 +11,6 @@ import type { HeraldConfig } from './config/types.js';
 import type { ActiveCallsSink, CallTrackingSink } from './contracts.js';
 import { recordRouteUri, type ListeningSocket } from './addresses.js';
 import type { ServerEmitter, StatusInEvent } from './embedding.js';
-import type { WatcherTable } from './management.js';
 import { Proxy } from './proxy/index.js';
 import type { Logger } from './logger.js';
 
@@ -82,18 +81,16 @@ export function createServerProxy(inputs: ServerProxyInputs): Proxy {
 }
 
 /**
- * Feeds the embedding events (babble-drachtio-presence names) and the
- * management watcher table; `source` says what caused the presence change
- * being applied (a PUBLISH when undefined). Returns the unsubscribe function.
+ * Feeds the embedding events (babble-drachtio-presence names); `source` says
+ * what caused the presence change being applied (a PUBLISH when undefined).
+ * Returns the unsubscribe function.
  */
 export function wireEmbedding(
   engine: EventEngine,
-  watchers: WatcherTable,
   events: ServerEmitter,
   source: () => StatusInEvent['source'] | undefined,
 ): () => void {
   const offWatchers = engine.notifier.onWatcherChange(({ watcher, event }) => {
-    watchers.update(watcher);
     if (event !== 'subscribe') return;
     const base = { resource: watcher.resource, watcher: watcher.watcher, subscriptionId: watcher.subscriptionId };
     if (watcher.package === 'presence' || watcher.package === 'dialog') {

@@ -130,6 +130,27 @@ export class Notifier {
     return this.table.watching(event, resource).map((live) => watcherRecordOf(live, now));
   }
 
+  /**
+   * Every running subscription's watcher record, from its 2xx (or resume) to
+   * its end, for the management API: computed on demand, so a server keeps
+   * no second table of 100,000 records beside the notifier's (issue 7).
+   */
+  allWatchers(): WatcherRecord[] {
+    const now = this.host.clock.now();
+    const out: WatcherRecord[] = [];
+    for (const live of this.table.values()) if (live.indexed) out.push(watcherRecordOf(live, now));
+    return out;
+  }
+
+  /** Running subscriptions (as {@link allWatchers} lists them) per event package. */
+  countByEvent(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const live of this.table.values()) {
+      if (live.indexed) counts.set(live.sub.event, (counts.get(live.sub.event) ?? 0) + 1);
+    }
+    return counts;
+  }
+
   /** Listens to watcher changes (subscribe, approve, end); returns the unsubscribe function. */
   onWatcherChange(listener: (change: WatcherChange) => void): () => void {
     this.listeners.add(listener);

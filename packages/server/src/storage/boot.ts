@@ -22,14 +22,12 @@ import type { Registrar } from '@herald/registrar';
 import type { WinfoPackage } from '@herald/presence';
 import { parseUri, type Flow, type HostPort } from '@herald/sip';
 import type { Logger } from '../logger.js';
-import type { WatcherTable } from '../management.js';
 
 /** What {@link resumeStoredState} works on (the server's parts). */
 export interface ResumeParts {
   readonly registrar: Registrar;
   readonly engine: EventEngine;
   readonly winfo: WinfoPackage;
-  readonly watchers: WatcherTable;
   readonly logger: Logger;
   /** Spread restart NOTIFYs over this many ms (config `resumeJitter`). */
   readonly jitterMs: number;
@@ -114,17 +112,12 @@ export async function resumeStoredState(parts: ResumeParts): Promise<ResumeSumma
   // registrar.resume emits no events: registered presentities are open again, expired ones closed.
   for (const aor of registered) parts.feedRegistration(aor);
   const winfoResources = new Set<string>();
-  const listed = new Set<string>();
   for (const sub of result.subscriptions) {
     // The winfo lists were never announced in this process: rebuild them (the change waits in the hold).
     if (sub.event === 'presence.winfo' && !winfoResources.has(sub.resource)) {
       winfoResources.add(sub.resource);
       parts.winfo.resync(sub.resource);
     }
-    const key = `${sub.event}\n${sub.resource}`;
-    if (listed.has(key)) continue;
-    listed.add(key);
-    for (const record of engine.notifier.watchers(sub.event, sub.resource)) parts.watchers.update(record);
   }
   for (const sub of result.expired) {
     parts.logger.debug('subscription expired while down', {
