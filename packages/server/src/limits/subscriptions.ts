@@ -9,7 +9,7 @@ import { resourceKey } from '@herald/events';
 import type { SipRequest } from '@herald/sip';
 import type { Limits } from '../config/types.js';
 
-/** A subscription as the counter sees it (a `WatcherRecord` fits). */
+/** A subscription as the counter sees it (a `WatcherRecord` fits); the same watcher and user from start to end. */
 export interface CountedSubscription {
   readonly subscriptionId: string;
   /** The watched user (engine resource key). */
@@ -31,9 +31,14 @@ export interface SubscriptionRefusal {
   readonly max: number;
 }
 
-/** Live subscription counts per watcher and per user, and the admission check. */
+/**
+ * Live subscription counts per watcher and per user, and the admission check.
+ * The ids counted are kept in a Set, not with their watcher and user: the
+ * change that ends a subscription names both again (issue 7: one object and
+ * a Map entry less per subscription).
+ */
 export class SubscriptionLimits {
-  private readonly live = new Map<string, { watcher: string; resource: string }>();
+  private readonly live = new Set<string>();
   private readonly byWatcher = new Map<string, number>();
   private readonly byUser = new Map<string, number>();
 
@@ -41,16 +46,14 @@ export class SubscriptionLimits {
 
   /** Follows one watcher change: a terminated subscription stops counting, any other counts once. */
   follow(sub: CountedSubscription): void {
-    const known = this.live.get(sub.subscriptionId);
     if (sub.status === 'terminated') {
-      if (!known) return;
-      this.live.delete(sub.subscriptionId);
-      decrement(this.byWatcher, known.watcher);
-      decrement(this.byUser, known.resource);
+      if (!this.live.delete(sub.subscriptionId)) return;
+      decrement(this.byWatcher, sub.watcher);
+      decrement(this.byUser, sub.resource);
       return;
     }
-    if (known) return;
-    this.live.set(sub.subscriptionId, { watcher: sub.watcher, resource: sub.resource });
+    if (this.live.has(sub.subscriptionId)) return;
+    this.live.add(sub.subscriptionId);
     increment(this.byWatcher, sub.watcher);
     increment(this.byUser, sub.resource);
   }
