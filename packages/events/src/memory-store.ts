@@ -67,7 +67,7 @@ function copyPublication(p: StoredPublication): StoredPublication {
 
 /**
  * An index from a key to ids. A key with one id holds the id itself, not a
- * Set: most watchers (and many resources) have one subscription, and a Set
+ * Set: many resources have one subscription, and a Set
  * per subscription was a large part of its memory at 100,000.
  */
 type Index = Map<string, string | Set<string>>;
@@ -95,16 +95,20 @@ function removeIndex(index: Index, key: string, id: string): void {
 
 const pairKey = (event: string, resource: string): string => `${event}\n${resource}`;
 
-/** {@link SubscriptionStore} in a Map, indexed by (event, resource) and by watcher. */
+/**
+ * {@link SubscriptionStore} in a Map, indexed by (event, resource). Not by
+ * watcher: `byWatcher` scans (nothing on a server's path asks by watcher,
+ * and an index entry per subscription cost ~40 B of each one at 100,000,
+ * issue 7).
+ */
 export class MemorySubscriptionStore implements SubscriptionStore {
   private readonly byId = new Map<string, StoredSubscription>();
   private readonly resourceIndex: Index = new Map();
-  private readonly watcherIndex: Index = new Map();
 
   async put(subscription: StoredSubscription): Promise<void> {
     const old = this.byId.get(subscription.id);
     const copy = copySubscription(subscription);
-    if (old && old.event === copy.event && old.resource === copy.resource && old.watcher === copy.watcher) {
+    if (old && old.event === copy.event && old.resource === copy.resource) {
       // The common rewrite (every NOTIFY stores its CSeq and version): same index keys, nothing to re-index.
       this.byId.set(copy.id, copy);
       return;
@@ -112,7 +116,6 @@ export class MemorySubscriptionStore implements SubscriptionStore {
     if (old) this.remove(subscription.id);
     this.byId.set(copy.id, copy);
     addIndex(this.resourceIndex, pairKey(copy.event, copy.resource), copy.id);
-    addIndex(this.watcherIndex, copy.watcher, copy.id);
   }
 
   async get(id: string): Promise<StoredSubscription | undefined> {
@@ -129,7 +132,9 @@ export class MemorySubscriptionStore implements SubscriptionStore {
   }
 
   async byWatcher(watcher: string): Promise<StoredSubscription[]> {
-    return this.collect(this.watcherIndex.get(watcher));
+    const out: StoredSubscription[] = [];
+    for (const s of this.byId.values()) if (s.watcher === watcher) out.push(copySubscription(s));
+    return out;
   }
 
   async all(): Promise<StoredSubscription[]> {
@@ -145,7 +150,6 @@ export class MemorySubscriptionStore implements SubscriptionStore {
     if (!old) return false;
     this.byId.delete(id);
     removeIndex(this.resourceIndex, pairKey(old.event, old.resource), id);
-    removeIndex(this.watcherIndex, old.watcher, id);
     return true;
   }
 
