@@ -10,9 +10,11 @@
  * Prints CPU µs per operation (process user + system, so the kernel's UDP send
  * counts) for each, median of rounds. Not part of `npm run bench`.
  *
- *   npx tsx --conditions=@herald/source bench/sip-layer.ts [--ops N] [--rounds R] [--only rab] [--src DIR]
+ *   npx tsx --conditions=@herald/source bench/sip-layer.ts [--ops N] [--rounds R] [--only rab] [--src DIR,DIR]
  *
- * `--src DIR` loads another copy of packages/sip/src (e.g. a snapshot of the base) to compare builds.
+ * `--src` lists copies of packages/sip/src (`.` for this tree) to compare, e.g. a snapshot of the
+ * base and the working tree: their rounds are interleaved in this one process (load from other jobs
+ * falls on all alike). `r` adds the floor: a bare dgram socket answering with fixed bytes.
  */
 import { spawn } from 'node:child_process';
 import type { Dialog, Flow } from '@herald/sip';
@@ -27,7 +29,7 @@ const OPS = Number(arg('--ops', '20000'));
 const ROUNDS = Number(arg('--rounds', '5'));
 const ONLY = arg('--only', 'ab');
 const WINDOW = 32;
-const SRC = arg('--src', '');
+const SRCS = arg('--src', '.').split(',');
 
 /** The peer: (a) keeps WINDOW SUBSCRIBEs outstanding; (b) answers each NOTIFY with 200. */
 const PEER = String.raw`
@@ -80,35 +82,34 @@ const PIDF =
   '<presence xmlns="urn:ietf:params:xml:ns:pidf" entity="sip:bob@127.0.0.1">\n' +
   '  <tuple id="t1"><status><basic>open</basic></status></tuple>\n</presence>\n';
 
+type Sip = typeof current;
+
+/** One build under test: its endpoint, socket and the two measures. */
+interface Build {
+  readonly name: string;
+  readonly port: number;
+  runB(ops: number): Promise<number>;
+  close(): Promise<void>;
+}
+
 async function main(): Promise<void> {
-  const sip = (SRC ? await import(`${SRC}/index.ts`) : current) as typeof current;
-  const { Endpoint, TransportLayer, UdpTransport, createInDialogRequest, systemClock } = sip;
-  const udp = new UdpTransport({ host: '127.0.0.1', port: 0, clock: systemClock });
-  const layer = new TransportLayer({ transports: [udp] });
-  const endpoint = new Endpoint({ transport: layer, userAgent: 'Herald' });
-  await layer.listen();
-  endpoint.on('SUBSCRIBE', (incoming) => {
-    incoming.respond(200, 'OK', {
-      headers: [
-        ['Expires', '600'],
-        ['Contact', '<sip:127.0.0.1:5060>'],
-      ],
-    });
-  });
-
   const peer = spawn(process.execPath, ['-e', PEER], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const peerPort = await new Promise<number>((resolve) => {
-    peer.on('message', (m: { port?: number }) => m.port !== undefined && resolve(m.port));
-    setTimeout(() => peer.send({ type: 'port', port: udp.local.port }), 100);
-  });
-  const flow: Flow = {
-    transport: 'udp',
-    local: udp.local,
-    remote: { address: '127.0.0.1', port: peerPort },
-  };
+  let target = 0;
+  const retarget = (port: number): Promise<number> =>
+    new Promise<number>((resolve) => {
+      const on = (m: { port?: number }): void => {
+        if (m.port === undefined) return;
+        peer.off('message', on);
+        target = port;
+        resolve(m.port);
+      };
+      peer.on('message', on);
+      peer.send({ type: 'port', port });
+    });
+  await new Promise((resolve) => setTimeout(resolve, 200));
 
-  const med = (xs: number[]): number => [...xs].sort((x, y) => x - y)[xs.length >> 1];
-  async function runA(ops: number): Promise<number> {
+  async function runA(port: number, ops: number): Promise<number> {
+    if (target !== port) await retarget(port);
     const done = new Promise<void>((resolve) => {
       const on = (m: unknown): void => {
         if (m === 'done') {
@@ -125,6 +126,68 @@ async function main(): Promise<void> {
     return (used.user + used.system) / ops;
   }
 
+  const builds: Build[] = [];
+  for (const src of SRCS) {
+    const sip = (src === '.' ? current : await import(`${src}/index.ts`)) as Sip;
+    builds.push(await makeBuild(src, sip, retarget));
+  }
+  const med = (xs: number[]): number => [...xs].sort((x, y) => x - y)[xs.length >> 1];
+  const fmt = (xs: number[]): string =>
+    `${med(xs).toFixed(1)} µs/op (rounds: ${xs.map((x) => x.toFixed(1)).join(' ')})`;
+
+  if (ONLY.includes('r')) {
+    // Floor: a bare dgram socket answering each request with fixed bytes (no SIP layer).
+    const { createSocket } = await import('node:dgram');
+    const raw = createSocket('udp4');
+    await new Promise<void>((resolve) => raw.bind(0, '127.0.0.1', resolve));
+    const fixed = Buffer.from('SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n');
+    raw.on('message', (_d, rinfo) => raw.send(fixed, rinfo.port, rinfo.address));
+    const r: number[] = [];
+    for (let i = 0; i <= ROUNDS; i++) r.push(await runA(raw.address().port, OPS));
+    console.log(`(r) bare dgram echo floor: ${fmt(r.slice(1))}`);
+    raw.close();
+  }
+  const a = builds.map((): number[] => []);
+  const b = builds.map((): number[] => []);
+  for (let r = -1; r < ROUNDS; r++) {
+    // Round -1 warms up; each round runs every build in turn.
+    for (const [i, build] of builds.entries()) {
+      const ops = r < 0 ? Math.min(OPS, 5000) : OPS;
+      if (ONLY.includes('a')) {
+        const x = await runA(build.port, ops);
+        if (r >= 0) a[i].push(x);
+      }
+      if (ONLY.includes('b')) {
+        const x = await build.runB(ops);
+        if (r >= 0) b[i].push(x);
+      }
+    }
+  }
+  for (const [i, build] of builds.entries()) {
+    if (a[i].length) console.log(`${build.name} (a) server SUBSCRIBE→200: ${fmt(a[i])}`);
+    if (b[i].length) console.log(`${build.name} (b) client NOTIFY→200:    ${fmt(b[i])}`);
+  }
+  peer.send({ type: 'quit' });
+  for (const build of builds) await build.close();
+}
+
+/** An endpoint of one build on its own UDP socket, answering SUBSCRIBE and sending NOTIFYs to the peer. */
+async function makeBuild(name: string, sip: Sip, retarget: (port: number) => Promise<number>): Promise<Build> {
+  const { Endpoint, TransportLayer, UdpTransport, createInDialogRequest, systemClock } = sip;
+  const udp = new UdpTransport({ host: '127.0.0.1', port: 0, clock: systemClock });
+  const layer = new TransportLayer({ transports: [udp] });
+  const endpoint = new Endpoint({ transport: layer, userAgent: 'Herald' });
+  await layer.listen();
+  endpoint.on('SUBSCRIBE', (incoming) => {
+    incoming.respond(200, 'OK', {
+      headers: [
+        ['Expires', '600'],
+        ['Contact', '<sip:127.0.0.1:5060>'],
+      ],
+    });
+  });
+  const peerPort = await retarget(udp.local.port);
+  const flow: Flow = { transport: 'udp', local: udp.local, remote: { address: '127.0.0.1', port: peerPort } };
   let dialog: Dialog = {
     id: { callId: 'notify-dialog@127.0.0.1', localTag: 'l1234567', remoteTag: 'r7654321' },
     state: 'confirmed',
@@ -137,7 +200,6 @@ async function main(): Promise<void> {
     routeSet: [],
     secure: false,
   };
-
   async function runB(ops: number): Promise<number> {
     const cpu = process.cpuUsage();
     let sent = 0;
@@ -161,39 +223,10 @@ async function main(): Promise<void> {
     };
     await Promise.all(Array.from({ length: WINDOW }, one));
     const used = process.cpuUsage(cpu);
-    if (bad > 0) console.log(`(b): ${bad} non-200 answers`);
+    if (bad > 0) console.log(`${name} (b): ${bad} non-200 answers`);
     return (used.user + used.system) / ops;
   }
-
-  if (ONLY.includes('r')) {
-    // Floor: a bare dgram socket answering each request with fixed bytes (no SIP layer).
-    const { createSocket } = await import('node:dgram');
-    const raw = createSocket('udp4');
-    await new Promise<void>((resolve) => raw.bind(0, '127.0.0.1', resolve));
-    const fixed = Buffer.from('SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n');
-    raw.on('message', (_d, rinfo) => raw.send(fixed, rinfo.port, rinfo.address));
-    peer.send({ type: 'port', port: raw.address().port });
-    const r: number[] = [];
-    for (let i = 0; i <= ROUNDS; i++) r.push(await runA(OPS));
-    console.log(`(r) bare dgram echo floor: ${med(r.slice(1)).toFixed(1)} µs/op`);
-    raw.close();
-    peer.send({ type: 'port', port: udp.local.port });
-  }
-  const a: number[] = [];
-  const b: number[] = [];
-  // Warm-up.
-  if (ONLY.includes('a')) await runA(Math.min(OPS, 5000));
-  if (ONLY.includes('b')) await runB(Math.min(OPS, 5000));
-  for (let r = 0; r < ROUNDS; r++) {
-    if (ONLY.includes('a')) a.push(await runA(OPS));
-    if (ONLY.includes('b')) b.push(await runB(OPS));
-  }
-  const fmt = (xs: number[]): string =>
-    `${med(xs).toFixed(1)} µs/op (rounds: ${xs.map((x) => x.toFixed(1)).join(' ')})`;
-  if (a.length) console.log(`(a) server SUBSCRIBE→200: ${fmt(a)}`);
-  if (b.length) console.log(`(b) client NOTIFY→200:    ${fmt(b)}`);
-  peer.send({ type: 'quit' });
-  await endpoint.close();
+  return { name, port: udp.local.port, runB, close: () => endpoint.close() };
 }
 
 main().catch((err: unknown) => {

@@ -1,7 +1,7 @@
 /** The client transaction shell: runs the ICT or NICT reducer and performs its effects. */
 import type { Clock } from '../clock.js';
 import type { SipRequest, SipResponse } from '../message/types.js';
-import type { Destination, Flow, TransportUser } from '../transport/types.js';
+import type { Destination, Flow, SendFailureListener, TransportUser } from '../transport/types.js';
 import { TransportError } from '../transport/types.js';
 import { asTransportError } from './transport-error.js';
 import type { ClientEffect, TransactionTransition } from './effects.js';
@@ -33,7 +33,7 @@ type Input = IctInput | NictInput;
  * A NICT in Completed (Timer K) only absorbs response retransmissions (RFC 3261 §17.1.2.2), so
  * it drops the request and, unless it asked for `onTerminated`, its user.
  */
-export class ClientTransaction implements TimerOwner {
+export class ClientTransaction implements TimerOwner, SendFailureListener {
   /** The flow the request went out on, once the transport said so. */
   flow: Flow | undefined;
   /** The request's method. */
@@ -173,10 +173,24 @@ export class ClientTransaction implements TimerOwner {
     if (this.kind === 'nict' && !this.user?.onTerminated) this.user = undefined;
   }
 
+  /** @internal A send made without a promise failed (the transport tells the transaction itself: no closure per send). */
+  sendFailed(error: TransportError): void {
+    if (this.state === 'terminated') return;
+    this.lastError = error;
+    this.input({ type: 'transport_error' });
+  }
+
   private send(message: SipRequest, first: boolean): void {
     // RFC 3261 §17.1.1.3 / §18.1.1: retransmissions and the ACK follow the flow of the first send.
     const to = this.flow ?? this.destination;
-    this.transport.sendRequest(message, to).then(
+    const post = this.transport.postRequest;
+    const sending = post ? post.call(this.transport, message, to, this) : this.transport.sendRequest(message, to);
+    if (!(sending instanceof Promise)) {
+      // Sent at once as a datagram (an unreliable flow: nothing more to decide), or failed (reported to sendFailed).
+      if (sending !== undefined && this.flow === undefined) this.flow = sending;
+      return;
+    }
+    sending.then(
       (flow) => {
         if (this.flow !== undefined) return;
         this.flow = flow;

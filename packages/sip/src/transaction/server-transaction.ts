@@ -2,7 +2,14 @@
 import type { Clock } from '../clock.js';
 import { createResponse, parseMessage } from '../message/index.js';
 import type { SipRequest, SipResponse } from '../message/types.js';
-import type { Destination, Flow, PreparedResponse, TransportError, TransportUser } from '../transport/types.js';
+import type {
+  Destination,
+  Flow,
+  PreparedResponse,
+  SendFailureListener,
+  TransportError,
+  TransportUser,
+} from '../transport/types.js';
 import { asTransportError } from './transport-error.js';
 import type { ServerEffect } from './effects.js';
 import type { IstInput, IstState, IstStateName } from './ist.js';
@@ -44,7 +51,7 @@ export interface ServerTransactionKeys {
  * flow, the response's bytes and route, its To tag, and its timer. Thousands
  * wait for Timer J (64·T1) under load, so the parsed messages are dropped.
  */
-export class ServerTransaction implements TimerOwner {
+export class ServerTransaction implements TimerOwner, SendFailureListener {
   /** INVITE only: a matching CANCEL arrived while no final response was sent (RFC 3261 §9.2); the TU should answer 487. */
   onCancel: ((cancel: SipRequest) => void) | undefined;
   /** A response could not be sent; the transaction is over (RFC 3261 §17.2.4). */
@@ -305,7 +312,21 @@ export class ServerTransaction implements TimerOwner {
       return;
     }
     this.lastPrepared = prepared;
-    this.watch(sendPrepared.call(this.transport, prepared));
+    this.sendBytes(prepared);
+  }
+
+  /** Sends prepared bytes: without a promise when the transport can (failures come back to sendFailed). */
+  private sendBytes(prepared: PreparedResponse): void {
+    const { postPrepared, sendPrepared } = this.transport;
+    if (postPrepared) postPrepared.call(this.transport, prepared, this);
+    else if (sendPrepared) this.watch(sendPrepared.call(this.transport, prepared));
+  }
+
+  /** @internal A send made without a promise failed (RFC 3261 §17.2.4). */
+  sendFailed(error: TransportError): void {
+    if (this.state === 'terminated') return;
+    this.lastError = error;
+    this.input({ type: 'transport_error' });
   }
 
   /** Retransmits the last response, byte for byte (RFC 3261 §17.2.1, §17.2.2). */
@@ -316,9 +337,9 @@ export class ServerTransaction implements TimerOwner {
       const prepared: PreparedResponse = this.resendFlow
         ? { data, flow: this.resendFlow, target: this.resendTarget }
         : { data, target: this.resendTarget };
-      this.watch(sendPrepared.call(this.transport, prepared));
+      this.sendBytes(prepared);
     } else if (this.lastPrepared && sendPrepared) {
-      this.watch(sendPrepared.call(this.transport, this.lastPrepared));
+      this.sendBytes(this.lastPrepared);
     } else if (this.last) {
       this.watch(this.transport.sendResponse(this.last, this.flow));
     }

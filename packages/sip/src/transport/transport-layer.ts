@@ -16,6 +16,7 @@ import {
   type HostPort,
   type IncomingMessage,
   type PreparedResponse,
+  type SendFailureListener,
   type Transport,
   type TransportProtocol,
   type TransportUser,
@@ -147,6 +148,25 @@ export class TransportLayer implements TransportUser {
     return this.send(entry, data, to);
   }
 
+  /**
+   * {@link TransportLayer.sendRequest} without a promise when the request leaves at once as one
+   * datagram (UDP, within the size limit): returns the flow, or undefined when it failed at once;
+   * failures reach `listener` asynchronously. Otherwise returns `sendRequest`'s promise.
+   */
+  postRequest(
+    request: SipRequest,
+    to: Flow | Destination,
+    listener: SendFailureListener,
+  ): Flow | undefined | Promise<Flow> {
+    const isFlow = 'remote' in to;
+    const entry = isFlow ? this.pickForFlow(to) : this.pick(to.transport, to.address);
+    if (!entry?.transport.post || entry.transport.protocol !== 'udp') return this.sendRequest(request, to);
+    const data = this.stamp(request, entry);
+    // §18.1.1: a large request to a fresh destination may switch to TCP: the promise path decides.
+    if (data.length > this.udpLimit && !isFlow && this.pick('tcp', to.address)) return this.sendRequest(request, to);
+    return entry.transport.post(data, to, listener);
+  }
+
   /** Sends a response where RFC 3261 §18.2.2 and RFC 3581 §4 say, using the request's flow when given. */
   async sendResponse(response: SipResponse, requestFlow?: Flow): Promise<Flow> {
     return this.sendPrepared(this.prepareResponse(response, requestFlow));
@@ -189,6 +209,24 @@ export class TransportLayer implements TransportUser {
     return this.send(entry, data, target);
   }
 
+  /** {@link TransportLayer.sendPrepared} without a promise when the response leaves as one datagram; failures reach `listener`. */
+  postPrepared(prepared: PreparedResponse, listener: SendFailureListener): void {
+    const { flow, target } = prepared;
+    if (!flow) {
+      const isFlow = 'remote' in target;
+      const entry = isFlow
+        ? this.pick(target.transport, target.remote.address, target.local)
+        : this.pick(target.transport, target.address);
+      if (entry?.transport.post) {
+        entry.transport.post(prepared.data, target, listener);
+        return;
+      }
+    }
+    this.sendPrepared(prepared).then(undefined, (err: unknown) =>
+      listener.sendFailed(err instanceof TransportError ? err : new TransportError(String(err), target)),
+    );
+  }
+
   /** Closes every transport. */
   async close(): Promise<void> {
     await Promise.all(this.entries.map((e) => e.transport.close()));
@@ -208,6 +246,10 @@ export class TransportLayer implements TransportUser {
    * the protocol in the address family of `remote`.
    */
   private pick(protocol: TransportProtocol, remote: string, local?: HostPort): TransportEntry | undefined {
+    if (local) {
+      // The usual case: a flow of one of our sockets, which hands out its own `local` object.
+      for (const e of this.entries) if (e.transport.protocol === protocol && e.transport.local === local) return e;
+    }
     const candidates = this.entries.filter((e) => e.transport.protocol === protocol);
     if (local) {
       const exact = candidates.find(

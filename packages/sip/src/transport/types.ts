@@ -46,6 +46,14 @@ export class TransportError extends Error {
   }
 }
 
+/**
+ * Told when a send that returned no promise failed (see {@link Transport.post},
+ * {@link TransportUser.postRequest}); called asynchronously, as a rejection would be.
+ */
+export interface SendFailureListener {
+  sendFailed(error: TransportError): void;
+}
+
 /** One listening socket set of one protocol (UDP or TCP; later TLS, WS). */
 export interface Transport {
   readonly protocol: TransportProtocol;
@@ -56,6 +64,12 @@ export interface Transport {
   listen(): Promise<void>;
   /** Sends serialized bytes along `to`: an existing flow (reused if still alive) or a destination. Resolves with the flow used. */
   send(data: Buffer, to: Flow | Destination): Promise<Flow>;
+  /**
+   * Optional, unreliable transports only: {@link Transport.send} without a promise, for the
+   * per-datagram hot path. Returns the flow used (undefined when the send failed at once);
+   * a failure is reported to `listener` asynchronously.
+   */
+  post?(data: Buffer, to: Flow | Destination, listener: SendFailureListener): Flow | undefined;
   /** Handler for every message received (parsed); set once. */
   onMessage(handler: (incoming: IncomingMessage) => void): void;
   close(): Promise<void>;
@@ -81,6 +95,19 @@ export interface TransportUser {
   prepareResponse?(response: SipResponse, requestFlow?: Flow): PreparedResponse;
   /** Sends a {@link PreparedResponse} (first send or retransmission); present with `prepareResponse`. */
   sendPrepared?(prepared: PreparedResponse): Promise<Flow>;
+  /**
+   * Optional: {@link TransportUser.sendRequest} with no promise when the request leaves at once
+   * as one datagram: returns the (unreliable) flow used, or undefined when sending failed at once;
+   * otherwise returns the promise `sendRequest` would. Failures without a promise reach `listener`
+   * asynchronously.
+   */
+  postRequest?(
+    request: SipRequest,
+    to: Flow | Destination,
+    listener: SendFailureListener,
+  ): Flow | undefined | Promise<Flow>;
+  /** Optional: {@link TransportUser.sendPrepared} with no promise; a failure reaches `listener` asynchronously. */
+  postPrepared?(prepared: PreparedResponse, listener: SendFailureListener): void;
 }
 
 /** A response serialized once, with where it goes (RFC 3261 §18.2.2, RFC 3581 §4). */

@@ -23,6 +23,7 @@ import {
   type Flow,
   type HostPort,
   type IncomingMessage,
+  type SendFailureListener,
   type Transport,
 } from './types.js';
 
@@ -103,16 +104,10 @@ export class UdpTransport implements Transport {
   /** Sends one datagram to the flow's remote or the destination. */
   send(data: Buffer, to: Flow | Destination): Promise<Flow> {
     if (this.closed || !this.bound) return Promise.reject(new TransportError('udp transport not listening', to));
-    const isFlow = 'remote' in to;
-    const remote: HostPort = isFlow ? to.remote : { address: to.address, port: to.port };
-    // A flow of this socket (a response to its source, a NOTIFY along a subscription's flow) is reused as is.
-    const flow: Flow =
-      isFlow && to.transport === 'udp' && to.local === this.bound && to.connectionId === undefined
-        ? to
-        : { transport: 'udp', local: this.bound, remote };
+    const flow = this.flowTo(to, this.bound);
     return new Promise((resolve, reject) => {
       try {
-        this.socket.send(data, remote.port, remote.address, (err) =>
+        this.socket.send(data, flow.remote.port, flow.remote.address, (err) =>
           err ? reject(sendError(err, to)) : resolve(flow),
         );
       } catch (err) {
@@ -120,6 +115,34 @@ export class UdpTransport implements Transport {
         reject(sendError(err, to));
       }
     });
+  }
+
+  /** {@link UdpTransport.send} without a promise: the flow is known at once; failures go to `listener`. */
+  post(data: Buffer, to: Flow | Destination, listener: SendFailureListener): Flow | undefined {
+    if (this.closed || !this.bound) {
+      failLater(listener, new TransportError('udp transport not listening', to));
+      return undefined;
+    }
+    const flow = this.flowTo(to, this.bound);
+    try {
+      this.socket.send(data, flow.remote.port, flow.remote.address, (err) => {
+        if (err) listener.sendFailed(sendError(err, to));
+      });
+    } catch (err) {
+      // Bad ports and addresses throw synchronously; report as a rejection would, not from inside the caller.
+      failLater(listener, sendError(err, to));
+      return undefined;
+    }
+    return flow;
+  }
+
+  /** A flow of this socket (a response to its source, a NOTIFY along a subscription's flow) is reused as is. */
+  private flowTo(to: Flow | Destination, bound: HostPort): Flow {
+    if ('remote' in to) {
+      if (to.transport === 'udp' && to.local === bound && to.connectionId === undefined) return to;
+      return { transport: 'udp', local: bound, remote: to.remote };
+    }
+    return { transport: 'udp', local: bound, remote: { address: to.address, port: to.port } };
   }
 
   close(): Promise<void> {
@@ -168,6 +191,10 @@ export class UdpTransport implements Transport {
       this.logger.warn('udp: message handler threw', { error: String(err) });
     }
   }
+}
+
+function failLater(listener: SendFailureListener, error: TransportError): void {
+  queueMicrotask(() => listener.sendFailed(error));
 }
 
 function sendError(err: unknown, to: Flow | Destination): TransportError {
