@@ -4,6 +4,7 @@ export {
   initialDelivery as initialNotifyDelivery,
   reduceDelivery as reduceNotifyDelivery,
   type DeliveryState as NotifyDeliveryState,
+  type DeliveryPolicy as NotifyDeliveryPolicy,
   type DeliveryInput as NotifyDeliveryInput,
   type DeliveryEffect as NotifyDeliveryEffect,
   type DeliveryEnd as NotifyDeliveryEnd,

@@ -12,7 +12,7 @@ import type { ResourceChange, ResourceStates } from '../resource-states.js';
 import type { StoredSubscription, SubscriptionStore } from '../store.js';
 import { ownDialog, ownFlow, ownSubscription, ownUpdatedDialog, storedRecord } from './compact.js';
 import { ExpiryScheduler } from './expiry.js';
-import { initialDelivery } from './delivery.js';
+import { type DeliveryPolicy, initialDelivery } from './delivery.js';
 import { type Live, LiveState, type SharedDialog, watcherRecordOf } from './live.js';
 import { LiveTable } from './live-table.js';
 import { acceptValues, negotiateAccept, negotiateEvent, negotiateExpires } from './negotiate.js';
@@ -59,6 +59,8 @@ export class Notifier {
   private readonly resumeTimers = new Set<CancelTimer>();
   /** Every subscription's expiry on one timer. */
   private readonly expiries: ExpiryScheduler<Live>;
+  /** One delivery policy per package, shared by its subscriptions' delivery states. */
+  private readonly policies = new Map<EventPackage, DeliveryPolicy>();
   private closed = false;
 
   constructor(options: NotifierOptions) {
@@ -430,15 +432,20 @@ export class Notifier {
   // ---- bookkeeping ----
 
   private makeLive(sub: StoredSubscription, pkg: EventPackage, shared: SharedDialog, ephemeral: boolean): Live {
-    const retry = this.options.retry ?? {};
-    const delivery = initialDelivery({
-      interval: this.options.notifyIntervalOverride ?? pkg.minNotifyInterval,
-      attempts: retry.attempts ?? 2,
-      backoffMs: retry.backoffMs ?? 2000,
-      // Coalescing switched off (server `notifyInterval: 0`): one NOTIFY per change, pipelined. Not with
-      // NOTIFY credentials: a 401 retry takes CSeq + 1 (RFC 3261 §22.2), which a pipelined NOTIFY may hold.
-      pipeline: this.options.notifyIntervalOverride === 0 && this.options.credentials === undefined,
-    });
+    let policy = this.policies.get(pkg);
+    if (policy === undefined) {
+      const retry = this.options.retry ?? {};
+      policy = {
+        interval: this.options.notifyIntervalOverride ?? pkg.minNotifyInterval,
+        attempts: retry.attempts ?? 2,
+        backoffMs: retry.backoffMs ?? 2000,
+        // Coalescing switched off (server `notifyInterval: 0`): one NOTIFY per change, pipelined. Not with
+        // NOTIFY credentials: a 401 retry takes CSeq + 1 (RFC 3261 §22.2), which a pipelined NOTIFY may hold.
+        pipeline: this.options.notifyIntervalOverride === 0 && this.options.credentials === undefined,
+      };
+      this.policies.set(pkg, policy);
+    }
+    const delivery = initialDelivery(policy);
     const live: Live = new LiveState(sub, pkg, shared, delivery, ephemeral);
     if (!ephemeral) this.table.add(live);
     return live;
