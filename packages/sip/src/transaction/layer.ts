@@ -147,7 +147,9 @@ export class TransactionLayer {
 
   private receiveRequest(request: SipRequest, flow: Flow): void {
     if (!request.topVia || !request.cseq) return;
-    const tx = this.findServer(request);
+    // §17.2.3 key, computed once for the lookup and, for a new request, its transaction.
+    const key = serverKey(request);
+    const tx = this.findServer(request, undefined, key);
     if (tx) {
       if (request.method === 'ACK') tx.receiveAck(request, flow);
       else tx.receiveRetransmission();
@@ -167,11 +169,11 @@ export class TransactionLayer {
     // RFC 3261 §8.2.2.2: same From tag, Call-ID and CSeq as a pending request but another branch.
     const original = mkey === undefined ? undefined : this.merged.get(mkey);
     if (original && original.state !== 'terminated') {
-      const loop = this.createServer(request, flow, mkey);
+      const loop = this.createServer(request, flow, mkey, key);
       loop.respond(createResponse(request, 482, 'Loop Detected', { toTag: generateTag() }));
       return;
     }
-    const server = this.createServer(request, flow, mkey);
+    const server = this.createServer(request, flow, mkey, key);
     if (server.mergeKey !== undefined) this.merged.set(server.mergeKey, server);
     this.opts.onRequest(request, flow, server);
   }
@@ -180,7 +182,7 @@ export class TransactionLayer {
   private receiveCancel(cancel: SipRequest, flow: Flow): void {
     const invite = this.findServer(cancel, 'INVITE');
     // A CANCEL never enters `merged` (§9.2 matches it to its INVITE instead).
-    const tx = this.createServer(cancel, flow, undefined);
+    const tx = this.createServer(cancel, flow, undefined, serverKey(cancel));
     if (!invite) {
       tx.respond(createResponse(cancel, 481, 'Call/Transaction Does Not Exist', { toTag: generateTag() }));
       return;
@@ -196,8 +198,11 @@ export class TransactionLayer {
   }
 
   /** RFC 3261 §17.2.3 matching; `method` overrides the request's (a CANCEL looks up its INVITE). */
-  private findServer(request: SipRequest, method?: string): ServerTransaction | undefined {
-    const key = serverKey(request, method);
+  private findServer(
+    request: SipRequest,
+    method?: string,
+    key = serverKey(request, method),
+  ): ServerTransaction | undefined {
     if (key !== undefined) return this.servers.get(key);
     const lkey = legacyKey(request, method);
     if (lkey === undefined) return undefined;
@@ -209,8 +214,13 @@ export class TransactionLayer {
     });
   }
 
-  private createServer(request: SipRequest, flow: Flow, mkey: string | undefined): ServerTransaction {
-    const rawKey = serverKey(request);
+  /** `rawKey`: the request's {@link serverKey}, already computed by the caller. */
+  private createServer(
+    request: SipRequest,
+    flow: Flow,
+    mkey: string | undefined,
+    rawKey: string | undefined,
+  ): ServerTransaction {
     const rawLkey = rawKey === undefined ? legacyKey(request) : undefined;
     // The keys outlive the request (Timer J): copy them out of its header text.
     const key = rawKey === undefined ? undefined : detach(rawKey);

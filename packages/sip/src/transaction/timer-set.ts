@@ -7,23 +7,23 @@ export interface TimerOwner {
   timerFired(name: TimerName): void;
 }
 
-/** The timers a finished transaction waits on before it ends (RFC 3261 §17: D, I, J, K; RFC 6026: L, M). */
-const WAITS: ReadonlySet<TimerName> = new Set<TimerName>(['D', 'I', 'J', 'K', 'L', 'M']);
-
 /**
  * The running timers of one transaction, by name; starting a running timer
  * restarts it. Two slots instead of a Map: no machine of RFC 3261 §17 runs
  * more than two timers at once (A+B, E+F, G+H, then one of D, I, J, K, L, M).
- * A slot holds a Clock cancel function, or the handle of a wait timer batched
- * in the layer's {@link WaitTimers}.
+ * Every timer of a machine has one of a few fixed durations per layer (T1
+ * doublings capped at T2, 64·T1, T4, 200 ms), so each goes to the layer's
+ * {@link WaitTimers} batch when there is one: no Clock timer, closure and
+ * cancel closure per transaction and timer (a NOTIFY's E and F included).
+ * A slot holds the batch handle (with its duration), or a Clock cancel function.
  */
 export class TimerSet implements WaitOwner {
   private name0: TimerName | undefined;
   private cancel0: CancelTimer | number | undefined;
+  private ms0 = 0;
   private name1: TimerName | undefined;
   private cancel1: CancelTimer | number | undefined;
-  /** Duration of the batched wait timer in a slot (at most one runs). */
-  private waitMs: number | undefined;
+  private ms1 = 0;
 
   constructor(
     private readonly clock: Clock,
@@ -34,13 +34,12 @@ export class TimerSet implements WaitOwner {
   start(name: TimerName, ms: number): void {
     this.stop(name);
     let handle: CancelTimer | number;
-    if (this.waits && this.waitMs === undefined && WAITS.has(name)) {
+    if (this.waits) {
       handle = this.waits.start(ms, this, name);
-      this.waitMs = ms;
     } else {
       const cancel: CancelTimer = this.clock.setTimer(ms, () => {
         // Free the slot before dispatching, so the handler may restart the same timer.
-        this.free(cancel);
+        this.free(name);
         this.owner.timerFired(name);
       });
       handle = cancel;
@@ -48,21 +47,23 @@ export class TimerSet implements WaitOwner {
     if (this.cancel0 === undefined) {
       this.name0 = name;
       this.cancel0 = handle;
+      this.ms0 = ms;
     } else if (this.cancel1 === undefined) {
       this.name1 = name;
       this.cancel1 = handle;
+      this.ms1 = ms;
     } else {
-      this.cancelHandle(handle);
+      this.cancelHandle(handle, ms);
       throw new Error(`timer ${name}: a transaction runs at most two timers (${this.name0}, ${this.name1})`);
     }
   }
 
   stop(name: TimerName): void {
     if (this.name0 === name) {
-      this.cancelHandle(this.cancel0);
+      this.cancelHandle(this.cancel0, this.ms0);
       this.name0 = this.cancel0 = undefined;
     } else if (this.name1 === name) {
-      this.cancelHandle(this.cancel1);
+      this.cancelHandle(this.cancel1, this.ms1);
       this.name1 = this.cancel1 = undefined;
     }
   }
@@ -76,31 +77,27 @@ export class TimerSet implements WaitOwner {
   }
 
   clear(): void {
-    this.cancelHandle(this.cancel0);
-    this.cancelHandle(this.cancel1);
+    this.cancelHandle(this.cancel0, this.ms0);
+    this.cancelHandle(this.cancel1, this.ms1);
     this.name0 = this.cancel0 = this.name1 = this.cancel1 = undefined;
   }
 
-  /** @internal A batched wait timer fell due. */
+  /** @internal A batched timer fell due (handles are per duration, so the name tells the slots apart). */
   waitFired(handle: number, name: TimerName): void {
-    if (this.cancel0 !== handle && this.cancel1 !== handle) return;
-    this.free(handle);
+    if (this.cancel0 === handle && this.name0 === name) this.name0 = this.cancel0 = undefined;
+    else if (this.cancel1 === handle && this.name1 === name) this.name1 = this.cancel1 = undefined;
+    else return;
     this.owner.timerFired(name);
   }
 
-  private free(handle: CancelTimer | number): void {
-    if (typeof handle === 'number') this.waitMs = undefined;
-    if (this.cancel0 === handle) this.name0 = this.cancel0 = undefined;
-    else if (this.cancel1 === handle) this.name1 = this.cancel1 = undefined;
+  private free(name: TimerName): void {
+    if (this.name0 === name) this.name0 = this.cancel0 = undefined;
+    else if (this.name1 === name) this.name1 = this.cancel1 = undefined;
   }
 
-  private cancelHandle(handle: CancelTimer | number | undefined): void {
+  private cancelHandle(handle: CancelTimer | number | undefined, ms: number): void {
     if (handle === undefined) return;
-    if (typeof handle === 'function') {
-      handle();
-      return;
-    }
-    if (this.waitMs !== undefined) this.waits?.cancel(this.waitMs, handle);
-    this.waitMs = undefined;
+    if (typeof handle === 'function') handle();
+    else this.waits?.cancel(ms, handle);
   }
 }

@@ -262,3 +262,25 @@ t.test('route preprocessing: strict-router rewrite and own top Route removal (§
   t.equal(loose.requestUri, 'sip:bob@198.51.100.7');
   t.end();
 });
+
+void t.test('createInDialogRequest: From/To follow the dialog record even when its id object is reused', (t) => {
+  const r = createUasDialog(subscribe, 'srvtag');
+  if (!r.ok) throw new Error(r.reason);
+  const first = createInDialogRequest(r.dialog, 'NOTIFY');
+  const again = createInDialogRequest(first.dialog, 'NOTIFY');
+  t.equal(again.request.headers.get('From'), first.request.headers.get('From'));
+  t.equal(again.request.headers.get('To'), first.request.headers.get('To'));
+  const moved = createInDialogRequest({ ...first.dialog, remote: '<sip:carol@example.test>' }, 'NOTIFY');
+  t.equal(
+    moved.request.headers.get('To'),
+    '<sip:carol@example.test>;tag=ctag',
+    'a changed party is not served from before',
+  );
+  const retagged = createInDialogRequest({ ...first.dialog, id: first.dialog.id }, 'NOTIFY');
+  t.equal(retagged.request.headers.get('To'), first.request.headers.get('To'));
+  t.throws(
+    () => createInDialogRequest({ ...first.dialog, local: 'not a <uri' }, 'NOTIFY'),
+    'a malformed party still throws',
+  );
+  t.end();
+});

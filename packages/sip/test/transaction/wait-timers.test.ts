@@ -148,3 +148,28 @@ void t.test('TimerSet without a wait queue uses the clock for every timer', (t) 
   t.same(log, ['tx:J']);
   t.end();
 });
+
+void t.test(
+  'TimerSet batches both slots (a NICT E and F): equal handles of two durations are told apart by name',
+  (t) => {
+    const clock = new ManualClock();
+    const waits = new WaitTimers(clock);
+    const log: string[] = [];
+    const set = new TimerSet(clock, owner(log, 'tx'), waits);
+    set.start('E', 500);
+    set.start('F', 32000);
+    t.equal(clock.pending, 2, 'one clock timer per duration, none per transaction');
+    clock.advance(500);
+    t.same(log, ['tx:E'], 'only E fired, though both handles are 0 in their queues');
+    t.same(set.names(), ['F']);
+    set.start('E', 1000);
+    clock.advance(1000);
+    t.same(log, ['tx:E', 'tx:E'], 'E restarted with a doubled interval (another queue)');
+    set.stop('F');
+    t.same(set.names(), []);
+    t.equal(clock.pending, 0, 'stopping the last timers disarms every queue');
+    clock.advance(40000);
+    t.same(log, ['tx:E', 'tx:E']);
+    t.end();
+  },
+);
