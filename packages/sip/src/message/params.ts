@@ -1,6 +1,7 @@
 import { TOKEN, allIn, skipWsTo } from './chars.js';
 import { fail } from './errors.js';
 import { lowerName } from './names.js';
+import { ParamList } from './param-list.js';
 import type { Params } from './types.js';
 
 /** Where the last {@link readQuotedAt} or {@link readParams} call stopped (saves a tuple per call). */
@@ -53,7 +54,7 @@ for (const c of ';, \t"<>') VALUE_END[c.charCodeAt(0)] = 1;
  * lower-cased, a name without value maps to null. Stops at the first char
  * that does not start a parameter and returns its index.
  */
-export function parseParams(s: string, i: number, params: Params, end = s.length): number {
+export function parseParams(s: string, i: number, params: ParamList, end = s.length): number {
   for (;;) {
     i = skipWsTo(s, i, end);
     if (i >= end || s.charCodeAt(i) !== 59 /* ; */) return i;
@@ -89,7 +90,7 @@ export function parseParams(s: string, i: number, params: Params, end = s.length
 }
 
 /**
- * {@link parseParams} into a new map, or the shared empty {@link NO_PARAMS}
+ * {@link parseParams} into a new {@link ParamList}, or the shared empty {@link NO_PARAMS}
  * when there are none; `scanned.end` is where it stopped.
  */
 export function readParams(s: string, i: number, end = s.length): Params {
@@ -98,8 +99,9 @@ export function readParams(s: string, i: number, end = s.length): Params {
     scanned.end = at;
     return NO_PARAMS;
   }
-  const params: Params = new Map();
+  const params = new ParamList();
   scanned.end = parseParams(s, at, params, end);
+  params.seal();
   return params;
 }
 

@@ -1,6 +1,7 @@
 import { HCHAR, HOST, PARAMCHAR, PASSWORD, USER, escape, unescape } from './chars.js';
 import { SipParseError } from './errors.js';
 import { lowerName } from './names.js';
+import { ParamList } from './param-list.js';
 import { NO_HEADERS, NO_PARAMS } from './params.js';
 import type { Params, SipUri } from './types.js';
 
@@ -52,7 +53,7 @@ function decode(s: string, raw: string): string {
 }
 
 /** Parses `;name=value` URI parameters (RFC 3261 §19.1.1, escapes decoded, names lower-cased) from `i`; returns the stop index. */
-function parseUriParams(s: string, i: number, params: Params, raw: string, end = s.length): number {
+function parseUriParams(s: string, i: number, params: ParamList, raw: string, end = s.length): number {
   while (i < end && s.charCodeAt(i) === 59) {
     // One pass per parameter: find its end and `=`, and check every char.
     let j = i + 1;
@@ -164,8 +165,9 @@ function parseSip(s: string, start: number, colon: number, end: number, scheme: 
   let headers: Map<string, string> = NO_HEADERS;
   i = hEnd;
   if (i < end && s.charCodeAt(i) === 59) {
-    params = new Map();
-    i = parseUriParams(s, hEnd, params, raw, end);
+    const list = new ParamList();
+    i = parseUriParams(s, hEnd, list, raw, end);
+    params = list.seal();
   }
   if (i < end) {
     if (s.charCodeAt(i) !== 63) bad(raw);
@@ -184,8 +186,9 @@ function parseTel(s: string, colon: number): SipUri {
   const start = i;
   while (i < s.length && s.charCodeAt(i) !== 59) i++;
   if (i === start || !validEscaped(TEL, s, start, i)) bad(s);
-  const params: Params = i < s.length ? new Map() : NO_PARAMS;
-  const end = i < s.length ? parseUriParams(s, i, params, s, s.length) : i;
+  const list = i < s.length ? new ParamList() : undefined;
+  const end = list !== undefined ? parseUriParams(s, i, list, s, s.length) : i;
+  const params: Params = list?.seal() ?? NO_PARAMS;
   if (end !== s.length) bad(s);
   const user = decode(s.slice(start, i), s);
   return { scheme: 'tel', user, password: undefined, host: '', port: undefined, params, headers: NO_HEADERS, raw: s };
