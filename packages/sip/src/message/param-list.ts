@@ -21,6 +21,11 @@ export class ParamList implements Map<string, string | null> {
     return this;
   }
 
+  /** @internal The flat `[name, value, …]` array itself, for a parser reading its own fresh list in one pass. */
+  get flat(): ReadonlyArray<string | null> {
+    return this.a;
+  }
+
   get size(): number {
     return this.a.length >> 1;
   }

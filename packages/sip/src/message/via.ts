@@ -1,5 +1,6 @@
 import { HOST, TOKEN, skipWsTo } from './chars.js';
 import { SipParseError } from './errors.js';
+import { ParamList } from './param-list.js';
 import { formatParams, readParams, scanned } from './params.js';
 import type { Params, Via } from './types.js';
 
@@ -119,14 +120,18 @@ export function parseViaIn(s: string, start: number, end: number): Via {
   let rport: number | true | undefined;
   let maddr: string | undefined;
   let ttl: number | undefined;
-  if (params.size > 0) {
-    branch = params.get('branch') || undefined;
-    received = params.get('received') || undefined;
-    const rp = params.get('rport');
-    rport = rp === undefined ? undefined : rp === null ? true : readNumber(rp, 65535);
-    maddr = params.get('maddr') || undefined;
-    const t = params.get('ttl');
-    ttl = t === undefined ? undefined : readNumber(t, 255);
+  if (params instanceof ParamList) {
+    // One pass over the fresh list (names are unique and lower-cased; the usual ones are shared strings).
+    const a = params.flat;
+    for (let k = 0; k < a.length; k += 2) {
+      const name = a[k];
+      const v = a[k + 1] as string | null;
+      if (name === 'branch') branch = v || undefined;
+      else if (name === 'rport') rport = v === null ? true : readNumber(v, 65535);
+      else if (name === 'received') received = v || undefined;
+      else if (name === 'maddr') maddr = v || undefined;
+      else if (name === 'ttl') ttl = readNumber(v, 255);
+    }
   }
   // One object shape for every Via (absent parts are undefined).
   const via: Via = { protocol, transport, host, port, params, branch, received, rport, maddr, ttl };

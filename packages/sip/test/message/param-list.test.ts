@@ -120,3 +120,20 @@ t.test('parsed parameters feed the builders and formatters', (t) => {
   t.equal(msg.from?.params.get('tag'), 'f');
   t.end();
 });
+
+t.test('a Via reads its typed fields from its parameters in one pass', (t) => {
+  const via = parseVia('SIP/2.0/UDP h:5060;Branch=z9hG4bKa;RPORT=5062;received=192.0.2.9;maddr=239.1.1.1;ttl=16;x=y');
+  t.same([via.branch, via.rport, via.received, via.maddr, via.ttl], ['z9hG4bKa', 5062, '192.0.2.9', '239.1.1.1', 16]);
+  t.equal(via.params.get('x'), 'y');
+  const bare = parseVia('SIP/2.0/TCP h;rport');
+  t.same(
+    [bare.branch, bare.rport, bare.received, bare.maddr, bare.ttl],
+    [undefined, true, undefined, undefined, undefined],
+  );
+  const none = parseVia('SIP/2.0/TCP h');
+  t.same([none.branch, none.rport, none.ttl], [undefined, undefined, undefined]);
+  t.throws(() => parseVia('SIP/2.0/UDP h;ttl'), { reason: 'Malformed Via header' }, 'ttl needs a value');
+  t.throws(() => parseVia('SIP/2.0/UDP h;ttl=256'), { reason: 'Malformed Via header' });
+  t.throws(() => parseVia('SIP/2.0/UDP h;rport=70000'), { reason: 'Malformed Via header' });
+  t.end();
+});
