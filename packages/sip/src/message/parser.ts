@@ -8,7 +8,7 @@ import { splitList } from './headers.js';
 import type { HeaderLine } from './headers.js';
 import { Request, Response } from './message.js';
 import type { HeaderEncoding } from './message.js';
-import { schemeEnd } from './uri.js';
+import { isSchemeChar, schemeEnd } from './uri.js';
 import { addressShapeOk, parseCSeq, readDecimal } from './values.js';
 import type { CSeq, SipRequest, SipResponse } from './types.js';
 
@@ -127,6 +127,81 @@ function parseStartLine(line: string, fail: Failure): StartLine {
   return out;
 }
 
+/** The methods nearly every request carries, by length: a Request-Line naming one shares the string (no slice, no token check). */
+const METHODS: Array<string[] | undefined> = [];
+for (const m of [
+  'INVITE',
+  'ACK',
+  'BYE',
+  'CANCEL',
+  'OPTIONS',
+  'REGISTER',
+  'SUBSCRIBE',
+  'NOTIFY',
+  'PUBLISH',
+  'MESSAGE',
+]) {
+  (METHODS[m.length] ??= []).push(m);
+}
+for (const m of ['INFO', 'REFER', 'PRACK', 'UPDATE']) (METHODS[m.length] ??= []).push(m);
+
+/** True when `s[a, b)` is a scheme and then no control char, SP, DEL, `<` or `>` ({@link schemeEnd} and {@link hasControl} in one pass). */
+function requestUriOk(s: string, a: number, b: number): boolean {
+  const c0 = s.charCodeAt(a) | 0x20;
+  if (c0 < 97 || c0 > 122) return false;
+  let i = a + 1;
+  while (i < b) {
+    const c = s.charCodeAt(i);
+    if (c === 58) break;
+    if (!isSchemeChar(c)) return false;
+    i++;
+  }
+  if (i >= b) return false;
+  for (i++; i < b; i++) {
+    const c = s.charCodeAt(i);
+    if (c <= 32 || c === 127 || c === 60 || c === 62) return false;
+  }
+  return true;
+}
+
+/**
+ * The usual Request-Line, `s[0, eol)`, read in place: a known method, a URI
+ * that passes the checks, and exactly `SIP/2.0`. Anything else (and every
+ * status line) returns undefined, and {@link parseStartLine} decides, so the
+ * failures noted stay the same.
+ */
+function requestLineFast(s: string, eol: number): StartLine | undefined {
+  const sp1 = s.indexOf(' ');
+  if (sp1 <= 0 || sp1 >= eol) return undefined;
+  const candidates = METHODS[sp1];
+  let method: string | undefined;
+  if (candidates !== undefined) {
+    for (let k = 0; k < candidates.length; k++) {
+      if (s.startsWith(candidates[k] as string)) {
+        method = candidates[k];
+        break;
+      }
+    }
+  }
+  const sp2 = eol - 8;
+  if (
+    method === undefined ||
+    sp2 <= sp1 + 1 ||
+    s.charCodeAt(sp2) !== 32 ||
+    s.charCodeAt(sp2 + 1) !== 83 || // S
+    s.charCodeAt(sp2 + 2) !== 73 || // I
+    s.charCodeAt(sp2 + 3) !== 80 || // P
+    s.charCodeAt(sp2 + 4) !== 47 || // /
+    s.charCodeAt(sp2 + 5) !== 50 || // 2
+    s.charCodeAt(sp2 + 6) !== 46 || // .
+    s.charCodeAt(sp2 + 7) !== 48 || // 0
+    !requestUriOk(s, sp1 + 1, sp2)
+  ) {
+    return undefined;
+  }
+  return { isRequest: true, method, uri: s.slice(sp1 + 1, sp2), status: 0, reason: '', version: 'SIP/2.0' };
+}
+
 interface Head {
   first: StartLine;
   lines: HeaderLine[];
@@ -148,7 +223,7 @@ function scanHead(head: string, n: number, maxHeaders: number, tooLarge: boolean
   const fail = new Failure();
   if (tooLarge) fail.note('Message Too Large', 413);
   let eol = head.indexOf('\r\n');
-  const first = parseStartLine(head.slice(0, eol), fail);
+  const first = requestLineFast(head, eol) ?? parseStartLine(head.slice(0, eol), fail);
   const lines: HeaderLine[] = [];
   let def: HeaderDef | undefined;
   let value = '';

@@ -10,7 +10,7 @@ function bad(_raw?: string): never {
 }
 
 /** True when `c` may appear in a URI scheme after its first letter (RFC 3986 §3.1). */
-function isSchemeChar(c: number): boolean {
+export function isSchemeChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46;
 }
 
