@@ -55,7 +55,7 @@ function subscribe() {
   left--;
   s.send(m, server);
 }
-s.on('message', (buf) => {
+s.on('message', (buf, rinfo) => {
   const text = buf.toString('latin1');
   if (text.startsWith('SIP/2.0')) {
     inflight--;
@@ -67,7 +67,7 @@ s.on('message', (buf) => {
   const head = text.slice(0, text.indexOf('\r\n\r\n'));
   const keep = head.split('\r\n').filter((l) => /^(Via|From|To|Call-ID|CSeq):/i.test(l));
   const res = 'SIP/2.0 200 OK\r\n' + keep.join('\r\n') + '\r\nContent-Length: 0\r\n\r\n';
-  s.send(res, server);
+  s.send(res, rinfo.port, rinfo.address);
 });
 process.on('message', (msg) => {
   if (msg.type === 'port') { server = msg.port; process.send({ port: s.address().port }); }

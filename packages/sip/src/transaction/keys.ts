@@ -9,12 +9,15 @@ export function clientKey(branch: string, method: string): string {
   return branch + SEP + method;
 }
 
-/** Client key a response matches (§17.1.3: top Via branch + CSeq method), or undefined if it has neither. */
-export function responseKey(response: SipResponse): string | undefined {
-  const branch = response.topVia?.branch;
-  const method = response.cseq?.method;
-  if (branch === undefined || method === undefined) return undefined;
-  return clientKey(branch, method);
+/**
+ * The key a client transaction is usually held under: its branch alone. Our branches are unique
+ * per request (§8.1.1.7) but for a CANCEL, which reuses its request's branch (§9.1), so only a
+ * CANCEL needs the method in its key; the layer checks the method of the others on a match, and
+ * falls back to {@link clientKey} for a caller that reuses a branch anyway. No string is built
+ * per request or response.
+ */
+export function clientMapKey(branch: string, method: string): string {
+  return method === 'CANCEL' ? clientKey(branch, method) : branch;
 }
 
 function sentBy(via: Via): string {

@@ -12,7 +12,7 @@ import { generateBranch } from './branch.js';
 import { generateTag } from '../ids.js';
 import type { ClientTransactionUser } from './client-transaction.js';
 import { ClientTransaction } from './client-transaction.js';
-import { clientKey, detach, legacyKey, mergeKey, responseKey, serverKey, toTag } from './keys.js';
+import { clientKey, clientMapKey, detach, legacyKey, mergeKey, serverKey, toTag } from './keys.js';
 import { ServerTransaction } from './server-transaction.js';
 import type { ServerTransactionHooks } from './server-transaction.js';
 import type { TransactionContext, TransactionTimers } from './timers.js';
@@ -89,8 +89,11 @@ export class TransactionLayer {
   sendRequest(request: SipRequest, to: Destination | Flow, user: ClientTransactionUser): ClientTransaction {
     if (request.method === 'ACK') throw new TypeError('ACK is sent without a transaction (RFC 3261 §17.1.1.3)');
     const branch = ensureBranch(request, to.transport);
-    const key = clientKey(branch, request.method);
-    if (this.clients.has(key)) throw new TypeError(`a client transaction with branch ${branch} is already running`);
+    let key = clientMapKey(branch, request.method);
+    const held = this.clients.get(key);
+    if (held && held.method !== request.method) key = clientKey(branch, request.method);
+    if (held && (held.method === request.method || this.clients.has(key)))
+      throw new TypeError(`a client transaction with branch ${branch} is already running`);
     const ctx = this.context(this.opts.transport.isReliable(to));
     const tx = new ClientTransaction(
       request,
@@ -139,8 +142,14 @@ export class TransactionLayer {
 
   private receiveResponse(response: SipResponse, flow: Flow): void {
     // RFC 3261 §17.1.3: top Via branch + CSeq method.
-    const key = responseKey(response);
-    const tx = key === undefined ? undefined : this.clients.get(key);
+    const branch = response.topVia?.branch;
+    const method = response.cseq?.method;
+    if (branch === undefined || method === undefined) {
+      this.opts.onStrayResponse(response, flow);
+      return;
+    }
+    let tx = this.clients.get(clientMapKey(branch, method));
+    if (tx && tx.method !== method) tx = this.clients.get(clientKey(branch, method));
     if (tx) tx.receiveResponse(response);
     else this.opts.onStrayResponse(response, flow);
   }
