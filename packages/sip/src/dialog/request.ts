@@ -30,46 +30,6 @@ function withTag(party: string, tag: string): string {
   return formatNameAddr({ ...na, params });
 }
 
-/** From and To of a dialog's requests, as last built for it. */
-interface DialogParties {
-  readonly local: string;
-  readonly remote: string;
-  readonly localTag: string;
-  readonly remoteTag: string;
-  readonly from: string;
-  readonly to: string;
-}
-
-/**
- * From/To per dialog id (the id object is carried from one Dialog value to the next): a
- * subscription's NOTIFYs reuse them instead of parsing and formatting both parties each time.
- * Checked against the parties and tags, so a changed record is never served a stale value.
- */
-const parties = new WeakMap<object, DialogParties>();
-
-function dialogParties(dialog: Dialog): DialogParties {
-  const { id, local, remote } = dialog;
-  const kept = parties.get(id);
-  if (
-    kept &&
-    kept.local === local &&
-    kept.remote === remote &&
-    kept.localTag === id.localTag &&
-    kept.remoteTag === id.remoteTag
-  )
-    return kept;
-  const made: DialogParties = {
-    local,
-    remote,
-    localTag: id.localTag,
-    remoteTag: id.remoteTag,
-    from: withTag(local, id.localTag),
-    to: withTag(remote, id.remoteTag),
-  };
-  parties.set(id, made);
-  return made;
-}
-
 /**
  * Builds a request inside a dialog (RFC 3261 §12.2.1.1). To/From carry the
  * remote and local parties with their tags; CSeq is the local sequence plus
@@ -108,12 +68,11 @@ export function createInDialogRequest(
   // Validate the target now: a malformed stored Contact should fail here, not on the wire.
   parseUri(requestUri);
 
-  const { from, to } = dialogParties(dialog);
   const headers: Array<[string, string]> = [
     ['Max-Forwards', String(options.maxForwards ?? 70)],
     ...routes.map((r): [string, string] => ['Route', r]),
-    ['From', from],
-    ['To', to],
+    ['From', withTag(dialog.local, dialog.id.localTag)],
+    ['To', withTag(dialog.remote, dialog.id.remoteTag)],
     ['Call-ID', dialog.id.callId],
     ['CSeq', `${seq} ${method}`],
     ...(options.headers ?? []),
