@@ -28,6 +28,9 @@ export class RateLimitedTransport implements EndpointTransport {
   /** Forwarded when the inner transport has it: server transactions keep a final response as bytes (RFC 3261 §17.2). */
   prepareResponse?: EndpointTransport['prepareResponse'];
   sendPrepared?: EndpointTransport['sendPrepared'];
+  /** Forwarded when the inner transport has them: sends without a promise per datagram. */
+  postRequest?: EndpointTransport['postRequest'];
+  postPrepared?: EndpointTransport['postPrepared'];
 
   constructor(
     private readonly inner: EndpointTransport,
@@ -38,6 +41,8 @@ export class RateLimitedTransport implements EndpointTransport {
       this.prepareResponse = inner.prepareResponse.bind(inner);
       this.sendPrepared = inner.sendPrepared.bind(inner);
     }
+    if (inner.postRequest) this.postRequest = inner.postRequest.bind(inner);
+    if (inner.postPrepared) this.postPrepared = inner.postPrepared.bind(inner);
   }
 
   onMessage(handler: (incoming: IncomingMessage) => void): void {

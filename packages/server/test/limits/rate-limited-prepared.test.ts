@@ -31,6 +31,14 @@ t.test(
     await new Promise((resolve) => setImmediate(resolve));
     t.equal(a.received.length, 1, 'the bytes went out through the inner layer');
     t.equal(a.received[0]?.message.kind === 'response' && a.received[0].message.status, 200);
+    // The promise-free send path is forwarded too (a retransmission here).
+    t.type(limited.postRequest, 'function');
+    t.type(limited.postPrepared, 'function');
+    const failures: unknown[] = [];
+    limited.postPrepared!(prepared, { sendFailed: (err) => void failures.push(err) });
+    await new Promise((resolve) => setImmediate(resolve));
+    t.equal(a.received.length, 2, 'posted through the inner layer');
+    t.same(failures, []);
     await a.close();
     await b.close();
   },
@@ -51,4 +59,6 @@ t.test('without the path on the inner transport the wrapper has none either', as
   );
   t.equal(limited.prepareResponse, undefined);
   t.equal(limited.sendPrepared, undefined);
+  t.equal(limited.postRequest, undefined);
+  t.equal(limited.postPrepared, undefined);
 });
