@@ -49,8 +49,8 @@ export interface SippBenchResult {
 export function harnessOptions(quick: boolean): string[] {
   return quick
     ? [
-        ...['--rates', '200,500,1000,2000,3000,4000,6000,8000', '--refine', '1', '--duration', '5'],
-        ...['--settle', '1', '--cooldown', '5', '--fanout-rates', '5,10,20,50,70,100'],
+        ...['--rates', '200,500,1000,2000,3000,4000,6000,8000,10000,12000', '--refine', '1', '--duration', '5'],
+        ...['--settle', '1', '--cooldown', '5', '--fanout-rates', '5,10,20,50,70,100,140,200'],
       ]
     : [];
 }
