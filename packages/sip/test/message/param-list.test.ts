@@ -1,5 +1,5 @@
 import t from 'tap';
-import { parseMessage, parseNameAddr, parseUri, parseVia, createUri } from '@herald/sip';
+import { SipParseError, parseMessage, parseNameAddr, parseUri, parseVia, createUri } from '@herald/sip';
 import { ParamList } from '../../src/message/param-list.js';
 
 t.test('parsed parameters behave as the Map they are typed as', (t) => {
@@ -132,8 +132,16 @@ t.test('a Via reads its typed fields from its parameters in one pass', (t) => {
   );
   const none = parseVia('SIP/2.0/TCP h');
   t.same([none.branch, none.rport, none.ttl], [undefined, undefined, undefined]);
-  t.throws(() => parseVia('SIP/2.0/UDP h;ttl'), { reason: 'Malformed Via header' }, 'ttl needs a value');
-  t.throws(() => parseVia('SIP/2.0/UDP h;ttl=256'), { reason: 'Malformed Via header' });
-  t.throws(() => parseVia('SIP/2.0/UDP h;rport=70000'), { reason: 'Malformed Via header' });
+  const reasonOf = (via: string): string | undefined => {
+    try {
+      parseVia(via);
+      return undefined;
+    } catch (err) {
+      return err instanceof SipParseError ? err.reason : String(err);
+    }
+  };
+  t.equal(reasonOf('SIP/2.0/UDP h;ttl'), 'Malformed Via header', 'ttl needs a value');
+  t.equal(reasonOf('SIP/2.0/UDP h;ttl=256'), 'Malformed Via header');
+  t.equal(reasonOf('SIP/2.0/UDP h;rport=70000'), 'Malformed Via header');
   t.end();
 });
