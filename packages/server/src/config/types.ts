@@ -46,7 +46,7 @@ export interface Limits {
   readonly requestsPerSecond: number;
   /** Token bucket size: requests a source may send in a burst above the sustained rate. */
   readonly requestBurst: number;
-  /** Event-loop load (percent) that, held for half a second, makes new out-of-dialog requests get 503 + Retry-After until it falls 10 points under; 0 turns shedding off. */
+  /** Event-loop load (percent) that, held for half a second, makes new out-of-dialog requests get 503 + Retry-After until it falls 10 points under; 0 (default) turns shedding off. */
   readonly overloadPercent: number;
   /** Largest management API request body, bytes; larger: HTTP 413. */
   readonly httpBodyBytes: number;

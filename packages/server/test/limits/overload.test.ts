@@ -55,11 +55,11 @@ t.test('guard: samples on the clock from start() to stop()', (t) => {
 });
 
 /** A server whose load is whatever `load.value` says, sampled every 250 ms of the manual clock. */
-async function loadedServer(t: Parameters<typeof UdpPeer.open>[0], overloadPercent?: number) {
+async function loadedServer(t: Parameters<typeof UdpPeer.open>[0], overloadPercent = 95) {
   const clock = new ManualClock(1_000_000);
   const load = { value: 0 };
   const { logger, lines } = recordingLogger();
-  const limits = overloadPercent === undefined ? {} : { limits: { overloadPercent } };
+  const limits = { limits: { overloadPercent } };
   const server = new Server(testConfig({ auth: false, ...limits }), { clock, logger, loadSampler: () => load.value });
   await server.start();
   t.teardown(() => server.stop());
@@ -135,7 +135,7 @@ t.test('server: overloadPercent 0 never sheds', async (t) => {
 });
 
 t.test('config: overloadPercent is a percentage', (t) => {
-  t.equal(testConfig().limits.overloadPercent, 95, 'default 95');
+  t.equal(testConfig().limits.overloadPercent, 0, 'off by default');
   const bad = validateConfig({ domain: 'example.test', auth: false, limits: { overloadPercent: 101 } });
   t.same(bad, { ok: false, error: 'config: limits.overloadPercent: expected an integer from 0 to 100' });
   t.end();
