@@ -52,3 +52,21 @@ export function lowerName(s: string, start: number, end: number): string {
   }
   return s.slice(start, end).toLowerCase();
 }
+
+/** The methods nearly every request carries (RFC 3261 §7.1 and the extensions we serve), one shared spelling each. */
+export const COMMON_METHODS: readonly string[] = [
+  'INVITE',
+  'ACK',
+  'BYE',
+  'CANCEL',
+  'OPTIONS',
+  'REGISTER',
+  'SUBSCRIBE',
+  'NOTIFY',
+  'PUBLISH',
+  'MESSAGE',
+  'INFO',
+  'PRACK',
+  'UPDATE',
+  'REFER',
+];

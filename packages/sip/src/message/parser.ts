@@ -8,6 +8,7 @@ import { splitList } from './headers.js';
 import type { HeaderLine } from './headers.js';
 import { Request, Response } from './message.js';
 import type { HeaderEncoding } from './message.js';
+import { COMMON_METHODS } from './names.js';
 import { isSchemeChar, schemeEnd } from './uri.js';
 import { addressShapeOk, parseCSeq, readDecimal } from './values.js';
 import type { CSeq, SipRequest, SipResponse } from './types.js';
@@ -129,18 +130,7 @@ function parseStartLine(line: string, fail: Failure): StartLine {
 
 /** The methods nearly every request carries, by length: a Request-Line naming one shares the string (no slice, no token check). */
 const METHODS: Array<string[] | undefined> = [];
-for (const m of [
-  'INVITE',
-  'ACK',
-  'BYE',
-  'CANCEL',
-  'OPTIONS',
-  'REGISTER',
-  'SUBSCRIBE',
-  'NOTIFY',
-  'PUBLISH',
-  'MESSAGE',
-]) {
+for (const m of COMMON_METHODS) {
   (METHODS[m.length] ??= []).push(m);
 }
 for (const m of ['INFO', 'REFER', 'PRACK', 'UPDATE']) (METHODS[m.length] ??= []).push(m);

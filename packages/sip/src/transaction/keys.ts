@@ -1,6 +1,7 @@
 /** Transaction matching keys (RFC 3261 §17.1.3, §17.2.3, §8.2.2.2). */
 import type { SipRequest, SipResponse, Via } from '../message/types.js';
 import { isRfc3261Branch } from './branch.js';
+import { COMMON_METHODS } from '../message/names.js';
 
 const SEP = '\u0000';
 
@@ -95,24 +96,7 @@ export function detach(s: string): string {
   return LATIN1.test(s) ? Buffer.from(s, 'latin1').toString('latin1') : (' ' + s).slice(1);
 }
 
-const METHODS = new Map(
-  [
-    'INVITE',
-    'ACK',
-    'BYE',
-    'CANCEL',
-    'OPTIONS',
-    'REGISTER',
-    'SUBSCRIBE',
-    'NOTIFY',
-    'PUBLISH',
-    'MESSAGE',
-    'INFO',
-    'PRACK',
-    'UPDATE',
-    'REFER',
-  ].map((m) => [m, m]),
-);
+const METHODS = new Map(COMMON_METHODS.map((m) => [m, m]));
 
 /** The shared constant for a known method (a parsed method is a fresh string per message), else a detached copy. */
 export function internMethod(method: string): string {
