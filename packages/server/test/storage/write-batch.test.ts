@@ -15,6 +15,14 @@ t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 const freshDb = () => openSqliteDatabase(join(dir, `b-${++n}.sqlite`));
 
+/** A fresh database (closed in teardown), its group commit and a publication store on it. */
+function batched(t: { teardown(fn: () => void): void }) {
+  const db = freshDb();
+  t.teardown(() => db.close());
+  const batch = new WriteBatch(db);
+  return { db, batch, store: new SqlitePublicationStore(db, batch) };
+}
+
 function publication(etag: string, resource = 'sip:alice@example.test'): StoredPublication {
   return {
     event: 'presence',
@@ -29,10 +37,7 @@ function publication(etag: string, resource = 'sip:alice@example.test'): StoredP
 }
 
 t.test('the writes of one turn share one commit and resolve with their results once committed', async (t) => {
-  const db = freshDb();
-  t.teardown(() => db.close());
-  const batch = new WriteBatch(db);
-  const store = new SqlitePublicationStore(db, batch);
+  const { db, batch, store } = batched(t);
   const writes = [store.put(publication('a')), store.put(publication('b')), store.put(publication('c'))];
   const deleted = store.delete('presence', 'sip:alice@example.test', 'b');
   const missing = store.delete('presence', 'sip:alice@example.test', 'zz');
@@ -53,10 +58,7 @@ t.test('the writes of one turn share one commit and resolve with their results o
 });
 
 t.test('a read commits what is queued first: it sees every earlier write', async (t) => {
-  const db = freshDb();
-  t.teardown(() => db.close());
-  const batch = new WriteBatch(db);
-  const store = new SqlitePublicationStore(db, batch);
+  const { batch, store } = batched(t);
   const put = store.put(publication('x'));
   t.equal((await store.get('presence', 'sip:alice@example.test', 'x'))?.etag, 'x');
   t.equal(batch.commits, 1);
@@ -66,10 +68,7 @@ t.test('a read commits what is queued first: it sees every earlier write', async
 });
 
 t.test('a failing write rejects alone; the others of its batch are committed', async (t) => {
-  const db = freshDb();
-  t.teardown(() => db.close());
-  const batch = new WriteBatch(db);
-  const store = new SqlitePublicationStore(db, batch);
+  const { db, batch, store } = batched(t);
   const ok1 = store.put(publication('1'));
   const bad = batch.write(() => db.prepare('INSERT INTO publications (event) VALUES (?)').run('presence'));
   const ok2 = store.put(publication('2'));
