@@ -37,8 +37,8 @@ import { HttpApi, createServerMetrics, type ServerMetrics } from './http/index.j
 import { MeteredEndpoint, collectSipMetrics, meterPublishes } from './http/server-metrics.js';
 import { WatcherTable, serverCommands, serverView } from './management.js';
 import { SubscriptionLimits, warnPublishLimits } from './limits/index.js';
-import { listenTransport, publishLimits, rateLimited, shedOnOverload } from './limits/wiring.js';
-import type { LoadSampler, OverloadGuard } from './limits/overload.js';
+import { listenTransport, publishLimits, rateLimited, shedOnOverload, udpQueueSockets } from './limits/wiring.js';
+import type { LoadSampler, OverloadGuard, QueueSampler } from './limits/overload.js';
 import { type Logger, silentServerLogger } from './logger.js';
 import { memoryStores, openStores, type ServerStores } from './storage/stores.js';
 import { resumeStoredState } from './storage/boot.js';
@@ -66,6 +66,8 @@ export interface ServerOptions {
   readonly authorize?: AuthorizeHook;
   /** Event-loop load for shedding (`limits.overloadPercent`); default the real one, and none with an injected clock. */
   readonly loadSampler?: LoadSampler;
+  /** UDP receive-queue fill for shedding (`limits.overloadQueuePercent`); default /proc/net/udp, none with an injected clock. */
+  readonly queueSampler?: QueueSampler;
 }
 
 /** The Herald registrar + presence server. */
@@ -107,7 +109,7 @@ export class Server {
   /** Source of the presence change being applied by our own inputs (else it came from a PUBLISH). */
   private inputSource: StatusInEvent['source'] | undefined;
   private readonly stops: Array<() => void> = [];
-  /** Load shedding (limits.overloadPercent), sampling from start() to stop(). */
+  /** Load shedding (limits.overloadQueuePercent, overloadPercent), sampling from start() to stop(). */
   private readonly overload: OverloadGuard | undefined;
   private started = false;
   private stopped = false;
@@ -130,7 +132,10 @@ export class Server {
       logger: log,
     });
     this.endpoint = endpoint;
-    this.overload = shedOnOverload(endpoint, config.limits, this.clock, log, options.loadSampler);
+    this.overload = shedOnOverload(endpoint, config.limits, this.clock, log, options.loadSampler, {
+      ...(options.queueSampler ? { sample: options.queueSampler } : {}),
+      sockets: () => udpQueueSockets(this.transports),
+    });
     this.domains = new Domains(ourHosts(config));
     const userExists = (u: string): boolean => Object.hasOwn(config.users, u);
     this.digest = config.auth

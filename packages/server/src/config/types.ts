@@ -48,6 +48,8 @@ export interface Limits {
   readonly requestBurst: number;
   /** Event-loop load (percent) that, held for half a second, makes new out-of-dialog requests get 503 + Retry-After until it falls 10 points under; 0 (default) turns shedding off. */
   readonly overloadPercent: number;
+  /** UDP receive-queue fill (percent of the socket buffer) that, seen twice in a row ¼ s apart, makes new out-of-dialog requests get 503 + Retry-After until it falls 10 points under; 0 turns it off. Linux only (read from /proc/net/udp). */
+  readonly overloadQueuePercent: number;
   /** Largest management API request body, bytes; larger: HTTP 413. */
   readonly httpBodyBytes: number;
 }

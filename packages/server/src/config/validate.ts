@@ -30,12 +30,14 @@ export const DEFAULT_LIMITS: Limits = {
   requestBurst: 2000,
   // Off: event-loop load near 100 % is also what a server keeping up at its peak shows (issue 7 bench).
   overloadPercent: 0,
+  // On: a queue that stays full is falling behind, whatever the loop's load (requests wait, clients retransmit).
+  overloadQueuePercent: 30,
   httpBodyBytes: 65536,
 };
 /** Default {@link HeraldConfig.resumeJitter}, ms. */
 export const DEFAULT_RESUME_JITTER = 5000;
 
-/** Allowed range per limit: [min, max] (requestsPerSecond and overloadPercent 0 = off). */
+/** Allowed range per limit: [min, max] (requestsPerSecond and the overload percents: 0 = off). */
 const LIMIT_RANGES: Readonly<Record<keyof Limits, readonly [number, number]>> = {
   maxMessageBytes: [1024, 16 * 1024 * 1024],
   maxHeaders: [16, 10_000],
@@ -49,6 +51,7 @@ const LIMIT_RANGES: Readonly<Record<keyof Limits, readonly [number, number]>> = 
   requestsPerSecond: [0, 10_000_000],
   requestBurst: [1, 100_000_000],
   overloadPercent: [0, 100],
+  overloadQueuePercent: [0, 100],
   httpBodyBytes: [64, 64 * 1024 * 1024],
 };
 

@@ -3,3 +3,4 @@ export * from './rate-limited-transport.js';
 export * from './subscriptions.js';
 export * from './publish-log.js';
 export * from './overload.js';
+export * from './udp-queue.js';

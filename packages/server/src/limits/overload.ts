@@ -1,6 +1,7 @@
 /**
- * Load shedding (issue 7): when the event loop has been saturated for a
- * while, new work is refused with `503 Service Unavailable` and a
+ * Load shedding (issue 7): when the server falls behind — its UDP receive
+ * queues fill up, or (optional) its event loop stays saturated — new work is
+ * refused with `503 Service Unavailable` and a
  * `Retry-After` (RFC 3261 §21.5.4, §20.33) while work already accepted —
  * in-dialog requests (refreshes, un-SUBSCRIBEs), PUBLISH refreshes, our own
  * NOTIFYs and their answers — goes on. An overloaded UDP server that keeps
@@ -43,44 +44,73 @@ export function eventLoopSampler(): LoadSampler {
   };
 }
 
+/** A fill fraction (0–1) of the receive queues, or undefined when it cannot be read (not Linux). */
+export type QueueSampler = () => Promise<number | undefined>;
+
 /** Options of {@link OverloadGuard}. */
 export interface OverloadOptions {
   readonly clock: Clock;
-  /** Load (percent, 1–100) two windows in a row must reach to start shedding. */
+  /** Event-loop load (percent, 1–100) two windows in a row must reach to start shedding; 0 = not watched. */
   readonly percent: number;
   readonly logger: Pick<Logger, 'warn' | 'info'>;
   /** Default: {@link eventLoopSampler}. */
   readonly sample?: LoadSampler;
+  /** Receive-queue fill (percent of the socket buffer) two samples in a row must reach; 0 or absent = not watched. */
+  readonly queuePercent?: number;
+  /** Reads the receive queues' fill (see udp-queue.ts); needed when `queuePercent` is set. */
+  readonly queueSample?: QueueSampler;
   /** Sampling window, ms (default 250). */
   readonly intervalMs?: number;
 }
 
-/** Shedding stops once one window falls this many points under the threshold. */
+/** A signal stops counting as overload once one window falls this many points under its threshold. */
 const HYSTERESIS = 10;
 
-/** Watches the event loop's load and refuses new out-of-dialog requests while it is saturated. */
+/** One watched measure: its threshold and how many windows in a row reached it. */
+interface Signal {
+  readonly name: 'event loop' | 'receive queue';
+  readonly percent: number;
+  hot: number;
+  over: boolean;
+}
+
+/**
+ * Watches the process's load and refuses new out-of-dialog requests while it
+ * is overloaded. Two signals, each optional: the event loop's busy share
+ * (`percent`) and the fill of the UDP receive queues (`queuePercent`). The
+ * queue is the direct one: it grows only when requests arrive faster than
+ * they are served, while a loop can be 100 % busy and keep up. Shedding
+ * starts when either signal held its threshold for two windows and stops
+ * when every signal is back under its threshold by the hysteresis.
+ */
 export class OverloadGuard {
   /** True while new requests are refused. */
   overloaded = false;
   /** Requests refused so far. */
   shed = 0;
-  private hot = 0;
   private shedThisEpisode = 0;
   private cancel: (() => void) | undefined;
   private readonly sample: LoadSampler;
   private readonly intervalMs: number;
+  private readonly loop: Signal;
+  private readonly queue: Signal;
+  /** A queue read is in flight (reads are asynchronous; one at a time). */
+  private reading = false;
 
   constructor(private readonly options: OverloadOptions) {
     this.sample = options.sample ?? eventLoopSampler();
     this.intervalMs = options.intervalMs ?? 250;
+    this.loop = { name: 'event loop', percent: options.percent, hot: 0, over: false };
+    this.queue = { name: 'receive queue', percent: options.queuePercent ?? 0, hot: 0, over: false };
   }
 
   /** Starts sampling on the clock. */
   start(): void {
     if (this.cancel) return;
-    this.sample(); // the first window starts now
+    if (this.loop.percent > 0) this.sample(); // the first window starts now
     const tick = (): void => {
-      this.observe(this.sample());
+      if (this.loop.percent > 0) this.observe(this.sample());
+      if (this.queue.percent > 0) this.readQueue();
       this.cancel = this.options.clock.setTimer(this.intervalMs, tick);
     };
     this.cancel = this.options.clock.setTimer(this.intervalMs, tick);
@@ -91,18 +121,50 @@ export class OverloadGuard {
     this.cancel = undefined;
   }
 
-  /** Feeds one window's load (0–1): two windows at or over the threshold start shedding, one well under it stops. */
+  /** Feeds one window's event-loop load (0–1): two windows at or over the threshold start shedding, one well under it stops. */
   observe(load: number): void {
-    const percent = load * 100;
-    if (!this.overloaded) {
-      this.hot = percent >= this.options.percent ? this.hot + 1 : 0;
-      if (this.hot < 2) return;
-      this.overloaded = true;
+    this.feed(this.loop, load * 100);
+  }
+
+  /** Feeds one sample of the receive queues' fill (0–1), like {@link OverloadGuard.observe}. */
+  observeQueue(fill: number): void {
+    this.feed(this.queue, fill * 100);
+  }
+
+  private readQueue(): void {
+    const read = this.options.queueSample;
+    if (!read || this.reading) return;
+    this.reading = true;
+    read().then(
+      (fill) => {
+        this.reading = false;
+        if (fill !== undefined && this.cancel) this.observeQueue(fill);
+      },
+      (err: unknown) => {
+        this.reading = false;
+        this.options.logger.warn('overload: cannot read the receive queues', { error: String(err) });
+      },
+    );
+  }
+
+  private feed(signal: Signal, percent: number): void {
+    if (signal.percent <= 0) return;
+    if (!signal.over) {
+      signal.hot = percent >= signal.percent ? signal.hot + 1 : 0;
+      if (signal.hot < 2) return;
+      signal.over = true;
+    } else if (percent < signal.percent - HYSTERESIS) {
+      signal.over = false;
+      signal.hot = 0;
+    } else return;
+    const overloaded = this.loop.over || this.queue.over;
+    if (overloaded === this.overloaded) return;
+    this.overloaded = overloaded;
+    if (overloaded) {
       this.shedThisEpisode = 0;
-      this.options.logger.warn('overload: refusing new requests with 503', { load: Math.round(percent) });
-    } else if (percent < this.options.percent - HYSTERESIS) {
-      this.overloaded = false;
-      this.hot = 0;
+      const detail = signal.name === 'event loop' ? { load: Math.round(percent) } : { queue: Math.round(percent) };
+      this.options.logger.warn('overload: refusing new requests with 503', { signal: signal.name, ...detail });
+    } else {
       this.options.logger.info('overload over: accepting new requests', { refused: this.shedThisEpisode });
     }
   }

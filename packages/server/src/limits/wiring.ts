@@ -16,7 +16,8 @@ import type { Limits, ListenSpec } from '../config/types.js';
 import type { Logger } from '../logger.js';
 import { RateLimitedTransport } from './rate-limited-transport.js';
 import { TokenBuckets } from './token-bucket.js';
-import { OverloadGuard, type LoadSampler } from './overload.js';
+import { OverloadGuard, type LoadSampler, type QueueSampler } from './overload.js';
+import { udpQueueSampler, type QueueSocket } from './udp-queue.js';
 import type { MeteredEndpoint } from '../http/server-metrics.js';
 
 /** Options a UDP transport takes from the limits: message size and header count (RFC 3261 §18.1.1 leaves size policy to us). */
@@ -68,10 +69,11 @@ export function rateLimited(
 }
 
 /**
- * Load shedding on `endpoint` (`overloadPercent`; 0 = off). The load is the
- * event loop's real busy time, so with an injected clock (tests, simulation)
- * it is only measured when `sample` is given: a manual clock's windows
- * would not be the real time the utilisation is over.
+ * Load shedding on `endpoint`: `overloadQueuePercent` (UDP receive queues,
+ * read by `queue`) and `overloadPercent` (event loop); 0 = off. Both are real
+ * time measures, so with an injected clock (tests, simulation) each is only
+ * watched when its sampler is given: a manual clock's windows would not be
+ * the real time the load is over. Undefined when nothing is watched.
  */
 export function shedOnOverload(
   endpoint: MeteredEndpoint,
@@ -79,9 +81,36 @@ export function shedOnOverload(
   clock: Clock,
   logger: Pick<Logger, 'warn' | 'info'>,
   sample: LoadSampler | undefined,
+  queue: { readonly sample?: QueueSampler; readonly sockets: () => readonly QueueSocket[] },
 ): OverloadGuard | undefined {
-  if (limits.overloadPercent === 0 || (sample === undefined && clock !== systemClock)) return undefined;
-  const guard = new OverloadGuard({ clock, percent: limits.overloadPercent, logger, ...(sample ? { sample } : {}) });
+  const real = clock === systemClock;
+  const percent = sample !== undefined || real ? limits.overloadPercent : 0;
+  const queuePercent = queue.sample !== undefined || real ? limits.overloadQueuePercent : 0;
+  if (percent === 0 && queuePercent === 0) return undefined;
+  const guard = new OverloadGuard({
+    clock,
+    percent,
+    queuePercent,
+    queueSample: queue.sample ?? udpQueueSampler(queue.sockets),
+    logger,
+    ...(sample ? { sample } : {}),
+  });
   endpoint.refuse = (incoming) => guard.refuse(incoming);
   return guard;
+}
+
+/** The bound UDP sockets among `transports`, for the receive-queue sampler (none before they listen). */
+export function udpQueueSockets(
+  transports: ReadonlyArray<{ readonly spec: ListenSpec; readonly transport: UdpTransport | TcpTransport }>,
+): QueueSocket[] {
+  const out: QueueSocket[] = [];
+  for (const { transport } of transports) {
+    if (!(transport instanceof UdpTransport)) continue;
+    try {
+      out.push({ ...transport.local, bufferBytes: transport.receiveBufferSize });
+    } catch {
+      // Not bound yet (or closed): nothing to read for it.
+    }
+  }
+  return out;
 }
