@@ -5,7 +5,8 @@
  * that fails is counted, logged and dropped.
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { isIPv6 } from 'node:net';
+import { lookup, type LookupOneOptions } from 'node:dns';
+import { isIP, isIPv6 } from 'node:net';
 import { serializeMessage } from '../message/index.js';
 import { isKeepAlive, parseIncoming } from './incoming.js';
 import {
@@ -56,7 +57,11 @@ export class UdpTransport implements Transport {
   constructor(private readonly options: UdpTransportOptions) {
     this.logger = options.logger ?? silentLogger;
     this.limits = { maxSize: 65535, ...options.parse };
-    this.socket = createSocket({ type: isIPv6(options.host) ? 'udp6' : 'udp4', ipv6Only: isIPv6(options.host) });
+    this.socket = createSocket({
+      type: isIPv6(options.host) ? 'udp6' : 'udp4',
+      ipv6Only: isIPv6(options.host),
+      lookup: literalLookup,
+    });
     this.socket.on('message', (data, rinfo) => this.receive(data, { address: rinfo.address, port: rinfo.port }));
     this.socket.on('error', (err) => this.logger.warn('udp socket error', { error: err.message }));
   }
@@ -191,6 +196,22 @@ export class UdpTransport implements Transport {
       this.logger.warn('udp: message handler threw', { error: String(err) });
     }
   }
+}
+
+/**
+ * dgram's address lookup for every send: an IP literal (all we send to: flows and
+ * resolved destinations) is passed on at once, where `dns.lookup` defers each
+ * datagram by a tick; a name still goes to `dns.lookup`.
+ */
+function literalLookup(
+  address: string,
+  options: LookupOneOptions | number,
+  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  const version = isIP(address);
+  if (version !== 0) callback(null, address, version);
+  // dgram passes the family as a bare number (4 or 6), whatever its type says.
+  else lookup(address, typeof options === 'number' ? { family: options } : options, callback);
 }
 
 function failLater(listener: SendFailureListener, error: TransportError): void {
