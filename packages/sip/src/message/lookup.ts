@@ -72,6 +72,32 @@ export function locate(lines: readonly HeaderLine[], text: string, id: HeaderId)
   return false;
 }
 
+/**
+ * {@link locate} when `line` is the header's first line: true when it holds the first value
+ * in place (a single value with recorded offsets); false when the caller must search.
+ */
+export function locateLine(line: HeaderLine, text: string): boolean {
+  if (line.start < 0) return false;
+  if (line.def.shape === HeaderShape.List) {
+    const v = line.value;
+    if (line.parts !== undefined || v === '' || v.indexOf(',') >= 0) return false;
+  }
+  at.s = text;
+  at.start = line.start;
+  at.end = line.end;
+  return true;
+}
+
+/** {@link readContact} when `lines[index]` is the only Contact line. */
+export function readContactLine(lines: readonly HeaderLine[], index: number, text: string): ContactValue | undefined {
+  const line = lines[index] as HeaderLine;
+  if (line.start >= 0 && line.parts === undefined) {
+    const v = line.value;
+    if (v !== '' && v !== '*' && v.indexOf(',') < 0) return [parseNameAddrIn(text, line.start, line.end)];
+  }
+  return readContact(lines, text);
+}
+
 /** The Contact value (RFC 3261 §20.10): one line with one address (the usual shape) is read in place. */
 export function readContact(lines: readonly HeaderLine[], text: string): ContactValue | undefined {
   let only: HeaderLine | undefined;

@@ -2,7 +2,7 @@ import { SipParseError } from './errors.js';
 import { HeaderId } from './header-names.js';
 import { HeaderList } from './headers.js';
 import type { HeaderLine } from './headers.js';
-import { allValues, at, firstValue, locate, readContact } from './lookup.js';
+import { allValues, at, firstValue, locate, locateLine, readContact, readContactLine } from './lookup.js';
 import { parseNameAddr, parseNameAddrIn } from './name-addr.js';
 import { parseUri } from './uri.js';
 import { deltaSeconds, mediaType, parseCSeq, parseEvent, parseSubscriptionState, readDecimal } from './values.js';
@@ -57,6 +57,26 @@ abstract class MessageBase {
   private cSubState: Slot<SubscriptionState | undefined> = UNSET;
   private cRoute: Slot<NameAddr[]> = UNSET;
   private cRecordRoute: Slot<NameAddr[]> = UNSET;
+  /**
+   * @internal Set by the parser: the index in `headers.lines` of the first line of each header the
+   * typed accessors read (-1: absent), so they need no search; -2 (a built message, or any header
+   * changed since): search the lines.
+   */
+  iVia = -2;
+  /** @internal See {@link iVia}. */
+  iFrom = -2;
+  /** @internal See {@link iVia}. */
+  iTo = -2;
+  /** @internal See {@link iVia}. */
+  iCallId = -2;
+  /** @internal See {@link iVia}. */
+  iContact = -2;
+  /** @internal How many Contact lines the parser saw (valid while {@link iContact} is not -2). */
+  nContact = 0;
+  /** @internal See {@link iVia}. */
+  iExpires = -2;
+  /** @internal See {@link iVia}. */
+  iEvent = -2;
 
   constructor(lines: HeaderLine[], body: Buffer, version: string, encoding: HeaderEncoding, text: string) {
     this.text = text;
@@ -69,6 +89,8 @@ abstract class MessageBase {
 
   /** @internal Drops the cached structured value of header `key` (lower-case canonical name). */
   headerChanged(key: string): void {
+    // Lines moved: the parser's positions no longer hold.
+    this.iVia = this.iFrom = this.iTo = this.iCallId = this.iContact = this.iExpires = this.iEvent = -2;
     switch (key) {
       case 'via':
         this.cVia = UNSET;
@@ -123,9 +145,7 @@ abstract class MessageBase {
     if (this.cVia !== UNSET) return this.cVia[0];
     if (this.cTopVia === UNSET) {
       try {
-        this.cTopVia = locate(this.headers.lines, this.text, HeaderId.Via)
-          ? parseViaIn(at.s, at.start, at.end)
-          : undefined;
+        this.cTopVia = this.find(this.iVia, HeaderId.Via) ? parseViaIn(at.s, at.start, at.end) : undefined;
       } catch (e) {
         malformed('Via', e);
       }
@@ -134,17 +154,31 @@ abstract class MessageBase {
   }
 
   get from(): NameAddr | undefined {
-    if (this.cFrom === UNSET) this.cFrom = this.address(HeaderId.From, 'From');
+    if (this.cFrom === UNSET) this.cFrom = this.address(this.iFrom, HeaderId.From, 'From');
     return this.cFrom;
   }
 
   get to(): NameAddr | undefined {
-    if (this.cTo === UNSET) this.cTo = this.address(HeaderId.To, 'To');
+    if (this.cTo === UNSET) this.cTo = this.address(this.iTo, HeaderId.To, 'To');
     return this.cTo;
   }
 
-  private address(id: HeaderId, name: string): NameAddr | undefined {
-    if (!locate(this.headers.lines, this.text, id)) return undefined;
+  /** {@link locate} of header `id`, straight at line `index` when the parser recorded it. */
+  private find(index: number, id: HeaderId): boolean {
+    if (index === -1) return false;
+    if (index >= 0 && locateLine(this.headers.lines[index] as HeaderLine, this.text)) return true;
+    return locate(this.headers.lines, this.text, id);
+  }
+
+  /** The first value of the single-value header `id` ({@link firstValue}), straight at line `index` when known. */
+  private single(index: number, id: HeaderId): string | undefined {
+    if (index === -1) return undefined;
+    if (index >= 0) return (this.headers.lines[index] as HeaderLine).value;
+    return firstValue(this.headers.lines, id);
+  }
+
+  private address(index: number, id: HeaderId, name: string): NameAddr | undefined {
+    if (!this.find(index, id)) return undefined;
     try {
       return parseNameAddrIn(at.s, at.start, at.end);
     } catch (e) {
@@ -153,7 +187,7 @@ abstract class MessageBase {
   }
 
   get callId(): string | undefined {
-    return firstValue(this.headers.lines, HeaderId.CallId);
+    return this.single(this.iCallId, HeaderId.CallId);
   }
 
   get cseq(): CSeq | undefined {
@@ -167,7 +201,13 @@ abstract class MessageBase {
   get contact(): ContactValue | undefined {
     if (this.cContact === UNSET) {
       try {
-        this.cContact = readContact(this.headers.lines, this.text);
+        const i = this.iContact;
+        this.cContact =
+          i === -1
+            ? undefined
+            : i >= 0 && this.nContact === 1
+              ? readContactLine(this.headers.lines, i, this.text)
+              : readContact(this.headers.lines, this.text);
       } catch (e) {
         malformed('Contact', e);
       }
@@ -188,7 +228,7 @@ abstract class MessageBase {
 
   get expires(): number | undefined {
     if (this.cExpires === UNSET) {
-      const v = firstValue(this.headers.lines, HeaderId.Expires);
+      const v = this.single(this.iExpires, HeaderId.Expires);
       this.cExpires = v === undefined ? undefined : deltaSeconds(v, 'Expires');
     }
     return this.cExpires;
@@ -196,7 +236,7 @@ abstract class MessageBase {
 
   get event(): EventHeader | undefined {
     if (this.cEvent === UNSET) {
-      const v = firstValue(this.headers.lines, HeaderId.Event);
+      const v = this.single(this.iEvent, HeaderId.Event);
       this.cEvent = v === undefined ? undefined : parseEvent(v);
     }
     return this.cEvent;

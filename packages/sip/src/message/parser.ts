@@ -344,9 +344,20 @@ export function parseMessage(data: Buffer | string, opts?: ParseOptions): SipReq
   // Header fields: lines, plus the extra Via values packed into one line (RFC 3261 §7.3.1), since
   // stamping `received` writes one line per Via: an answer must stay within the limit we parse with.
   let fields = lines.length;
-  for (const line of lines) {
+  // Where the accessors' headers start, so they need no search (-1: absent).
+  let iVia = -1;
+  let iFrom = -1;
+  let iTo = -1;
+  let iCallId = -1;
+  let iContact = -1;
+  let nContact = 0;
+  let iExpires = -1;
+  let iEvent = -1;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as HeaderLine;
     switch (line.def.id) {
       case HeaderId.Via:
+        if (iVia < 0) iVia = i;
         if (line.value === '') fail.note('Malformed Via header');
         else if (line.value.indexOf(',') >= 0) {
           const parts = splitList(line.value);
@@ -361,21 +372,33 @@ export function parseMessage(data: Buffer | string, opts?: ParseOptions): SipReq
         clValue = line.value;
         break;
       case HeaderId.From:
+        if (iFrom < 0) iFrom = i;
+        if (!addressShapeOk(line.value)) fail.note('Malformed From header');
+        break;
       case HeaderId.To:
-        if (!addressShapeOk(line.value)) fail.note('Malformed ' + line.def.name + ' header');
+        if (iTo < 0) iTo = i;
+        if (!addressShapeOk(line.value)) fail.note('Malformed To header');
         break;
       case HeaderId.MaxForwards:
         if (readDecimal(line.value, 255) < 0) fail.note('Malformed Max-Forwards header');
         break;
       case HeaderId.CallId:
+        if (iCallId < 0) iCallId = i;
         if (line.value === '' || line.value.indexOf(' ') >= 0 || line.value.indexOf('\t') >= 0) {
           fail.note('Malformed Call-ID header');
         }
         break;
-      case HeaderId.Other:
       case HeaderId.Contact:
+        if (iContact < 0) iContact = i;
+        nContact++;
+        break;
       case HeaderId.Expires:
+        if (iExpires < 0) iExpires = i;
+        break;
       case HeaderId.Event:
+        if (iEvent < 0) iEvent = i;
+        break;
+      case HeaderId.Other:
       case HeaderId.SubscriptionState:
       case HeaderId.Route:
       case HeaderId.RecordRoute:
@@ -412,5 +435,13 @@ export function parseMessage(data: Buffer | string, opts?: ParseOptions): SipReq
     ? new Request(first.method, first.uri, lines, body, 'SIP/2.0', encoding, parsed.text)
     : new Response(first.status, first.reason, lines, body, 'SIP/2.0', encoding, parsed.text);
   msg.cCSeq = cseq;
+  msg.iVia = iVia;
+  msg.iFrom = iFrom;
+  msg.iTo = iTo;
+  msg.iCallId = iCallId;
+  msg.iContact = iContact;
+  msg.nContact = nContact;
+  msg.iExpires = iExpires;
+  msg.iEvent = iEvent;
   return msg;
 }
