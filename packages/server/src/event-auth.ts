@@ -54,11 +54,11 @@ const OK: Verdict = { ok: true };
  * challenge), and a PUBLISH may only be for the publisher's own resource.
  * In-dialog SUBSCRIBEs (refreshes) ride on an authenticated dialog: see {@link checkInDialog}.
  */
-export async function checkEventRequest(
+export function checkEventRequest(
   incoming: IncomingRequest,
   options: EventAuthOptions,
   origins?: DialogOrigins,
-): Promise<Verdict> {
+): Verdict | Promise<Verdict> {
   const request = incoming.request;
   const toTag = request.to?.params.get('tag');
   if (request.method === 'SUBSCRIBE' && toTag !== undefined && toTag !== '') {
@@ -76,6 +76,19 @@ export async function checkEventRequest(
   }
   const digest = options.digest;
   if (!digest) return OK;
+  return verifyOutOfDialog(incoming, options, digest, uri, from.user, origins);
+}
+
+/** {@link checkEventRequest} once the request names users of our domain: the digest credentials and who may do what. */
+async function verifyOutOfDialog(
+  incoming: IncomingRequest,
+  options: EventAuthOptions,
+  digest: DigestServer,
+  uri: IncomingRequest['request']['uri'],
+  fromUser: string,
+  origins: DialogOrigins | undefined,
+): Promise<Verdict> {
+  const request = incoming.request;
   const verdict = await digest.verify(request);
   if (!verdict.ok) {
     if (verdict.status === 401) {
@@ -89,8 +102,8 @@ export async function checkEventRequest(
     }
     return { ok: false, status: verdict.status, reason: verdict.reason };
   }
-  if (verdict.username !== from.user) return { ok: false, status: 403, reason: 'Username Does Not Match From' };
-  if (!options.userExists(uri.user)) return { ok: false, status: 404, reason: 'Not Found' };
+  if (verdict.username !== fromUser) return { ok: false, status: 403, reason: 'Username Does Not Match From' };
+  if (uri.user === undefined || !options.userExists(uri.user)) return { ok: false, status: 404, reason: 'Not Found' };
   if (request.method === 'PUBLISH' && uri.user !== verdict.username) {
     return { ok: false, status: 403, reason: 'Only The Presentity May Publish' };
   }
@@ -111,11 +124,11 @@ export async function checkEventRequest(
  * Digest credentials it does carry must hold (RFC 3261 §22.4): wrong,
  * replayed or expired ones are challenged and another user's are refused.
  */
-export async function checkInDialog(
+export function checkInDialog(
   incoming: IncomingRequest,
   options: Pick<EventAuthOptions, 'digest'>,
   origins?: DialogOrigins,
-): Promise<Verdict> {
+): Verdict | Promise<Verdict> {
   const request = incoming.request;
   const digest = options.digest;
   if (!digest) return OK;
@@ -135,6 +148,17 @@ export async function checkInDialog(
     if (seen === 'unknown') origins?.remember(incoming);
     return OK;
   }
+  return verifyInDialog(incoming, digest, challenge, origins);
+}
+
+/** {@link checkInDialog} of a refresh that carries digest credentials (RFC 3261 §22.4). */
+async function verifyInDialog(
+  incoming: IncomingRequest,
+  digest: DigestServer,
+  challenge: (stale: boolean) => Verdict,
+  origins: DialogOrigins | undefined,
+): Promise<Verdict> {
+  const request = incoming.request;
   const verdict = await digest.verify(request);
   if (!verdict.ok) {
     return verdict.status === 401
@@ -237,10 +261,7 @@ export function guardEventHost(options: EventAuthOptions): EventHost {
         host.on(method, async (incoming) => await (claimed(incoming) ?? handler(incoming)), handlerOptions);
         return;
       }
-      const guarded: RequestHandler = async (incoming) => {
-        const proxied = claimed(incoming);
-        if (proxied) return proxied;
-        const verdict = await checkEventRequest(incoming, options, origins);
+      const admit = (incoming: IncomingRequest, verdict: Verdict): void | Promise<void> => {
         if (!verdict.ok) {
           options.logger.debug('event request refused', {
             method,
@@ -262,7 +283,14 @@ export function guardEventHost(options: EventAuthOptions): EventHost {
           incoming.respond(refusal.status, refusal.reason);
           return;
         }
-        await handler(incoming);
+        return handler(incoming);
+      };
+      // Without credentials to verify the check is synchronous: no promise per request for it.
+      const guarded: RequestHandler = (incoming) => {
+        const proxied = claimed(incoming);
+        if (proxied) return proxied;
+        const verdict = checkEventRequest(incoming, options, origins);
+        return verdict instanceof Promise ? verdict.then((v) => admit(incoming, v)) : admit(incoming, verdict);
       };
       host.on(method, guarded, handlerOptions);
     },

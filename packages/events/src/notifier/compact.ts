@@ -11,6 +11,7 @@
 import type { Dialog, Flow } from '@herald/sip';
 import { markImmutable } from '../memory-store.js';
 import type { StoredSubscription } from '../store.js';
+import type { Complete } from './notify-request.js';
 
 /** V8 makes no slice or rope shorter than this: shorter strings are always flat copies. */
 const MIN_SLICE = 13;
@@ -146,6 +147,41 @@ export function ownSubscription(s: StoredSubscription): StoredSubscription {
  * frozen), so the memory store keeps this very object instead of a copy and
  * the notifier holds one record per subscription, not two.
  */
+/** The fields of a subscription record that change over its life. */
+export interface RecordChange {
+  readonly dialog?: Dialog;
+  readonly version?: number;
+  readonly flow?: StoredSubscription['flow'];
+  readonly status?: StoredSubscription['status'];
+  readonly expiresAt?: number;
+}
+
+/**
+ * `sub` with `change` applied, written out field by field: object spread of
+ * this record cost about 1 µs per NOTIFY or refresh, a literal about 0.05 µs.
+ */
+export function changedRecord(sub: StoredSubscription, change: RecordChange): StoredSubscription {
+  const record: Complete<StoredSubscription> = {
+    id: sub.id,
+    event: sub.event,
+    eventId: sub.eventId,
+    resource: sub.resource,
+    watcher: sub.watcher,
+    watcherDisplayName: sub.watcherDisplayName,
+    userAgent: sub.userAgent,
+    accept: sub.accept,
+    contentType: sub.contentType,
+    dialog: change.dialog ?? sub.dialog,
+    flow: change.flow ?? sub.flow,
+    status: change.status ?? sub.status,
+    expiresAt: change.expiresAt ?? sub.expiresAt,
+    version: change.version ?? sub.version,
+    createdAt: sub.createdAt,
+    blocked: sub.blocked,
+  };
+  return record;
+}
+
 export function storedRecord(sub: StoredSubscription, dialog: Dialog): StoredSubscription {
   if (!Object.isFrozen(dialog.id)) Object.freeze(dialog.id);
   if (!Object.isFrozen(dialog.routeSet)) Object.freeze(dialog.routeSet);

@@ -10,7 +10,7 @@ import type { EventPackage } from '../package.js';
 import { resourceKey } from '../resource-key.js';
 import type { ResourceChange, ResourceStates } from '../resource-states.js';
 import type { StoredSubscription, SubscriptionStore } from '../store.js';
-import { ownDialog, ownFlow, ownSubscription, ownUpdatedDialog, storedRecord } from './compact.js';
+import { changedRecord, ownDialog, ownFlow, ownSubscription, ownUpdatedDialog, storedRecord } from './compact.js';
 import { ExpiryScheduler } from './expiry.js';
 import { type DeliveryPolicy, initialDelivery } from './delivery.js';
 import { type Live, LiveState, type SharedDialog, watcherRecordOf } from './live.js';
@@ -102,7 +102,7 @@ export class Notifier {
   approve(subscriptionId: string): boolean {
     const live = this.table.get(subscriptionId);
     if (!live || live.removed || live.sub.status !== 'pending') return false;
-    live.sub = { ...live.sub, status: 'active' };
+    live.sub = changedRecord(live.sub, { status: 'active' });
     this.emit(live, 'approved');
     live.forceFull = true;
     this.sender.step(live, { type: 'immediate', now: this.host.clock.now() });
@@ -272,7 +272,7 @@ export class Notifier {
     const expires = negotiateExpires(live.pkg, incoming.request.expires);
     if (!expires.ok) return void incoming.respond(expires.status, expires.reason, { headers: expires.headers });
     const now = this.host.clock.now();
-    live.sub = { ...live.sub, flow: ownFlow(incoming.flow), expiresAt: now + expires.value * 1000 };
+    live.sub = changedRecord(live.sub, { flow: ownFlow(incoming.flow), expiresAt: now + expires.value * 1000 });
     // Stored before the 2xx, like a new subscription: a crash after it must not lose the new expiry.
     await this.persist(live);
     if (this.closed) return void incoming.respond(503, 'Service Unavailable');
@@ -416,7 +416,7 @@ export class Notifier {
     live.endedPending = live.sub.status === 'pending';
     this.expiries.cancel(live);
     if (!live.ephemeral) this.table.unindex(live);
-    live.sub = { ...live.sub, status: 'terminated' };
+    live.sub = changedRecord(live.sub, { status: 'terminated' });
     if (!live.ephemeral) {
       live.saving = (live.saving ?? SETTLED)
         .then(() => this.store.delete(live.sub.id))
@@ -462,14 +462,30 @@ export class Notifier {
     // Immutable: the memory store keeps this object itself (one record per subscription, not two).
     live.sub = storedRecord(live.sub, live.shared.dialog);
     const snapshot = live.sub;
-    const done = (live.saving ?? SETTLED).then(() => this.store.put(snapshot));
-    const tail = done.catch((err: unknown) => this.storeFailed(live, err));
-    live.saving = tail;
+    // Writes of one subscription go in order: after the one in flight, else at once.
+    const before = live.saving;
+    const done = before === undefined ? this.put(snapshot) : before.then(() => this.store.put(snapshot));
     // Most subscriptions are idle: no settled chain kept per subscription.
-    void tail.then(() => {
-      if (live.saving === tail) live.saving = undefined;
-    });
+    const tail: Promise<void> = done.then(
+      () => {
+        if (live.saving === tail) live.saving = undefined;
+      },
+      (err: unknown) => {
+        this.storeFailed(live, err);
+        if (live.saving === tail) live.saving = undefined;
+      },
+    );
+    live.saving = tail;
     return done;
+  }
+
+  /** `store.put`, with a store that throws instead of rejecting turned into a rejection. */
+  private put(record: StoredSubscription): Promise<void> {
+    try {
+      return this.store.put(record);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   private storeFailed(live: Live, err: unknown): void {

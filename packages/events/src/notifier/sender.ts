@@ -15,8 +15,9 @@ import {
   type NotifyOutcome,
   reduceDelivery,
 } from './delivery.js';
+import { changedRecord } from './compact.js';
 import { type Live, watcherInfoOf } from './live.js';
-import { type Complete, buildNotify, contactValue, subscriptionStateValue } from './notify-request.js';
+import { buildNotify, contactValue, subscriptionStateValue } from './notify-request.js';
 import type { NotifierLogger } from './types.js';
 
 /** What the sender needs from the notifier. */
@@ -44,33 +45,6 @@ export function classifyNotifyResponse(response: SipResponse): NotifyOutcome {
   if (response.status === 408) return 'retry';
   if (response.status === 503 && isLocalResponse(response)) return 'retry';
   return 'end';
-}
-
-/**
- * `sub` after a NOTIFY: the advanced dialog and body version. Written out
- * field by field: object spread of this record cost about 1 µs per NOTIFY,
- * a literal about 0.05 µs.
- */
-function sentRecord(sub: StoredSubscription, dialog: Dialog, version: number): StoredSubscription {
-  const record: Complete<StoredSubscription> = {
-    id: sub.id,
-    event: sub.event,
-    eventId: sub.eventId,
-    resource: sub.resource,
-    watcher: sub.watcher,
-    watcherDisplayName: sub.watcherDisplayName,
-    userAgent: sub.userAgent,
-    accept: sub.accept,
-    contentType: sub.contentType,
-    dialog,
-    flow: sub.flow,
-    status: sub.status,
-    expiresAt: sub.expiresAt,
-    version,
-    createdAt: sub.createdAt,
-    blocked: sub.blocked,
-  };
-  return record;
 }
 
 /** Runs the delivery machine of each subscription. */
@@ -145,7 +119,7 @@ export class NotifySender {
     const seq = response.cseq?.seq;
     if (seq === undefined || seq <= (live.shared.dialog.localSeq ?? -1)) return;
     live.shared.dialog = { ...live.shared.dialog, localSeq: seq };
-    live.sub = { ...live.sub, dialog: live.shared.dialog };
+    live.sub = changedRecord(live.sub, { dialog: live.shared.dialog });
     this.options.persist(live).catch(() => undefined);
   }
 
@@ -187,7 +161,7 @@ export class NotifySender {
       contentType: sub.contentType,
     });
     live.shared.dialog = dialog;
-    live.sub = sentRecord(sub, dialog, version);
+    live.sub = changedRecord(sub, { dialog, version });
     return request;
   }
 }
