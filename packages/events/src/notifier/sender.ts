@@ -4,7 +4,7 @@
  * (RFC 6665 §4.2.2).
  */
 import { isLocalResponse } from '@herald/sip';
-import type { Dialog, DigestClient, SipRequest, SipResponse } from '@herald/sip';
+import type { DigestClient, SipRequest, SipResponse } from '@herald/sip';
 import type { EventHost } from '../host.js';
 import type { ResourceStates } from '../resource-states.js';
 import type { StoredSubscription } from '../store.js';
