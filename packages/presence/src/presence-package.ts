@@ -80,33 +80,47 @@ const NEUTRAL_CACHE_MAX = 4096;
 
 const NONE: PresenceSources = { publications: [] };
 
-/** A {@link PresentityState} whose composition runs on the first read of any field, once. */
-function lazyPresentity(compose: () => PresentityState): PresentityState {
-  let value: PresentityState | undefined;
-  const get = (): PresentityState => (value ??= compose());
-  return {
-    get status() {
-      return get().status;
-    },
-    get notes() {
-      return get().notes;
-    },
-    get dnd() {
-      return get().dnd;
-    },
-    get onThePhone() {
-      return get().onThePhone;
-    },
-    get activities() {
-      return get().activities;
-    },
-    get devices() {
-      return get().devices;
-    },
-    get document() {
-      return get().document;
-    },
-  };
+/**
+ * A {@link PresentityState} whose composition runs on the first read of any
+ * field, once. A class: the getters live on the prototype, not as seven
+ * closures per state (one state per registration or call change, kept per
+ * resource). `toJSON` gives the composed fields.
+ */
+class LazyPresentity implements PresentityState {
+  private value: PresentityState | undefined;
+  constructor(private compose: (() => PresentityState) | undefined) {}
+
+  private get composed(): PresentityState {
+    if (this.value === undefined) {
+      this.value = (this.compose as () => PresentityState)();
+      this.compose = undefined;
+    }
+    return this.value;
+  }
+  get status(): PresentityState['status'] {
+    return this.composed.status;
+  }
+  get notes(): PresentityState['notes'] {
+    return this.composed.notes;
+  }
+  get dnd(): boolean {
+    return this.composed.dnd;
+  }
+  get onThePhone(): boolean {
+    return this.composed.onThePhone;
+  }
+  get activities(): PresentityState['activities'] {
+    return this.composed.activities;
+  }
+  get devices(): PresentityState['devices'] {
+    return this.composed.devices;
+  }
+  get document(): PresentityState['document'] {
+    return this.composed.document;
+  }
+  toJSON(): PresentityState {
+    return this.composed;
+  }
 }
 
 function isPidfDocument(v: unknown): v is PidfDocument {
@@ -153,10 +167,7 @@ export function createPresencePackage(options: PresencePackageOptions = {}): Pre
     // Composed when first read (a NOTIFY, the API, a listener): most registrations and calls
     // change presentities nobody watches. Read later, it shows the sources as they are then,
     // i.e. the newest state, which is the only one a NOTIFY ever carries.
-    options.onState?.(
-      resource,
-      lazyPresentity(() => composePresentity(resource, resources.get(resource) ?? NONE)),
-    );
+    options.onState?.(resource, new LazyPresentity(() => composePresentity(resource, resources.get(resource) ?? NONE)));
   };
 
   const inputs: PresenceInputs = {

@@ -193,4 +193,11 @@ t.test('input changes hand over a state composed on first read, once, from the s
   );
   t.equal(pushed[1]?.dnd, true, 'an older state first read after a newer change shows the newest sources');
   t.equal(first?.status, 'open', 'a state already read keeps what it composed');
+  const eager = inputs.state(R);
+  t.same(
+    JSON.parse(JSON.stringify(pushed[2])),
+    JSON.parse(JSON.stringify(eager)),
+    'as JSON: the composed fields, like an eager state',
+  );
+  t.same(Object.keys(JSON.parse(JSON.stringify(pushed[2]))).sort(), Object.keys(eager).sort());
 });
