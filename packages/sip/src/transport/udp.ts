@@ -8,6 +8,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { lookup, type LookupOneOptions } from 'node:dns';
 import { isIP, isIPv6 } from 'node:net';
 import { serializeMessage } from '../message/index.js';
+import { FlowCache } from './flow-cache.js';
 import { isKeepAlive, parseIncoming } from './incoming.js';
 import {
   hostPortKey,
@@ -36,6 +37,8 @@ export interface UdpTransportOptions extends SocketTransportOptions {
    * (208 KiB) thousands were dropped per second and came back as retransmissions.
    */
   readonly receiveBufferBytes?: number;
+  /** How many remotes' flows are shared at most (default 65,536; see {@link FlowCache}). */
+  readonly flowCacheSize?: number;
 }
 
 /** Default UDP receive buffer: room for a fan-out's burst of responses (Kamailio's reference setup uses 4 MiB too). */
@@ -52,6 +55,8 @@ export class UdpTransport implements Transport {
   private readonly limits: ParseLimits;
   private handler: ((incoming: IncomingMessage) => void) | undefined;
   private bound: HostPort | undefined;
+  /** One flow per remote, shared by its datagrams (set at listen: flows carry the bound address). */
+  private flows: FlowCache | undefined;
   private closed = false;
 
   constructor(private readonly options: UdpTransportOptions) {
@@ -62,7 +67,7 @@ export class UdpTransport implements Transport {
       ipv6Only: isIPv6(options.host),
       lookup: literalLookup,
     });
-    this.socket.on('message', (data, rinfo) => this.receive(data, { address: rinfo.address, port: rinfo.port }));
+    this.socket.on('message', (data, rinfo) => this.receive(data, rinfo.address, rinfo.port));
     this.socket.on('error', (err) => this.logger.warn('udp socket error', { error: err.message }));
   }
 
@@ -81,6 +86,7 @@ export class UdpTransport implements Transport {
         this.socket.off('error', onError);
         const a = this.socket.address();
         this.bound = { address: a.address, port: a.port };
+        this.flows = new FlowCache('udp', this.bound, this.options.flowCacheSize);
         this.enlargeReceiveBuffer();
         resolve();
       });
@@ -141,13 +147,17 @@ export class UdpTransport implements Transport {
     return flow;
   }
 
-  /** A flow of this socket (a response to its source, a NOTIFY along a subscription's flow) is reused as is. */
+  /** A flow of this socket (a response to its source, a NOTIFY along a subscription's flow) is reused as is; else the shared one. */
   private flowTo(to: Flow | Destination, bound: HostPort): Flow {
     if ('remote' in to) {
       if (to.transport === 'udp' && to.local === bound && to.connectionId === undefined) return to;
-      return { transport: 'udp', local: bound, remote: to.remote };
+      return this.flowFor(to.remote.address, to.remote.port, bound);
     }
-    return { transport: 'udp', local: bound, remote: { address: to.address, port: to.port } };
+    return this.flowFor(to.address, to.port, bound);
+  }
+
+  private flowFor(address: string, port: number, bound: HostPort): Flow {
+    return this.flows ? this.flows.get(address, port) : { transport: 'udp', local: bound, remote: { address, port } };
   }
 
   close(): Promise<void> {
@@ -158,17 +168,19 @@ export class UdpTransport implements Transport {
         resolve();
         return;
       }
+      this.flows?.clear();
       this.socket.close(() => resolve());
     });
   }
 
-  private receive(data: Buffer, remote: HostPort): void {
+  private receive(data: Buffer, address: string, port: number): void {
     // RFC 5626 §4.4.1 keep-alives over UDP are STUN (out of scope); bare CRLFs are ignored.
     if (isKeepAlive(data)) {
       this.stats.keepAlives++;
       return;
     }
-    const source: Flow = { transport: 'udp', local: this.local, remote };
+    const source = this.flowFor(address, port, this.local);
+    const remote = source.remote;
     const parsed = parseIncoming(data, this.limits);
     if (!parsed.ok) {
       this.stats.parseErrors++;
