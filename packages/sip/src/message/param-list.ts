@@ -11,9 +11,14 @@ const INDEX_FROM = 16;
  */
 export class ParamList implements Map<string, string | null> {
   /** Names at even positions, their values right after. */
-  private a: Array<string | null> = [];
+  private a: Array<string | null>;
   /** Name → position in `a`, built once the list is long. */
   private index: Map<string, number> | undefined = undefined;
+
+  /** @internal `flat`: a fresh `[name, value, …]` array of distinct lower-cased names, which the list takes over. */
+  constructor(flat?: Array<string | null>) {
+    this.a = flat ?? [];
+  }
 
   /** @internal Called by the parsers once filled: drops the spare room `push` reserved (two entries would hold 19 slots). */
   seal(): this {

@@ -203,8 +203,80 @@ export function parseUri(s: string): SipUri {
   return parseUriIn(s, 0, s.length);
 }
 
+/**
+ * The usual `sip:`/`sips:` URI in one pass: lower-case scheme, an optional
+ * user without escapes or password, a host name or IPv4 address, an optional
+ * port and parameters, nothing else, exactly up to `end`. Undefined for any
+ * other shape, which the general reader then decides (with its own errors);
+ * otherwise the same value the general reader gives.
+ */
+function sipUriFast(s: string, start: number, end: number): SipUri | undefined {
+  let i = start + 4;
+  let scheme = 'sip';
+  if (!s.startsWith('sip:', start)) {
+    if (!s.startsWith('sips:', start)) return undefined;
+    scheme = 'sips';
+    i++;
+  }
+  const uStart = i;
+  let user: string | undefined;
+  // user = 1*( unreserved / user-unreserved ), up to '@'; when no '@' follows, these were host chars.
+  while (i < end) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || USER[c] === 0) break;
+    i++;
+  }
+  if (i < end && s.charCodeAt(i) === 64) {
+    if (i === uStart) return undefined;
+    user = s.slice(uStart, i);
+    i++;
+  } else {
+    // No user (or a password, an escape or an odd char): the host starts right after the scheme.
+    const at = s.indexOf('@', i);
+    if (at >= 0 && at < end) return undefined;
+    i = uStart;
+  }
+  const hStart = i;
+  let upper = false;
+  while (i < end) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || HOST[c] === 0) break;
+    if (c <= 90 && c >= 65) upper = true;
+    i++;
+  }
+  if (i === hStart) return undefined;
+  const host = upper ? s.slice(hStart, i).toLowerCase() : s.slice(hStart, i);
+  let port: number | undefined;
+  if (i < end && s.charCodeAt(i) === 58) {
+    const pStart = ++i;
+    let n = 0;
+    while (i < end) {
+      const c = s.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      n = n * 10 + (c - 48);
+      i++;
+    }
+    if (i === pStart || i - pStart > 5 || n > 65535) return undefined;
+    port = n;
+  }
+  let params: Params = NO_PARAMS;
+  if (i < end) {
+    if (s.charCodeAt(i) !== 59) return undefined;
+    const list = new ParamList();
+    const raw = s.slice(start, end);
+    i = parseUriParams(s, i, list, raw, end);
+    if (i !== end) return undefined;
+    params = list.seal();
+    return { scheme, user, password: undefined, host, port, params, headers: NO_HEADERS, raw };
+  }
+  const raw = start === 0 && end === s.length ? s : s.slice(start, end);
+  return { scheme, user, password: undefined, host, port, params, headers: NO_HEADERS, raw };
+}
+
 /** {@link parseUri} of `s[start, end)` (inside a larger text: `sip:`/`sips:` read in place). */
 export function parseUriIn(s: string, start: number, end: number): SipUri {
+  const fast = sipUriFast(s, start, end);
+  if (fast !== undefined) return fast;
   if (
     (s.charCodeAt(start) | 0x20) === 115 &&
     (s.charCodeAt(start + 1) | 0x20) === 105 &&
