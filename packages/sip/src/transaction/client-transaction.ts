@@ -1,5 +1,4 @@
 /** The client transaction shell: runs the ICT or NICT reducer and performs its effects. */
-import type { Clock } from '../clock.js';
 import type { SipRequest, SipResponse } from '../message/types.js';
 import type { Destination, Flow, SendFailureListener, TransportUser } from '../transport/types.js';
 import { TransportError } from '../transport/types.js';
@@ -11,9 +10,8 @@ import type { NictInput, NictState, NictStateName } from './nict.js';
 import { nictReduce, nictStart } from './nict.js';
 import { createAck } from './requests.js';
 import { TimerSet } from './timer-set.js';
-import type { TimerOwner } from './timer-set.js';
+import type { TimerRuntime } from './timer-set.js';
 import type { TransactionContext, TimerName } from './timers.js';
-import type { WaitTimers } from './wait-timers.js';
 
 /** What a client transaction reports to its transaction user (RFC 3261 §17.1). */
 export interface ClientTransactionUser {
@@ -28,51 +26,57 @@ export interface ClientTransactionUser {
 
 type Input = IctInput | NictInput;
 
+/** @internal What the layer gives its client transactions: one object per layer (clock, wait timers D, K, M, transport). */
+export interface ClientTransactionRuntime extends TimerRuntime {
+  readonly transport: TransportUser;
+  onTerminate(tx: ClientTransaction): void;
+}
+
 /**
  * One client transaction (ICT for INVITE, NICT otherwise); created by `TransactionLayer.sendRequest`.
  * A NICT in Completed (Timer K) only absorbs response retransmissions (RFC 3261 §17.1.2.2), so
  * it drops the request and, unless it asked for `onTerminated`, its user.
  */
-export class ClientTransaction implements TimerOwner, SendFailureListener {
+export class ClientTransaction extends TimerSet implements SendFailureListener {
   /** The flow the request went out on, once the transport said so. */
   flow: Flow | undefined;
   /** The request's method. */
   readonly method: string;
-  private kind: 'ict' | 'nict';
+  /** The top Via branch of the request. */
+  readonly branch: string;
+  readonly key: string;
+  private readonly destination: Flow | Destination;
+  private readonly runtime: ClientTransactionRuntime;
   private machine: IctState | NictState;
-  private readonly timers: TimerSet;
   private req: SipRequest | undefined;
   private user: ClientTransactionUser | undefined;
   private ack: SipRequest | undefined;
-  private lastError: TransportError | undefined;
-  private aborted = false;
 
   constructor(
     request: SipRequest,
-    /** The top Via branch of the request. */
-    readonly branch: string,
-    readonly key: string,
-    private readonly destination: Flow | Destination,
+    branch: string,
+    key: string,
+    destination: Flow | Destination,
     user: ClientTransactionUser,
-    clock: Clock,
-    private readonly transport: TransportUser,
     ctx: TransactionContext,
-    private readonly onTerminate: (tx: ClientTransaction) => void,
-    /** The layer's batched wait timers (D, K, M). */
-    waits?: WaitTimers,
+    runtime: ClientTransactionRuntime,
   ) {
+    super();
+    this.flow = undefined;
+    this.method = request.method;
+    this.branch = branch;
+    this.key = key;
+    this.destination = destination;
+    this.runtime = runtime;
     this.req = request;
     this.user = user;
-    this.method = request.method;
-    this.timers = new TimerSet(clock, this, waits);
+    this.ack = undefined;
     if (request.method === 'INVITE') {
       const start = ictStart(ctx);
-      this.kind = 'ict';
       this.machine = start.state;
       this.perform(start.effects, undefined);
     } else {
       const start = nictStart(ctx);
-      this.kind = 'nict';
       this.machine = start.state;
       this.perform(start.effects, undefined);
     }
@@ -80,7 +84,12 @@ export class ClientTransaction implements TimerOwner, SendFailureListener {
 
   /** The machine's state name (`calling`, `trying`, `proceeding`, `completed`, `accepted`, `terminated`). */
   get state(): IctStateName | NictStateName {
-    return this.aborted ? 'terminated' : this.machine.name;
+    return this.machine.name;
+  }
+
+  /** The layer's clock and wait timers (for {@link TimerSet}). */
+  protected get timerRuntime(): ClientTransactionRuntime {
+    return this.runtime;
   }
 
   /** The request, until the transaction completes; undefined afterwards (a NICT in Completed or an ICT in Completed, which keeps only its ACK). */
@@ -90,7 +99,7 @@ export class ClientTransaction implements TimerOwner, SendFailureListener {
 
   /** Names of the timers now running (for inspection). */
   get runningTimers(): TimerName[] {
-    return this.timers.names();
+    return this.timerNames();
   }
 
   /** Feeds a response that matched this transaction (§17.1.3). */
@@ -105,14 +114,17 @@ export class ClientTransaction implements TimerOwner, SendFailureListener {
 
   /** Stops the transaction silently (layer shutdown). */
   abort(): void {
-    this.timers.clear();
-    this.aborted = true;
+    this.clearTimers();
+    // Terminated without the terminate effect: nobody is told (the layer forgets everything itself).
+    this.machine = { ...this.machine, name: 'terminated' };
   }
 
-  private input(input: Input, response?: SipResponse): void {
-    if (this.aborted) return;
+  /** Runs one input; `error` is the transport failure a `transport_error` input reports. */
+  private input(input: Input, response?: SipResponse, error?: TransportError): void {
+    // Terminated (or aborted): every machine stays put and sends nothing.
+    if (this.machine.name === 'terminated') return;
     let t: TransactionTransition<IctState | NictState, ClientEffect>;
-    if (this.kind === 'ict') {
+    if (this.method === 'INVITE') {
       const next = ictReduce(this.machine as IctState, input as IctInput);
       this.machine = next.state;
       t = next;
@@ -121,17 +133,17 @@ export class ClientTransaction implements TimerOwner, SendFailureListener {
       this.machine = next.state;
       t = next;
     }
-    this.perform(t.effects, response);
+    this.perform(t.effects, response, error);
   }
 
-  private perform(effects: readonly ClientEffect[], response: SipResponse | undefined): void {
+  private perform(effects: readonly ClientEffect[], response: SipResponse | undefined, error?: TransportError): void {
     for (const effect of effects) {
       switch (effect.type) {
         case 'start_timer':
-          this.timers.start(effect.name, effect.ms);
+          this.startTimer(effect.name, effect.ms);
           break;
         case 'stop_timer':
-          this.timers.stop(effect.name);
+          this.stopTimer(effect.name);
           break;
         case 'send_request':
           if (this.req) this.send(this.req, this.flow === undefined);
@@ -151,11 +163,11 @@ export class ClientTransaction implements TimerOwner, SendFailureListener {
           this.user?.onTimeout();
           break;
         case 'report_transport_error':
-          this.user?.onTransportError(this.lastError ?? new TransportError('transport error', this.destination));
+          this.user?.onTransportError(error ?? new TransportError('transport error', this.destination));
           break;
         case 'terminate':
-          this.timers.clear();
-          this.onTerminate(this);
+          this.clearTimers();
+          this.runtime.onTerminate(this);
           this.user?.onTerminated?.();
           break;
       }
@@ -170,21 +182,21 @@ export class ClientTransaction implements TimerOwner, SendFailureListener {
    */
   private slim(): void {
     this.req = undefined;
-    if (this.kind === 'nict' && !this.user?.onTerminated) this.user = undefined;
+    if (this.method !== 'INVITE' && !this.user?.onTerminated) this.user = undefined;
   }
 
   /** @internal A send made without a promise failed (the transport tells the transaction itself: no closure per send). */
   sendFailed(error: TransportError): void {
     if (this.state === 'terminated') return;
-    this.lastError = error;
-    this.input({ type: 'transport_error' });
+    this.input({ type: 'transport_error' }, undefined, error);
   }
 
   private send(message: SipRequest, first: boolean): void {
     // RFC 3261 §17.1.1.3 / §18.1.1: retransmissions and the ACK follow the flow of the first send.
     const to = this.flow ?? this.destination;
-    const post = this.transport.postRequest;
-    const sending = post ? post.call(this.transport, message, to, this) : this.transport.sendRequest(message, to);
+    const transport = this.runtime.transport;
+    const post = transport.postRequest;
+    const sending = post ? post.call(transport, message, to, this) : transport.sendRequest(message, to);
     if (!(sending instanceof Promise)) {
       // Sent at once as a datagram (an unreliable flow: nothing more to decide), or failed (reported to sendFailed).
       if (sending !== undefined && this.flow === undefined) this.flow = sending;
@@ -195,13 +207,12 @@ export class ClientTransaction implements TimerOwner, SendFailureListener {
         if (this.flow !== undefined) return;
         this.flow = flow;
         if (first && this.state !== 'terminated' && !this.machine.ctx.reliable) {
-          if (this.transport.isReliable(flow)) this.input({ type: 'reliable_flow' });
+          if (transport.isReliable(flow)) this.input({ type: 'reliable_flow' });
         }
       },
       (err: unknown) => {
         if (this.state === 'terminated') return;
-        this.lastError = asTransportError(err, to);
-        this.input({ type: 'transport_error' });
+        this.input({ type: 'transport_error' }, undefined, asTransportError(err, to));
       },
     );
   }

@@ -10,7 +10,7 @@ import type { Destination, Flow, TransportUser } from '../transport/types.js';
 import { generateBranch } from './branch.js';
 // RFC 3261 §8.2.6.2: the To tag of the responses the layer makes itself.
 import { generateTag } from '../ids.js';
-import type { ClientTransactionUser } from './client-transaction.js';
+import type { ClientTransactionRuntime, ClientTransactionUser } from './client-transaction.js';
 import { ClientTransaction } from './client-transaction.js';
 import { clientKey, clientMapKey, detach, legacyKey, mergeKey, serverKey, toTag } from './keys.js';
 import { ServerTransaction } from './server-transaction.js';
@@ -47,11 +47,10 @@ export class TransactionLayer {
   private serverSeq = 0;
   /** Timers D, I, J, K, L, M of every transaction, batched per duration. */
   private readonly waits: WaitTimers;
-  /** Shared by every server transaction (no closures per transaction). */
+  /** Shared by every server transaction (no closures or per-layer fields per transaction). */
   private readonly serverHooks: ServerTransactionHooks;
-  private readonly forgetClient = (tx: ClientTransaction): void => {
-    if (this.clients.get(tx.key) === tx) this.clients.delete(tx.key);
-  };
+  /** Shared by every client transaction. */
+  private readonly clientRuntime: ClientTransactionRuntime;
 
   constructor(private readonly opts: TransactionLayerOptions) {
     this.timers = resolveTimers(opts.timers);
@@ -60,8 +59,18 @@ export class TransactionLayer {
       { timers: this.timers, reliable: true },
     ];
     this.waits = new WaitTimers(opts.clock);
-    this.serverHooks = {
+    this.clientRuntime = {
+      clock: opts.clock,
       waits: this.waits,
+      transport: opts.transport,
+      onTerminate: (tx) => {
+        if (this.clients.get(tx.key) === tx) this.clients.delete(tx.key);
+      },
+    };
+    this.serverHooks = {
+      clock: opts.clock,
+      waits: this.waits,
+      transport: opts.transport,
       onTerminate: (tx) => this.forgetServer(tx),
       onAck: (tx, ack, flow) => {
         if (tx.onAck) tx.onAck(ack, flow);
@@ -95,18 +104,7 @@ export class TransactionLayer {
     if (held && (held.method === request.method || this.clients.has(key)))
       throw new TypeError(`a client transaction with branch ${branch} is already running`);
     const ctx = this.context(this.opts.transport.isReliable(to));
-    const tx = new ClientTransaction(
-      request,
-      branch,
-      key,
-      to,
-      user,
-      this.opts.clock,
-      this.opts.transport,
-      ctx,
-      this.forgetClient,
-      this.waits,
-    );
+    const tx = new ClientTransaction(request, branch, key, to, user, ctx, this.clientRuntime);
     // The constructor sends and may already have terminated on a synchronous failure path.
     if (tx.state !== 'terminated') this.clients.set(key, tx);
     return tx;
@@ -243,8 +241,6 @@ export class TransactionLayer {
         mergeKey: mkey === undefined ? undefined : detach(mkey),
         legacy: lkey !== undefined,
       },
-      this.opts.clock,
-      this.opts.transport,
       ctx,
       this.serverHooks,
     );

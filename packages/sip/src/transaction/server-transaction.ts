@@ -1,5 +1,4 @@
 /** The server transaction shell: runs the IST or NIST reducer and performs its effects. */
-import type { Clock } from '../clock.js';
 import { createResponse, parseMessage } from '../message/index.js';
 import type { SipRequest, SipResponse } from '../message/types.js';
 import type {
@@ -18,16 +17,17 @@ import { detach, internMethod, toTag } from './keys.js';
 import type { NistInput, NistState, NistStateName } from './nist.js';
 import { nistReduce, nistStart } from './nist.js';
 import { TimerSet } from './timer-set.js';
-import type { TimerOwner } from './timer-set.js';
+import type { TimerRuntime } from './timer-set.js';
 import type { TransactionContext, TimerName } from './timers.js';
-import type { WaitTimers } from './wait-timers.js';
 
 type Input = IstInput | NistInput;
 
-/** @internal What the layer does for its server transactions (one object per layer, not per transaction). */
-export interface ServerTransactionHooks {
-  /** The layer's batched wait timers (J, I, L). */
-  readonly waits?: WaitTimers;
+/**
+ * @internal What the layer gives its server transactions: one object per layer, not per
+ * transaction (the clock, the batched wait timers J, I, L, the transport, and what to do on ends).
+ */
+export interface ServerTransactionHooks extends TimerRuntime {
+  readonly transport: TransportUser;
   onTerminate(tx: ServerTransaction): void;
   onAck(tx: ServerTransaction, ack: SipRequest, flow: Flow): void;
 }
@@ -41,6 +41,37 @@ export interface ServerTransactionKeys {
   readonly legacy: boolean;
 }
 
+/** Where a finished transaction's bytes go again: the target, or for a connection the flow tried first (§18.2.2). */
+type ResendRoute = Flow | Destination | { readonly flow: Flow; readonly target: Flow | Destination };
+
+/**
+ * What only some transactions keep, in one object made on demand: INVITE (its callbacks, the To tag
+ * a CANCEL's 200 reuses, §9.2), RFC 2543 requests (To tags to match, §17.2.3), and any callback a
+ * TU sets. A finished REGISTER, SUBSCRIBE or NOTIFY server transaction has none (issue 7: tens of
+ * thousands wait for Timer J).
+ */
+interface Extras {
+  onCancel: ((cancel: SipRequest) => void) | undefined;
+  onTransportError: ((error: TransportError) => void) | undefined;
+  onTimeout: (() => void) | undefined;
+  onAck: ((ack: SipRequest, flow: Flow) => void) | undefined;
+  onTerminated: (() => void) | undefined;
+  requestToTag: string | undefined;
+  lastToTag: string | undefined;
+}
+
+function newExtras(): Extras {
+  return {
+    onCancel: undefined,
+    onTransportError: undefined,
+    onTimeout: undefined,
+    onAck: undefined,
+    onTerminated: undefined,
+    requestToTag: undefined,
+    lastToTag: undefined,
+  };
+}
+
 /**
  * One server transaction (IST for INVITE, NIST otherwise), handed to the TU
  * with each new request. The TU answers through {@link ServerTransaction.respond};
@@ -51,60 +82,53 @@ export interface ServerTransactionKeys {
  * flow, the response's bytes and route, its To tag, and its timer. Thousands
  * wait for Timer J (64·T1) under load, so the parsed messages are dropped.
  */
-export class ServerTransaction implements TimerOwner, SendFailureListener {
-  /** INVITE only: a matching CANCEL arrived while no final response was sent (RFC 3261 §9.2); the TU should answer 487. */
-  onCancel: ((cancel: SipRequest) => void) | undefined;
-  /** A response could not be sent; the transaction is over (RFC 3261 §17.2.4). */
-  onTransportError: ((error: TransportError) => void) | undefined;
-  /** INVITE only: Timer H fired, the ACK for a non-2xx never came (RFC 3261 §17.2.1). */
-  onTimeout: (() => void) | undefined;
-  /** INVITE only: an ACK matched the transaction in Accepted (RFC 6026 §8.7); if unset it goes to the layer's onStrayAck. */
-  onAck: ((ack: SipRequest, flow: Flow) => void) | undefined;
-  /** The transaction reached Terminated. */
-  onTerminated: (() => void) | undefined;
+export class ServerTransaction extends TimerSet implements SendFailureListener {
   /** The request's method. */
   readonly method: string;
   /** The transaction's matching key (RFC 3261 §17.2.3). */
   readonly key: string;
   /** @internal Merged-request key of the request (RFC 3261 §8.2.2.2), computed at creation. */
   readonly mergeKey: string | undefined;
-  /** @internal RFC 2543 requests only: the request's To tag ('' when none), for matching (§17.2.3). */
-  readonly requestToTag: string | undefined;
+  /** The flow the request arrived on; responses go back along it (RFC 3261 §18.2.2). */
+  readonly flow: Flow;
+  private readonly hooks: ServerTransactionHooks;
   private machine: IstState | NistState;
-  private readonly timers: TimerSet;
   private req: SipRequest | undefined;
   /** The last response sent, while the transaction is active (or when the transport cannot prepare bytes). */
   private last: SipResponse | undefined;
-  private lastPrepared: PreparedResponse | undefined;
-  /** Once finished: the last response's bytes as a latin1 string (1 byte per byte, no Buffer pool slice kept alive). */
-  private resendText: string | undefined;
-  private resendFlow: Flow | undefined;
-  private resendTarget: Flow | Destination | undefined;
-  /** The final response's To tag once the response object is dropped; undefined: read it from the bytes. */
-  private lastToTag: string | undefined;
-  private lastError: TransportError | undefined;
+  /**
+   * The last response's prepared bytes and route while active; once finished its bytes as a
+   * latin1 string (1 byte per byte, no Buffer pool slice kept alive), with the route in `route`.
+   */
+  private sent: PreparedResponse | string | undefined;
+  private route: ResendRoute | undefined;
+  private extras: Extras | undefined;
 
   constructor(
     request: SipRequest,
-    /** The flow the request arrived on; responses go back along it (RFC 3261 §18.2.2). */
-    readonly flow: Flow,
+    flow: Flow,
     keys: ServerTransactionKeys,
-    clock: Clock,
-    private readonly transport: TransportUser,
     ctx: TransactionContext,
-    private readonly hooks: ServerTransactionHooks,
+    hooks: ServerTransactionHooks,
   ) {
-    this.req = request;
+    super();
     this.method = internMethod(request.method);
     this.key = keys.key;
     this.mergeKey = keys.mergeKey;
-    if (keys.legacy) {
-      const tag = toTag(request);
-      this.requestToTag = tag === '' ? '' : detach(tag);
+    this.flow = flow;
+    this.hooks = hooks;
+    this.req = request;
+    this.last = this.sent = this.route = this.extras = undefined;
+    if (keys.legacy || this.method === 'INVITE') {
+      const extras = newExtras();
+      if (keys.legacy) {
+        const tag = toTag(request);
+        extras.requestToTag = tag === '' ? '' : detach(tag);
+      }
+      // §9.2 (a CANCEL's 200) and §17.2.3 (an RFC 2543 ACK) need the final response's To tag without parsing.
+      extras.lastToTag = '';
+      this.extras = extras;
     }
-    // §9.2 (a CANCEL's 200) and §17.2.3 (an RFC 2543 ACK) need the final response's To tag without parsing.
-    if (keys.legacy || this.method === 'INVITE') this.lastToTag = '';
-    this.timers = new TimerSet(clock, this, hooks.waits);
     if (request.method === 'INVITE') {
       const start = istStart(ctx);
       this.machine = start.state;
@@ -114,6 +138,60 @@ export class ServerTransaction implements TimerOwner, SendFailureListener {
       this.machine = start.state;
       this.perform(start.effects);
     }
+  }
+
+  /** INVITE only: a matching CANCEL arrived while no final response was sent (RFC 3261 §9.2); the TU should answer 487. */
+  get onCancel(): ((cancel: SipRequest) => void) | undefined {
+    return this.extras?.onCancel;
+  }
+  set onCancel(fn: ((cancel: SipRequest) => void) | undefined) {
+    this.ensureExtras().onCancel = fn;
+  }
+
+  /** A response could not be sent; the transaction is over (RFC 3261 §17.2.4). */
+  get onTransportError(): ((error: TransportError) => void) | undefined {
+    return this.extras?.onTransportError;
+  }
+  set onTransportError(fn: ((error: TransportError) => void) | undefined) {
+    this.ensureExtras().onTransportError = fn;
+  }
+
+  /** INVITE only: Timer H fired, the ACK for a non-2xx never came (RFC 3261 §17.2.1). */
+  get onTimeout(): (() => void) | undefined {
+    return this.extras?.onTimeout;
+  }
+  set onTimeout(fn: (() => void) | undefined) {
+    this.ensureExtras().onTimeout = fn;
+  }
+
+  /** INVITE only: an ACK matched the transaction in Accepted (RFC 6026 §8.7); if unset it goes to the layer's onStrayAck. */
+  get onAck(): ((ack: SipRequest, flow: Flow) => void) | undefined {
+    return this.extras?.onAck;
+  }
+  set onAck(fn: ((ack: SipRequest, flow: Flow) => void) | undefined) {
+    this.ensureExtras().onAck = fn;
+  }
+
+  /** The transaction reached Terminated. */
+  get onTerminated(): (() => void) | undefined {
+    return this.extras?.onTerminated;
+  }
+  set onTerminated(fn: (() => void) | undefined) {
+    this.ensureExtras().onTerminated = fn;
+  }
+
+  /** @internal RFC 2543 requests only: the request's To tag ('' when none), for matching (§17.2.3). */
+  get requestToTag(): string | undefined {
+    return this.extras?.requestToTag;
+  }
+
+  /** The layer's clock and wait timers (for {@link TimerSet}). */
+  protected get timerRuntime(): ServerTransactionHooks {
+    return this.hooks;
+  }
+
+  private ensureExtras(): Extras {
+    return (this.extras ??= newExtras());
   }
 
   /** The machine's state name (`proceeding`, `trying`, `completed`, `confirmed`, `accepted`, `terminated`). */
@@ -135,16 +213,17 @@ export class ServerTransaction implements TimerOwner, SendFailureListener {
    */
   get lastResponse(): SipResponse | undefined {
     if (this.last) return this.last;
-    if (this.resendText === undefined) return undefined;
-    const parsed = parseMessage(Buffer.from(this.resendText, 'latin1'));
+    const text = this.sent;
+    if (typeof text !== 'string') return undefined;
+    const parsed = parseMessage(Buffer.from(text, 'latin1'));
     return parsed.kind === 'response' ? parsed : undefined;
   }
 
   /** Status code of the last response sent (cheap: no parsing once finished). */
   get lastStatus(): number | undefined {
     if (this.last) return this.last.status;
-    const text = this.resendText;
-    if (text === undefined) return undefined;
+    const text = this.sent;
+    if (typeof text !== 'string') return undefined;
     // The kept bytes start with the status line we wrote: `SIP/2.0 NNN reason`.
     const sp = text.indexOf(' ');
     return Number(text.slice(sp + 1, sp + 4));
@@ -153,8 +232,8 @@ export class ServerTransaction implements TimerOwner, SendFailureListener {
   /** Reason phrase of the last response sent (cheap for ASCII phrases once finished). */
   get lastReason(): string | undefined {
     if (this.last) return this.last.reason;
-    const text = this.resendText;
-    if (text === undefined) return undefined;
+    const text = this.sent;
+    if (typeof text !== 'string') return undefined;
     const reason = text.slice(text.indexOf(' ') + 5, text.indexOf('\r\n'));
     // The bytes are kept as latin1: a non-ASCII phrase needs the message's own decoding.
     return /^[\x20-\x7e]*$/.test(reason) ? reason : this.lastResponse?.reason;
@@ -163,19 +242,20 @@ export class ServerTransaction implements TimerOwner, SendFailureListener {
   /** The To tag of the last response sent ('' when none): a CANCEL's 200 reuses it (RFC 3261 §9.2), an RFC 2543 ACK matches it (§17.2.3). */
   get responseToTag(): string {
     if (this.last) return toTag(this.last);
-    if (this.lastToTag !== undefined) return this.lastToTag;
-    const kept = this.lastResponse;
-    return kept ? toTag(kept) : '';
+    const kept = this.extras?.lastToTag;
+    if (kept !== undefined) return kept;
+    const parsed = this.lastResponse;
+    return parsed ? toTag(parsed) : '';
   }
 
   /** @internal Whether any response was sent (an RFC 2543 ACK matches only then, §17.2.3). */
   get hasResponded(): boolean {
-    return this.last !== undefined || this.resendText !== undefined;
+    return this.last !== undefined || this.sent !== undefined;
   }
 
   /** Names of the timers now running (for inspection). */
   get runningTimers(): TimerName[] {
-    return this.timers.names();
+    return this.timerNames();
   }
 
   /**
@@ -204,13 +284,13 @@ export class ServerTransaction implements TimerOwner, SendFailureListener {
 
   /** Stops the transaction silently (layer shutdown). */
   abort(): void {
-    this.timers.clear();
+    this.clearTimers();
     // Terminated without the terminate effect: nobody is told (the layer forgets everything itself).
     this.machine = { ...this.machine, name: 'terminated' };
   }
 
-  /** Runs one input; true when the TU's response was sent. */
-  private input(input: Input, response?: SipResponse, passAck?: () => void): boolean {
+  /** Runs one input; `error` is the transport failure a `transport_error` input reports. */
+  private input(input: Input, response?: SipResponse, passAck?: () => void, error?: TransportError): boolean {
     // Terminated (or aborted): every machine stays put and sends nothing.
     if (this.machine.name === 'terminated') return false;
     let effects: readonly ServerEffect[];
@@ -223,18 +303,24 @@ export class ServerTransaction implements TimerOwner, SendFailureListener {
       this.machine = next.state;
       effects = next.effects;
     }
-    return this.perform(effects, response, passAck);
+    return this.perform(effects, response, passAck, error);
   }
 
-  private perform(effects: readonly ServerEffect[], response?: SipResponse, passAck?: () => void): boolean {
+  /** Performs the machine's effects; true when the TU's response was sent. */
+  private perform(
+    effects: readonly ServerEffect[],
+    response?: SipResponse,
+    passAck?: () => void,
+    error?: TransportError,
+  ): boolean {
     let sent = false;
     for (const effect of effects) {
       switch (effect.type) {
         case 'start_timer':
-          this.timers.start(effect.name, effect.ms);
+          this.startTimer(effect.name, effect.ms);
           break;
         case 'stop_timer':
-          this.timers.stop(effect.name);
+          this.stopTimer(effect.name);
           break;
         case 'send_response':
           if (response) {
@@ -253,19 +339,19 @@ export class ServerTransaction implements TimerOwner, SendFailureListener {
           passAck?.();
           break;
         case 'report_timeout':
-          this.onTimeout?.();
+          this.extras?.onTimeout?.();
           break;
         case 'report_transport_error':
-          if (this.lastError) this.onTransportError?.(this.lastError);
+          if (error) this.extras?.onTransportError?.(error);
           break;
         case 'terminate':
-          this.timers.clear();
+          this.clearTimers();
           this.hooks.onTerminate(this);
-          this.onTerminated?.();
+          this.extras?.onTerminated?.();
           break;
       }
     }
-    if ((this.req !== undefined || this.lastPrepared !== undefined) && this.finished()) this.slim();
+    if ((this.req !== undefined || typeof this.sent === 'object') && this.finished()) this.slim();
     return sent;
   }
 
@@ -279,16 +365,15 @@ export class ServerTransaction implements TimerOwner, SendFailureListener {
   private slim(): void {
     this.req = undefined;
     const last = this.last;
-    if (last && this.lastToTag !== undefined) {
+    const extras = this.extras;
+    if (last && extras && extras.lastToTag !== undefined) {
       const tag = toTag(last);
-      this.lastToTag = tag === '' ? '' : detach(tag);
+      extras.lastToTag = tag === '' ? '' : detach(tag);
     }
-    const prepared = this.lastPrepared;
-    if (prepared) {
-      this.resendText = prepared.data.toString('latin1');
-      this.resendFlow = prepared.flow;
-      this.resendTarget = prepared.target;
-      this.lastPrepared = undefined;
+    const prepared = this.sent;
+    if (typeof prepared === 'object') {
+      this.sent = prepared.data.toString('latin1');
+      this.route = prepared.flow ? { flow: prepared.flow, target: prepared.target } : prepared.target;
       this.last = undefined;
     }
   }
@@ -296,52 +381,53 @@ export class ServerTransaction implements TimerOwner, SendFailureListener {
   /** Sends a response the machine just produced and remembers it as the last one. */
   private sendNew(response: SipResponse): void {
     this.last = response;
-    this.resendText = this.resendFlow = this.resendTarget = undefined;
-    const { prepareResponse, sendPrepared } = this.transport;
+    this.sent = this.route = undefined;
+    const transport = this.hooks.transport;
+    const { prepareResponse, sendPrepared } = transport;
     if (!prepareResponse || !sendPrepared) {
-      this.lastPrepared = undefined;
-      this.watch(this.transport.sendResponse(response, this.flow));
+      this.watch(transport.sendResponse(response, this.flow));
       return;
     }
     let prepared: PreparedResponse;
     try {
-      prepared = prepareResponse.call(this.transport, response, this.flow);
+      prepared = prepareResponse.call(transport, response, this.flow);
     } catch (err) {
-      this.lastPrepared = undefined;
       this.watch(Promise.reject(err));
       return;
     }
-    this.lastPrepared = prepared;
+    this.sent = prepared;
     this.sendBytes(prepared);
   }
 
   /** Sends prepared bytes: without a promise when the transport can (failures come back to sendFailed). */
   private sendBytes(prepared: PreparedResponse): void {
-    const { postPrepared, sendPrepared } = this.transport;
-    if (postPrepared) postPrepared.call(this.transport, prepared, this);
-    else if (sendPrepared) this.watch(sendPrepared.call(this.transport, prepared));
+    const transport = this.hooks.transport;
+    const { postPrepared, sendPrepared } = transport;
+    if (postPrepared) postPrepared.call(transport, prepared, this);
+    else if (sendPrepared) this.watch(sendPrepared.call(transport, prepared));
   }
 
   /** @internal A send made without a promise failed (RFC 3261 §17.2.4). */
   sendFailed(error: TransportError): void {
     if (this.state === 'terminated') return;
-    this.lastError = error;
-    this.input({ type: 'transport_error' });
+    this.input({ type: 'transport_error' }, undefined, undefined, error);
   }
 
   /** Retransmits the last response, byte for byte (RFC 3261 §17.2.1, §17.2.2). */
   private resend(): void {
-    const { sendPrepared } = this.transport;
-    if (this.resendText !== undefined && this.resendTarget && sendPrepared) {
-      const data = Buffer.from(this.resendText, 'latin1');
-      const prepared: PreparedResponse = this.resendFlow
-        ? { data, flow: this.resendFlow, target: this.resendTarget }
-        : { data, target: this.resendTarget };
+    const transport = this.hooks.transport;
+    const { sendPrepared } = transport;
+    const sent = this.sent;
+    const route = this.route;
+    if (typeof sent === 'string' && route && sendPrepared) {
+      const data = Buffer.from(sent, 'latin1');
+      const prepared: PreparedResponse =
+        'target' in route ? { data, flow: route.flow, target: route.target } : { data, target: route };
       this.sendBytes(prepared);
-    } else if (this.lastPrepared && sendPrepared) {
-      this.sendBytes(this.lastPrepared);
+    } else if (typeof sent === 'object' && sendPrepared) {
+      this.sendBytes(sent);
     } else if (this.last) {
-      this.watch(this.transport.sendResponse(this.last, this.flow));
+      this.watch(transport.sendResponse(this.last, this.flow));
     }
   }
 
@@ -350,8 +436,7 @@ export class ServerTransaction implements TimerOwner, SendFailureListener {
       () => undefined,
       (err: unknown) => {
         if (this.state === 'terminated') return;
-        this.lastError = asTransportError(err, this.flow);
-        this.input({ type: 'transport_error' });
+        this.input({ type: 'transport_error' }, undefined, undefined, asTransportError(err, this.flow));
       },
     );
   }

@@ -1,31 +1,62 @@
 import t from 'tap';
 import { ManualClock } from '@herald/sip';
-import type { TimerName } from '@herald/sip';
+import type { Clock, TimerName } from '@herald/sip';
 import { TimerSet } from '../../src/transaction/timer-set.js';
+import type { TimerRuntime } from '../../src/transaction/timer-set.js';
 import { WaitTimers } from '../../src/transaction/wait-timers.js';
 
-function owner(log: string[], label: string) {
-  return { timerFired: (name: TimerName) => log.push(`${label}:${name}`) };
+/** A bare TimerSet subclass (as the transactions are) that logs its firings. */
+class Probe extends TimerSet {
+  protected readonly timerRuntime: TimerRuntime;
+  constructor(
+    clock: Clock,
+    private readonly log: string[],
+    private readonly label: string,
+    waits?: WaitTimers,
+  ) {
+    super();
+    this.timerRuntime = waits ? { clock, waits } : { clock };
+  }
+  timerFired(name: TimerName): void {
+    this.log.push(`${this.label}:${name}`);
+  }
+  start(name: TimerName, ms: number): void {
+    this.startTimer(name, ms);
+  }
+  stop(name: TimerName): void {
+    this.stopTimer(name);
+  }
+  names(): TimerName[] {
+    return this.timerNames();
+  }
+  clear(): void {
+    this.clearTimers();
+  }
+}
+
+/** Starts a timer of `ms` in its queue. */
+function start(waits: WaitTimers, ms: number, owner: { waitFired(h: number, q: number): void }): number {
+  return waits.start(waits.queue(ms), owner);
 }
 
 void t.test('WaitTimers: one duration fires in start order, one clock timer for the head', (t) => {
   const clock = new ManualClock();
   const waits = new WaitTimers(clock);
   const fired: string[] = [];
-  const make = (label: string) => ({ waitFired: (h: number, n: TimerName) => fired.push(`${label}:${n}:${h}`) });
-  waits.start(1000, make('a'), 'J');
+  const make = (label: string) => ({ waitFired: (h: number, q: number) => fired.push(`${label}:${q}:${h}`) });
+  start(waits, 1000, make('a'));
   clock.advance(10);
-  waits.start(1000, make('b'), 'J');
-  waits.start(1000, make('c'), 'J');
+  start(waits, 1000, make('b'));
+  start(waits, 1000, make('c'));
   t.equal(clock.pending, 1, 'one Clock timer per duration');
   clock.advance(989);
   t.same(fired, []);
   clock.advance(1);
-  t.same(fired, ['a:J:0'], 'due at exactly 1000 ms');
+  t.same(fired, ['a:0:0'], 'due at exactly 1000 ms');
   clock.advance(9);
-  t.same(fired, ['a:J:0']);
+  t.same(fired, ['a:0:0']);
   clock.advance(1);
-  t.same(fired, ['a:J:0', 'b:J:1', 'c:J:2'], 'same due time: start order');
+  t.same(fired, ['a:0:0', 'b:0:1', 'c:0:2'], 'same due time: start order');
   t.equal(clock.pending, 0, 'nothing left: no timer armed');
   t.end();
 });
@@ -34,21 +65,26 @@ void t.test('WaitTimers: cancel skips a slot; cancelling the last live one disar
   const clock = new ManualClock();
   const waits = new WaitTimers(clock);
   const fired: string[] = [];
-  const make = (label: string) => ({ waitFired: (_h: number, n: TimerName) => fired.push(`${label}:${n}`) });
-  const a = waits.start(500, make('a'), 'K');
-  waits.start(500, make('b'), 'K');
-  const c = waits.start(2000, make('c'), 'D');
-  waits.cancel(500, a);
-  waits.cancel(500, a);
+  const make = (label: string) => ({ waitFired: () => fired.push(label) });
+  const k = waits.queue(500);
+  const d = waits.queue(2000);
+  t.not(k, d, 'one queue per duration');
+  t.equal(waits.queue(500), k, 'the same id for the same duration');
+  const a = waits.start(k, make('a'));
+  waits.start(k, make('b'));
+  const c = waits.start(d, make('c'));
+  waits.cancel(k, a);
+  waits.cancel(k, a);
   clock.advance(500);
-  t.same(fired, ['b:K']);
-  waits.cancel(2000, c);
+  t.same(fired, ['b']);
+  waits.cancel(d, c);
   t.equal(clock.pending, 0, 'the D queue is empty and disarmed');
   clock.advance(5000);
-  t.same(fired, ['b:K']);
-  waits.cancel(2000, 12345);
+  t.same(fired, ['b']);
+  waits.cancel(d, 12345);
   waits.cancel(42, 0);
-  t.pass('unknown handles and durations are ignored');
+  t.pass('unknown handles and queues are ignored');
+  t.throws(() => waits.start(42, make('x')), RangeError, 'starting in an unknown queue is a programmer error');
   t.end();
 });
 
@@ -60,12 +96,12 @@ void t.test('WaitTimers: a timer started from a firing callback is kept in order
   const first = {
     waitFired: () => {
       fired.push(['first', clock.now()]);
-      waits.start(100, late, 'J');
+      start(waits, 100, late);
     },
   };
-  waits.start(100, first, 'J');
+  start(waits, 100, first);
   clock.advance(50);
-  waits.start(100, { waitFired: () => fired.push(['second', clock.now()]) }, 'J');
+  start(waits, 100, { waitFired: () => fired.push(['second', clock.now()]) });
   clock.advance(1000);
   t.same(fired, [
     ['first', 100],
@@ -83,11 +119,11 @@ void t.test('WaitTimers: thousands in a row compact the fired prefix and keep ha
   const o = { waitFired: () => count++ };
   const handles: number[] = [];
   for (let i = 0; i < 5000; i++) {
-    handles.push(waits.start(1000, o, 'J'));
+    handles.push(start(waits, 1000, o));
     clock.advance(1);
   }
   // Half have fired (and were compacted away); cancel one still waiting by its handle.
-  waits.cancel(1000, handles[4999]!);
+  waits.cancel(waits.queue(1000), handles[4999]!);
   clock.advance(10000);
   t.equal(count, 4999);
   t.equal(clock.pending, 0);
@@ -98,8 +134,8 @@ void t.test('WaitTimers.clear cancels everything', (t) => {
   const clock = new ManualClock();
   const waits = new WaitTimers(clock);
   let count = 0;
-  waits.start(10, { waitFired: () => count++ }, 'I');
-  waits.start(20, { waitFired: () => count++ }, 'J');
+  start(waits, 10, { waitFired: () => count++ });
+  start(waits, 20, { waitFired: () => count++ });
   waits.clear();
   t.equal(clock.pending, 0);
   clock.advance(100);
@@ -111,7 +147,7 @@ void t.test('TimerSet: two slots, restart, stop, wait timers batched, a third ti
   const clock = new ManualClock();
   const waits = new WaitTimers(clock);
   const log: string[] = [];
-  const set = new TimerSet(clock, owner(log, 'tx'), waits);
+  const set = new Probe(clock, log, 'tx', waits);
   set.start('E', 500);
   set.start('F', 32000);
   t.same(set.names(), ['E', 'F']);
@@ -140,7 +176,7 @@ void t.test('TimerSet: two slots, restart, stop, wait timers batched, a third ti
 void t.test('TimerSet without a wait queue uses the clock for every timer', (t) => {
   const clock = new ManualClock();
   const log: string[] = [];
-  const set = new TimerSet(clock, owner(log, 'tx'));
+  const set = new Probe(clock, log, 'tx');
   set.start('J', 100);
   set.start('J', 200);
   t.equal(clock.pending, 1);
@@ -150,12 +186,12 @@ void t.test('TimerSet without a wait queue uses the clock for every timer', (t) 
 });
 
 void t.test(
-  'TimerSet batches both slots (a NICT E and F): equal handles of two durations are told apart by name',
+  'TimerSet batches both slots (a NICT E and F): equal handles of two durations are told apart by queue',
   (t) => {
     const clock = new ManualClock();
     const waits = new WaitTimers(clock);
     const log: string[] = [];
-    const set = new TimerSet(clock, owner(log, 'tx'), waits);
+    const set = new Probe(clock, log, 'tx', waits);
     set.start('E', 500);
     set.start('F', 32000);
     t.equal(clock.pending, 2, 'one clock timer per duration, none per transaction');
