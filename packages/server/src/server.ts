@@ -34,7 +34,7 @@ import { BackSubscriber } from './back-subscribe.js';
 import type { Proxy } from './proxy/index.js';
 import { createDigest, createServerProxy, wireEmbedding } from './wiring.js';
 import { HttpApi, createServerMetrics, type ServerMetrics } from './http/index.js';
-import { MeteredEndpoint, collectSipMetrics, meterPublishes } from './http/server-metrics.js';
+import { MeteredEndpoint, collectSipMetrics, meterPublishes, notifyOutcomeCounter } from './http/server-metrics.js';
 import { WatcherTable, serverCommands, serverView } from './management.js';
 import { SubscriptionLimits, warnPublishLimits } from './limits/index.js';
 import { listenTransport, publishLimits, rateLimited, shedOnOverload, udpQueueSockets } from './limits/wiring.js';
@@ -182,8 +182,7 @@ export class Server {
         logger: log,
         admitSubscription: (request) => this.subscriptionLimits.check(request),
         proxy: () => this.proxy,
-        onNotifyOutcome: (event, status) =>
-          (status >= 200 && status < 300 ? this.metrics.notifiesSent : this.metrics.notifiesFailed).inc({ event }),
+        onNotifyOutcome: notifyOutcomeCounter(this.metrics),
       }),
       packages: [this.presence.package, this.dialog.package, this.mwi.package, this.winfo.package],
       subscriptionStore: this.stores.subscriptions,

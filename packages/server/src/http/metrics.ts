@@ -21,6 +21,8 @@ interface Series {
 /** What both metric kinds share: name, help, declared label names and the series. */
 abstract class Family {
   protected readonly series = new Map<string, Series>();
+  /** Bumped by {@link Family.reset}: bound handles look their series up again. */
+  private generation = 0;
 
   constructor(
     readonly name: string,
@@ -46,6 +48,28 @@ abstract class Family {
   /** Forget every series (a gauge recomputed from scratch on collect). */
   reset(): void {
     this.series.clear();
+    this.generation++;
+  }
+
+  /**
+   * A handle on one series for a hot path: adding through it builds no key
+   * and looks nothing up (once per {@link Family.reset}). Throws at once on
+   * labels that do not match the declaration.
+   */
+  bind(labels: Labels): { add(delta: number): void } {
+    this.checkExtra(labels);
+    this.key(labels);
+    let series: Series | undefined;
+    let generation = -1;
+    return {
+      add: (delta: number): void => {
+        if (generation !== this.generation || series === undefined) {
+          series = this.entry(labels);
+          generation = this.generation;
+        }
+        series.value += delta;
+      },
+    };
   }
 
   protected add(labels: Labels, delta: number): void {

@@ -65,6 +65,26 @@ export function createServerMetrics(registry: Metrics = new Metrics()): ServerMe
   };
 }
 
+/**
+ * Counts one NOTIFY outcome (`herald_notifies_sent_total` for a 2xx, else
+ * `herald_notifies_failed_total`, by event package) through bound series:
+ * a fan-out counts one per watcher per change.
+ */
+export function notifyOutcomeCounter(metrics: ServerMetrics): (event: string, status: number) => void {
+  const bound = new Map<string, { add(delta: number): void }>();
+  return (event, status) => {
+    const ok = status >= 200 && status < 300;
+    const key = ok ? event : '!' + event;
+    let series = bound.get(key);
+    if (series === undefined) {
+      series = (ok ? metrics.notifiesSent : metrics.notifiesFailed).bind({ event });
+      // Events are the packages we serve (a handful); past that, count without keeping a handle.
+      if (bound.size < 64) bound.set(key, series);
+    }
+    series.add(1);
+  };
+}
+
 /** What {@link collectSipMetrics} reads at scrape time. */
 export interface SipMetricSources {
   readonly transactions: { readonly clientCount: number; readonly serverCount: number };
@@ -118,6 +138,8 @@ export function meterPublishes(host: EventHost, counter: Counter, events: readon
  */
 export class MeteredEndpoint extends Endpoint {
   private readonly counter: Counter;
+  /** Bound series per request method we send (NOTIFY: one per watcher per change). */
+  private readonly sent = new Map<string, { add(delta: number): void }>();
   /** Checked before each handler: true when it answered the request itself (load shedding, limits/overload.ts). */
   refuse: ((incoming: IncomingRequest) => boolean) | undefined;
 
@@ -130,10 +152,11 @@ export class MeteredEndpoint extends Endpoint {
     const m = method.toUpperCase();
     if (m === 'ACK') return super.on(method, handler, options);
     // `counter` is read when a request arrives: the base constructor registers OPTIONS before it is set.
+    let received: { add(delta: number): void } | undefined;
     super.on(
       method,
       (incoming) => {
-        this.counter.inc({ kind: 'server', method: m });
+        (received ??= this.counter.bind({ kind: 'server', method: m })).add(1);
         if (this.refuse?.(incoming) === true) return undefined;
         return handler(incoming);
       },
@@ -142,7 +165,13 @@ export class MeteredEndpoint extends Endpoint {
   }
 
   override request(request: SipRequest, options?: SendOptions): Promise<SipResponse> {
-    this.counter.inc({ kind: 'client', method: request.method });
+    let series = this.sent.get(request.method);
+    if (series === undefined) {
+      series = this.counter.bind({ kind: 'client', method: request.method });
+      // Bounded by the methods we send (NOTIFY, SUBSCRIBE, OPTIONS, …); an unknown one is counted unbound.
+      if (this.sent.size < 32) this.sent.set(request.method, series);
+    }
+    series.add(1);
     return super.request(request, options);
   }
 }

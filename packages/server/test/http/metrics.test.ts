@@ -160,6 +160,23 @@ t.test('collectors run before each render; reset forgets series', async (t) => {
   t.same(parseExposition(m.render()).get('subs')?.samples, [{ labels: { event: 'presence' }, value: 5 }]);
 });
 
+t.test('a bound series adds without a key per call, checks labels at once, and survives reset', (t) => {
+  const m = new Metrics();
+  const c = m.counter('tx', 'Transactions.', ['kind', 'method']);
+  t.throws(() => c.bind({ kind: 'server' }), { message: /takes labels/ }, 'missing label: thrown when bound');
+  const notify = c.bind({ kind: 'client', method: 'NOTIFY' });
+  notify.add(1);
+  notify.add(2);
+  c.inc({ kind: 'client', method: 'NOTIFY' });
+  t.equal(c.get({ kind: 'client', method: 'NOTIFY' }), 4, 'the same series as inc()');
+  c.reset();
+  t.equal(c.get({ kind: 'client', method: 'NOTIFY' }), 0);
+  notify.add(1);
+  t.equal(c.get({ kind: 'client', method: 'NOTIFY' }), 1, 'after reset the handle writes the new series');
+  t.same(parseExposition(m.render()).get('tx')?.samples, [{ labels: { kind: 'client', method: 'NOTIFY' }, value: 1 }]);
+  t.end();
+});
+
 t.test('the server families', async (t) => {
   const s = createServerMetrics();
   s.registrations.set(2);
