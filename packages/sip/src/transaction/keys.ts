@@ -77,9 +77,17 @@ export function toTag(message: SipRequest | SipResponse): string {
  */
 export function mergeKey(request: SipRequest): string | undefined {
   if (toTag(request) !== '') return undefined;
-  const cseq = request.cseq;
-  if (!cseq || request.callId === undefined) return undefined;
-  return [tag(request.from?.params), request.callId, String(cseq.seq), cseq.method].join(SEP);
+  return mergeParts(request);
+}
+
+/**
+ * The merged-request key's parts (From tag, Call-ID, CSeq) of any message, To tag or not: a
+ * response carries its request's (§8.2.6.2). Undefined when CSeq or Call-ID is missing.
+ */
+export function mergeParts(message: SipRequest | SipResponse): string | undefined {
+  const cseq = message.cseq;
+  if (!cseq || message.callId === undefined) return undefined;
+  return [tag(message.from?.params), message.callId, String(cseq.seq), cseq.method].join(SEP);
 }
 
 /** Only code units 0–255 (so a latin1 round trip is exact). */

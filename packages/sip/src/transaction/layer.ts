@@ -13,6 +13,7 @@ import { generateTag } from '../ids.js';
 import type { ClientTransactionRuntime, ClientTransactionUser } from './client-transaction.js';
 import { ClientTransaction } from './client-transaction.js';
 import { clientKey, clientMapKey, detach, legacyKey, mergeKey, serverKey, toTag } from './keys.js';
+import { MergedRequests, hashKey } from './merged.js';
 import { ServerTransaction } from './server-transaction.js';
 import type { ServerTransactionHooks } from './server-transaction.js';
 import type { TransactionContext, TransactionTimers } from './timers.js';
@@ -40,7 +41,7 @@ export class TransactionLayer {
   /** RFC 2543 requests (no magic cookie) by fallback key; the To tag is checked per entry. */
   private readonly legacy = new Map<string, ServerTransaction[]>();
   /** Requests without To tag by From tag, Call-ID and CSeq (RFC 3261 §8.2.2.2). */
-  private readonly merged = new Map<string, ServerTransaction>();
+  private readonly merged = new MergedRequests();
   private readonly timers: TransactionTimers;
   /** The two contexts every transaction shares (reliable or not). */
   private readonly contexts: readonly [TransactionContext, TransactionContext];
@@ -174,14 +175,15 @@ export class TransactionLayer {
       return;
     }
     // RFC 3261 §8.2.2.2: same From tag, Call-ID and CSeq as a pending request but another branch.
-    const original = mkey === undefined ? undefined : this.merged.get(mkey);
-    if (original && original.state !== 'terminated') {
-      const loop = this.createServer(request, flow, mkey, key);
+    const mhash = mkey === undefined ? undefined : hashKey(mkey);
+    const original = mhash === undefined ? undefined : this.merged.find(mhash, mkey as string);
+    if (original) {
+      const loop = this.createServer(request, flow, mhash, key);
       loop.respond(createResponse(request, 482, 'Loop Detected', { toTag: generateTag() }));
       return;
     }
-    const server = this.createServer(request, flow, mkey, key);
-    if (server.mergeKey !== undefined) this.merged.set(server.mergeKey, server);
+    const server = this.createServer(request, flow, mhash, key);
+    if (mhash !== undefined) this.merged.add(mhash, server);
     this.opts.onRequest(request, flow, server);
   }
 
@@ -225,7 +227,7 @@ export class TransactionLayer {
   private createServer(
     request: SipRequest,
     flow: Flow,
-    mkey: string | undefined,
+    mhash: number | undefined,
     rawKey: string | undefined,
   ): ServerTransaction {
     const rawLkey = rawKey === undefined ? legacyKey(request) : undefined;
@@ -238,7 +240,7 @@ export class TransactionLayer {
       flow,
       {
         key: key ?? lkey ?? `anonymous:${this.serverSeq++}`,
-        mergeKey: mkey === undefined ? undefined : detach(mkey),
+        mergeHash: mhash,
         legacy: lkey !== undefined,
       },
       ctx,
@@ -261,8 +263,7 @@ export class TransactionLayer {
       if (rest.length > 0) this.legacy.set(tx.key, rest);
       else this.legacy.delete(tx.key);
     }
-    const mkey = tx.mergeKey;
-    if (mkey !== undefined && this.merged.get(mkey) === tx) this.merged.delete(mkey);
+    if (tx.mergeHash !== undefined) this.merged.delete(tx.mergeHash, tx);
   }
 }
 

@@ -13,7 +13,7 @@ import { asTransportError } from './transport-error.js';
 import type { ServerEffect } from './effects.js';
 import type { IstInput, IstState, IstStateName } from './ist.js';
 import { istReduce, istStart } from './ist.js';
-import { detach, internMethod, toTag } from './keys.js';
+import { detach, internMethod, mergeParts, toTag } from './keys.js';
 import type { NistInput, NistState, NistStateName } from './nist.js';
 import { nistReduce, nistStart } from './nist.js';
 import { TimerSet } from './timer-set.js';
@@ -35,8 +35,8 @@ export interface ServerTransactionHooks extends TimerRuntime {
 /** @internal What the layer computes once for a new server transaction's matching (RFC 3261 §17.2.3, §8.2.2.2). */
 export interface ServerTransactionKeys {
   readonly key: string;
-  /** Merged-request key (§8.2.2.2), undefined for requests with a To tag. */
-  readonly mergeKey: string | undefined;
+  /** Hash of the merged-request key (§8.2.2.2, see `MergedRequests`), undefined for requests with a To tag. */
+  readonly mergeHash: number | undefined;
   /** RFC 2543 request (no magic cookie): matched by To tags too (§17.2.3). */
   readonly legacy: boolean;
 }
@@ -87,8 +87,8 @@ export class ServerTransaction extends TimerSet implements SendFailureListener {
   readonly method: string;
   /** The transaction's matching key (RFC 3261 §17.2.3). */
   readonly key: string;
-  /** @internal Merged-request key of the request (RFC 3261 §8.2.2.2), computed at creation. */
-  readonly mergeKey: string | undefined;
+  /** @internal Hash of the request's merged-request key (RFC 3261 §8.2.2.2), computed at creation. */
+  readonly mergeHash: number | undefined;
   /** The flow the request arrived on; responses go back along it (RFC 3261 §18.2.2). */
   readonly flow: Flow;
   private readonly hooks: ServerTransactionHooks;
@@ -114,7 +114,7 @@ export class ServerTransaction extends TimerSet implements SendFailureListener {
     super();
     this.method = internMethod(request.method);
     this.key = keys.key;
-    this.mergeKey = keys.mergeKey;
+    this.mergeHash = keys.mergeHash;
     this.flow = flow;
     this.hooks = hooks;
     this.req = request;
@@ -178,6 +178,17 @@ export class ServerTransaction extends TimerSet implements SendFailureListener {
   }
   set onTerminated(fn: (() => void) | undefined) {
     this.ensureExtras().onTerminated = fn;
+  }
+
+  /**
+   * @internal Merged-request key of the request (RFC 3261 §8.2.2.2), undefined for a request
+   * with a To tag. Read from the request, or once it is dropped from the kept final response
+   * (same From, Call-ID and CSeq, §8.2.6.2): only to confirm a hash match, so rarely.
+   */
+  get mergeKey(): string | undefined {
+    if (this.mergeHash === undefined) return undefined;
+    const message = this.req ?? this.lastResponse;
+    return message ? mergeParts(message) : undefined;
   }
 
   /** @internal RFC 2543 requests only: the request's To tag ('' when none), for matching (§17.2.3). */
