@@ -23,20 +23,21 @@ interface Entry {
 
 /** The state table; one per engine. */
 export class ResourceStates {
-  private readonly entries = new Map<string, Entry>();
+  /** By event, then resource: no joined key string per lookup (a fan-out reads the state once per NOTIFY). */
+  private readonly entries = new Map<string, Map<string, Entry>>();
   private readonly listeners = new Set<(change: ResourceChange) => void>();
-
-  private static key(event: string, resource: string): string {
-    return `${event}\n${resource}`;
-  }
 
   /** Sets the state (undefined = nothing known: packages render a neutral document) and announces it. */
   set<S, D = unknown>(event: string, resource: string, state: S | undefined, delta?: D): ResourceChange<S, D> {
-    const key = ResourceStates.key(event, resource);
-    let entry = this.entries.get(key);
+    let byResource = this.entries.get(event);
+    if (!byResource) {
+      byResource = new Map();
+      this.entries.set(event, byResource);
+    }
+    let entry = byResource.get(resource);
     if (!entry) {
       entry = { state: undefined, stateVersion: 0 };
-      this.entries.set(key, entry);
+      byResource.set(resource, entry);
     }
     entry.state = state;
     entry.stateVersion++;
@@ -47,15 +48,12 @@ export class ResourceStates {
 
   /** The current state, or undefined when nothing is known. */
   get<S>(event: string, resource: string): S | undefined {
-    return this.entries.get(ResourceStates.key(event, resource))?.state as S | undefined;
+    return this.entries.get(event)?.get(resource)?.state as S | undefined;
   }
 
   /** Resources with a known state for one event. */
   resources(event: string): string[] {
-    const out: string[] = [];
-    const prefix = `${event}\n`;
-    for (const key of this.entries.keys()) if (key.startsWith(prefix)) out.push(key.slice(prefix.length));
-    return out;
+    return [...(this.entries.get(event)?.keys() ?? [])];
   }
 
   /** Subscribes to changes; returns the unsubscribe function. */
