@@ -10,7 +10,7 @@ import type { EventPackage } from '../package.js';
 import { resourceKey } from '../resource-key.js';
 import type { ResourceChange, ResourceStates } from '../resource-states.js';
 import type { StoredSubscription, SubscriptionStore } from '../store.js';
-import { changedRecord, ownDialog, ownFlow, ownSubscription, ownUpdatedDialog, storedRecord } from './compact.js';
+import { changedRecord, ownDialog, ownFlow, ownSubscription, ownUpdatedDialog } from './compact.js';
 import { ExpiryScheduler } from './expiry.js';
 import { type DeliveryPolicy, initialDelivery } from './delivery.js';
 import { type Live, LiveState, type SharedDialog, watcherRecordOf } from './live.js';
@@ -18,6 +18,7 @@ import { LiveTable } from './live-table.js';
 import { acceptValues, negotiateAccept, negotiateEvent, negotiateExpires } from './negotiate.js';
 import { contactValue } from './notify-request.js';
 import { NotifySender } from './sender.js';
+import { SubscriptionWriter } from './writer.js';
 import type { CancelTimer } from '@herald/sip';
 import type {
   AuthorizeDecision,
@@ -27,9 +28,6 @@ import type {
   WatcherEvent,
   WatcherRecord,
 } from './types.js';
-
-/** Start of a subscription's chain of store writes when none is under way. */
-const SETTLED: Promise<unknown> = Promise.resolve();
 
 /** What {@link Notifier.resume} did. */
 export interface ResumeResult {
@@ -51,6 +49,7 @@ export class Notifier {
   private readonly packages = new Map<string, EventPackage>();
   private readonly options: NotifierOptions;
   private readonly sender: NotifySender;
+  private readonly writer: SubscriptionWriter;
   private readonly table = new LiveTable();
   private readonly listeners = new Set<(change: WatcherChange) => void>();
   private readonly stopListening: () => void;
@@ -68,6 +67,7 @@ export class Notifier {
     this.host = options.host;
     this.store = options.store;
     this.states = options.states;
+    this.writer = new SubscriptionWriter(options.store, this.table, options.logger);
     for (const pkg of options.packages) this.packages.set(pkg.event.toLowerCase(), pkg);
     this.newId = options.idGenerator ?? randomUUID;
     // RFC 6665 §4.2.2: expiry sends a final NOTIFY, reason timeout.
@@ -80,7 +80,7 @@ export class Notifier {
       contact: options.contact,
       credentials: options.credentials,
       logger: options.logger,
-      persist: (live) => this.persist(live),
+      persist: (live) => this.writer.persist(live),
       ended: (live, reason) => this.delivered(live, reason),
       isClosed: () => this.closed,
     });
@@ -274,7 +274,7 @@ export class Notifier {
     const now = this.host.clock.now();
     live.sub = changedRecord(live.sub, { flow: ownFlow(incoming.flow), expiresAt: now + expires.value * 1000 });
     // Stored before the 2xx, like a new subscription: a crash after it must not lose the new expiry.
-    await this.persist(live);
+    await this.writer.persist(live);
     if (this.closed) return void incoming.respond(503, 'Service Unavailable');
     if (live.removed) return void incoming.respond(481, 'Subscription Does Not Exist');
     this.respondOk(incoming, expires.value, 200);
@@ -356,7 +356,7 @@ export class Notifier {
     const live = this.makeLive(sub, pkg, shared, false);
     // Stored before the 2xx: a subscription we acknowledged must survive a crash.
     try {
-      await this.persist(live);
+      await this.writer.persist(live);
     } catch (err) {
       this.table.forget(live);
       throw err;
@@ -418,9 +418,7 @@ export class Notifier {
     if (!live.ephemeral) this.table.unindex(live);
     live.sub = changedRecord(live.sub, { status: 'terminated' });
     if (!live.ephemeral) {
-      live.saving = (live.saving ?? SETTLED)
-        .then(() => this.store.delete(live.sub.id))
-        .catch((err: unknown) => this.storeFailed(live, err));
+      this.writer.delete(live);
       this.emit(live, event);
     }
   }
@@ -449,47 +447,6 @@ export class Notifier {
     const live: Live = new LiveState(sub, pkg, shared, delivery, ephemeral);
     if (!ephemeral) this.table.add(live);
     return live;
-  }
-
-  /** Writes the subscription (with its dialog's newest CSeqs) to the store, in order. */
-  private persist(live: Live): Promise<void> {
-    if (live.ephemeral) return Promise.resolve();
-    if (live.removed) {
-      // Its record is gone, but the dialog's CSeq moved: keep a sibling in the same dialog up to date.
-      const sibling = this.table.sibling(live);
-      return sibling ? this.persist(sibling) : Promise.resolve();
-    }
-    // Immutable: the memory store keeps this object itself (one record per subscription, not two).
-    live.sub = storedRecord(live.sub, live.shared.dialog);
-    const snapshot = live.sub;
-    // Writes of one subscription go in order: after the one in flight, else at once.
-    const before = live.saving;
-    const done = before === undefined ? this.put(snapshot) : before.then(() => this.store.put(snapshot));
-    // Most subscriptions are idle: no settled chain kept per subscription.
-    const tail: Promise<void> = done.then(
-      () => {
-        if (live.saving === tail) live.saving = undefined;
-      },
-      (err: unknown) => {
-        this.storeFailed(live, err);
-        if (live.saving === tail) live.saving = undefined;
-      },
-    );
-    live.saving = tail;
-    return done;
-  }
-
-  /** `store.put`, with a store that throws instead of rejecting turned into a rejection. */
-  private put(record: StoredSubscription): Promise<void> {
-    try {
-      return this.store.put(record);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-  }
-
-  private storeFailed(live: Live, err: unknown): void {
-    this.options.logger?.warn('notifier: store write failed', { id: live.sub.id, error: String(err) });
   }
 
   private emit(live: Live, event: WatcherEvent): void {
