@@ -36,7 +36,15 @@ export function transactionMethod(method: string): string {
  * `method` overrides the request's own (a CANCEL looks up its INVITE).
  */
 export function serverKey(request: SipRequest, method = transactionMethod(request.method)): string | undefined {
-  const via = request.topVia;
+  return viaKey(request, method);
+}
+
+/**
+ * {@link serverKey} from any message's top Via with the transaction's method: a response carries
+ * its request's Via (RFC 3261 §8.2.6.2), so a finished transaction reads its key from the kept response.
+ */
+export function viaKey(message: SipRequest | SipResponse, method: string): string | undefined {
+  const via = message.topVia;
   if (!via || !isRfc3261Branch(via.branch)) return undefined;
   return via.branch + SEP + sentBy(via) + SEP + method;
 }

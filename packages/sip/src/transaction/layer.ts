@@ -13,7 +13,7 @@ import { generateTag } from '../ids.js';
 import type { ClientTransactionRuntime, ClientTransactionUser } from './client-transaction.js';
 import { ClientTransaction } from './client-transaction.js';
 import { clientKey, clientMapKey, detach, legacyKey, mergeKey, serverKey, toTag } from './keys.js';
-import { MergedRequests, hashKey } from './merged.js';
+import { HashIndex, hashKey } from './merged.js';
 import { ServerTransaction } from './server-transaction.js';
 import type { ServerTransactionHooks } from './server-transaction.js';
 import type { TransactionContext, TransactionTimers } from './timers.js';
@@ -37,11 +37,12 @@ export interface TransactionLayerOptions {
 /** Matches, creates and runs the client and server transactions of one endpoint. */
 export class TransactionLayer {
   private readonly clients = new Map<string, ClientTransaction>();
-  private readonly servers = new Map<string, ServerTransaction>();
+  /** RFC 3261 branches by a hash of their §17.2.3 key (the transactions keep no key string). */
+  private readonly servers = new HashIndex((tx, key) => tx.key === key);
   /** RFC 2543 requests (no magic cookie) by fallback key; the To tag is checked per entry. */
   private readonly legacy = new Map<string, ServerTransaction[]>();
   /** Requests without To tag by From tag, Call-ID and CSeq (RFC 3261 §8.2.2.2). */
-  private readonly merged = new MergedRequests();
+  private readonly merged = new HashIndex((tx, key) => tx.state !== 'terminated' && tx.mergeKey === key);
   private readonly timers: TransactionTimers;
   /** The two contexts every transaction shares (reliable or not). */
   private readonly contexts: readonly [TransactionContext, TransactionContext];
@@ -157,7 +158,8 @@ export class TransactionLayer {
     if (!request.topVia || !request.cseq) return;
     // §17.2.3 key, computed once for the lookup and, for a new request, its transaction.
     const key = serverKey(request);
-    const tx = this.findServer(request, undefined, key);
+    const hash = key === undefined ? undefined : hashKey(key);
+    const tx = this.findServer(request, undefined, key, hash);
     if (tx) {
       if (request.method === 'ACK') tx.receiveAck(request, flow);
       else tx.receiveRetransmission();
@@ -178,11 +180,11 @@ export class TransactionLayer {
     const mhash = mkey === undefined ? undefined : hashKey(mkey);
     const original = mhash === undefined ? undefined : this.merged.find(mhash, mkey as string);
     if (original) {
-      const loop = this.createServer(request, flow, mhash, key);
+      const loop = this.createServer(request, flow, mhash, key, hash);
       loop.respond(createResponse(request, 482, 'Loop Detected', { toTag: generateTag() }));
       return;
     }
-    const server = this.createServer(request, flow, mhash, key);
+    const server = this.createServer(request, flow, mhash, key, hash);
     if (mhash !== undefined) this.merged.add(mhash, server);
     this.opts.onRequest(request, flow, server);
   }
@@ -191,7 +193,8 @@ export class TransactionLayer {
   private receiveCancel(cancel: SipRequest, flow: Flow): void {
     const invite = this.findServer(cancel, 'INVITE');
     // A CANCEL never enters `merged` (§9.2 matches it to its INVITE instead).
-    const tx = this.createServer(cancel, flow, undefined, serverKey(cancel));
+    const key = serverKey(cancel);
+    const tx = this.createServer(cancel, flow, undefined, key, key === undefined ? undefined : hashKey(key));
     if (!invite) {
       tx.respond(createResponse(cancel, 481, 'Call/Transaction Does Not Exist', { toTag: generateTag() }));
       return;
@@ -211,8 +214,9 @@ export class TransactionLayer {
     request: SipRequest,
     method?: string,
     key = serverKey(request, method),
+    hash = key === undefined ? undefined : hashKey(key),
   ): ServerTransaction | undefined {
-    if (key !== undefined) return this.servers.get(key);
+    if (key !== undefined) return this.servers.find(hash as number, key);
     const lkey = legacyKey(request, method);
     if (lkey === undefined) return undefined;
     const tag = toTag(request);
@@ -223,30 +227,31 @@ export class TransactionLayer {
     });
   }
 
-  /** `rawKey`: the request's {@link serverKey}, already computed by the caller. */
+  /** `key`: the request's {@link serverKey} and `hash` its {@link hashKey}, already computed by the caller. */
   private createServer(
     request: SipRequest,
     flow: Flow,
     mhash: number | undefined,
-    rawKey: string | undefined,
+    key: string | undefined,
+    hash: number | undefined,
   ): ServerTransaction {
-    const rawLkey = rawKey === undefined ? legacyKey(request) : undefined;
-    // The keys outlive the request (Timer J): copy them out of its header text.
-    const key = rawKey === undefined ? undefined : detach(rawKey);
+    const rawLkey = key === undefined ? legacyKey(request) : undefined;
+    // A fallback key outlives the request (Timer J): copy it out of its header text.
     const lkey = rawLkey === undefined ? undefined : detach(rawLkey);
     const ctx = this.context(this.opts.transport.isReliable(flow));
     const tx = new ServerTransaction(
       request,
       flow,
       {
-        key: key ?? lkey ?? `anonymous:${this.serverSeq++}`,
+        keyHash: hash,
+        key: key !== undefined ? undefined : (lkey ?? `anonymous:${this.serverSeq++}`),
         mergeHash: mhash,
         legacy: lkey !== undefined,
       },
       ctx,
       this.serverHooks,
     );
-    if (key !== undefined) this.servers.set(key, tx);
+    if (hash !== undefined) this.servers.add(hash, tx);
     else if (lkey !== undefined) {
       const list = this.legacy.get(lkey);
       if (list) list.push(tx);
@@ -256,12 +261,13 @@ export class TransactionLayer {
   }
 
   private forgetServer(tx: ServerTransaction): void {
-    if (this.servers.get(tx.key) === tx) this.servers.delete(tx.key);
-    const list = this.legacy.get(tx.key);
-    if (list) {
+    if (tx.keyHash !== undefined) this.servers.delete(tx.keyHash, tx);
+    const lkey = tx.legacyKey;
+    const list = lkey === undefined ? undefined : this.legacy.get(lkey);
+    if (lkey !== undefined && list) {
       const rest = list.filter((t) => t !== tx);
-      if (rest.length > 0) this.legacy.set(tx.key, rest);
-      else this.legacy.delete(tx.key);
+      if (rest.length > 0) this.legacy.set(lkey, rest);
+      else this.legacy.delete(lkey);
     }
     if (tx.mergeHash !== undefined) this.merged.delete(tx.mergeHash, tx);
   }

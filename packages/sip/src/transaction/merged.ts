@@ -1,10 +1,11 @@
 /**
- * The index of ongoing server transactions for merged-request detection (RFC 3261 §8.2.2.2):
- * by a hash of the From tag, Call-ID and CSeq, so a transaction waiting for Timer J keeps a
- * small integer instead of that key string (~64 B each, tens of thousands held under load).
- * A hash hit is confirmed against the transaction's own message (its request while it is
- * active, else the final response it keeps, which carries the same From, Call-ID and CSeq,
- * §8.2.6.2), so distinct keys that share a hash never match.
+ * Server transactions indexed by a hash of a key string: the §17.2.3 matching key (branch,
+ * sent-by, method) and the §8.2.2.2 merged-request key (From tag, Call-ID, CSeq). A
+ * transaction waiting for Timer J keeps two small integers instead of two key strings
+ * (~64 B each, tens of thousands held under load). A hash hit is confirmed against the
+ * transaction's own message (its request while it is active, else the final response it
+ * keeps, which carries the same Via, From, Call-ID and CSeq, RFC 3261 §8.2.6.2), so
+ * distinct keys that share a hash never match.
  */
 import type { ServerTransaction } from './server-transaction.js';
 
@@ -15,16 +16,24 @@ export function hashKey(s: string): number {
   return h & 0x3fffffff;
 }
 
-/** Ongoing transactions by {@link hashKey} of their merged-request key; a hash shared by several holds a list. */
-export class MergedRequests {
+/** Transactions by {@link hashKey} of a key; a hash shared by several holds a list. */
+export class HashIndex {
   private readonly byHash = new Map<number, ServerTransaction | ServerTransaction[]>();
 
-  /** The ongoing (not terminated) transaction whose merged-request key is `key`, if any. */
+  /** `matches(tx, key)` confirms a hash hit: whether `tx`'s key is `key` (and, as the index wants, `tx` still counts). */
+  constructor(private readonly matches: (tx: ServerTransaction, key: string) => boolean) {}
+
+  /** The transaction whose key is `key` (`hash` being {@link hashKey} of it), if any. */
   find(hash: number, key: string): ServerTransaction | undefined {
     const held = this.byHash.get(hash);
     if (held === undefined) return undefined;
-    if (!Array.isArray(held)) return matches(held, key) ? held : undefined;
-    return held.find((tx) => matches(tx, key));
+    if (!Array.isArray(held)) return this.matches(held, key) ? held : undefined;
+    return held.find((tx) => this.matches(tx, key));
+  }
+
+  /** Every transaction held. */
+  values(): ServerTransaction[] {
+    return [...this.byHash.values()].flat();
   }
 
   /** Adds a transaction under its hash. */
@@ -51,8 +60,4 @@ export class MergedRequests {
   clear(): void {
     this.byHash.clear();
   }
-}
-
-function matches(tx: ServerTransaction, key: string): boolean {
-  return tx.state !== 'terminated' && tx.mergeKey === key;
 }

@@ -1,23 +1,18 @@
 /** The server transaction shell: runs the IST or NIST reducer and performs its effects. */
 import { createResponse, parseMessage } from '../message/index.js';
 import type { SipRequest, SipResponse } from '../message/types.js';
-import type {
-  Destination,
-  Flow,
-  PreparedResponse,
-  SendFailureListener,
-  TransportError,
-  TransportUser,
-} from '../transport/types.js';
+import type { Flow, PreparedResponse, SendFailureListener, TransportError, TransportUser } from '../transport/types.js';
 import { asTransportError } from './transport-error.js';
 import type { ServerEffect } from './effects.js';
 import type { IstInput, IstState, IstStateName } from './ist.js';
 import { istReduce, istStart } from './ist.js';
-import { detach, internMethod, mergeParts, toTag } from './keys.js';
+import { detach, internMethod, mergeParts, toTag, viaKey } from './keys.js';
+import { lostKeys } from './server-extras.js';
 import type { NistInput, NistState, NistStateName } from './nist.js';
 import { nistReduce, nistStart } from './nist.js';
-import { TimerSet } from './timer-set.js';
 import type { TimerRuntime } from './timer-set.js';
+import { ServerTransactionExtras, newExtras } from './server-extras.js';
+import type { ResendRoute, ServerTransactionKeys } from './server-extras.js';
 import type { TransactionContext, TimerName } from './timers.js';
 
 type Input = IstInput | NistInput;
@@ -32,46 +27,6 @@ export interface ServerTransactionHooks extends TimerRuntime {
   onAck(tx: ServerTransaction, ack: SipRequest, flow: Flow): void;
 }
 
-/** @internal What the layer computes once for a new server transaction's matching (RFC 3261 §17.2.3, §8.2.2.2). */
-export interface ServerTransactionKeys {
-  readonly key: string;
-  /** Hash of the merged-request key (§8.2.2.2, see `MergedRequests`), undefined for requests with a To tag. */
-  readonly mergeHash: number | undefined;
-  /** RFC 2543 request (no magic cookie): matched by To tags too (§17.2.3). */
-  readonly legacy: boolean;
-}
-
-/** Where a finished transaction's bytes go again: the target, or for a connection the flow tried first (§18.2.2). */
-type ResendRoute = Flow | Destination | { readonly flow: Flow; readonly target: Flow | Destination };
-
-/**
- * What only some transactions keep, in one object made on demand: INVITE (its callbacks, the To tag
- * a CANCEL's 200 reuses, §9.2), RFC 2543 requests (To tags to match, §17.2.3), and any callback a
- * TU sets. A finished REGISTER, SUBSCRIBE or NOTIFY server transaction has none (issue 7: tens of
- * thousands wait for Timer J).
- */
-interface Extras {
-  onCancel: ((cancel: SipRequest) => void) | undefined;
-  onTransportError: ((error: TransportError) => void) | undefined;
-  onTimeout: (() => void) | undefined;
-  onAck: ((ack: SipRequest, flow: Flow) => void) | undefined;
-  onTerminated: (() => void) | undefined;
-  requestToTag: string | undefined;
-  lastToTag: string | undefined;
-}
-
-function newExtras(): Extras {
-  return {
-    onCancel: undefined,
-    onTransportError: undefined,
-    onTimeout: undefined,
-    onAck: undefined,
-    onTerminated: undefined,
-    requestToTag: undefined,
-    lastToTag: undefined,
-  };
-}
-
 /**
  * One server transaction (IST for INVITE, NIST otherwise), handed to the TU
  * with each new request. The TU answers through {@link ServerTransaction.respond};
@@ -82,11 +37,11 @@ function newExtras(): Extras {
  * flow, the response's bytes and route, its To tag, and its timer. Thousands
  * wait for Timer J (64·T1) under load, so the parsed messages are dropped.
  */
-export class ServerTransaction extends TimerSet implements SendFailureListener {
+export class ServerTransaction extends ServerTransactionExtras implements SendFailureListener {
   /** The request's method. */
   readonly method: string;
-  /** The transaction's matching key (RFC 3261 §17.2.3). */
-  readonly key: string;
+  /** @internal Hash of the matching key (RFC 3261 §17.2.3) for an RFC 3261 branch, else undefined (see {@link ServerTransaction.key}). */
+  readonly keyHash: number | undefined;
   /** @internal Hash of the request's merged-request key (RFC 3261 §8.2.2.2), computed at creation. */
   readonly mergeHash: number | undefined;
   /** The flow the request arrived on; responses go back along it (RFC 3261 §18.2.2). */
@@ -102,7 +57,6 @@ export class ServerTransaction extends TimerSet implements SendFailureListener {
    */
   private sent: PreparedResponse | string | undefined;
   private route: ResendRoute | undefined;
-  private extras: Extras | undefined;
 
   constructor(
     request: SipRequest,
@@ -113,20 +67,21 @@ export class ServerTransaction extends TimerSet implements SendFailureListener {
   ) {
     super();
     this.method = internMethod(request.method);
-    this.key = keys.key;
+    this.keyHash = keys.keyHash;
     this.mergeHash = keys.mergeHash;
     this.flow = flow;
     this.hooks = hooks;
     this.req = request;
-    this.last = this.sent = this.route = this.extras = undefined;
-    if (keys.legacy || this.method === 'INVITE') {
+    this.last = this.sent = this.route = undefined;
+    if (keys.legacy || this.method === 'INVITE' || keys.key !== undefined) {
       const extras = newExtras();
+      extras.key = keys.key;
       if (keys.legacy) {
         const tag = toTag(request);
         extras.requestToTag = tag === '' ? '' : detach(tag);
       }
       // §9.2 (a CANCEL's 200) and §17.2.3 (an RFC 2543 ACK) need the final response's To tag without parsing.
-      extras.lastToTag = '';
+      if (keys.legacy || this.method === 'INVITE') extras.lastToTag = '';
       this.extras = extras;
     }
     if (request.method === 'INVITE') {
@@ -140,44 +95,21 @@ export class ServerTransaction extends TimerSet implements SendFailureListener {
     }
   }
 
-  /** INVITE only: a matching CANCEL arrived while no final response was sent (RFC 3261 §9.2); the TU should answer 487. */
-  get onCancel(): ((cancel: SipRequest) => void) | undefined {
-    return this.extras?.onCancel;
-  }
-  set onCancel(fn: ((cancel: SipRequest) => void) | undefined) {
-    this.ensureExtras().onCancel = fn;
-  }
-
-  /** A response could not be sent; the transaction is over (RFC 3261 §17.2.4). */
-  get onTransportError(): ((error: TransportError) => void) | undefined {
-    return this.extras?.onTransportError;
-  }
-  set onTransportError(fn: ((error: TransportError) => void) | undefined) {
-    this.ensureExtras().onTransportError = fn;
+  /**
+   * The transaction's matching key (RFC 3261 §17.2.3). For an RFC 3261 branch it is read from the
+   * request, or once that is dropped from the kept final response (same top Via, §8.2.6.2): the
+   * layer reads it only to confirm a hash match.
+   */
+  get key(): string {
+    const kept = this.extras?.key;
+    if (kept !== undefined) return kept;
+    const message = this.req ?? this.lastResponse;
+    return (message && viaKey(message, this.method)) ?? '';
   }
 
-  /** INVITE only: Timer H fired, the ACK for a non-2xx never came (RFC 3261 §17.2.1). */
-  get onTimeout(): (() => void) | undefined {
-    return this.extras?.onTimeout;
-  }
-  set onTimeout(fn: (() => void) | undefined) {
-    this.ensureExtras().onTimeout = fn;
-  }
-
-  /** INVITE only: an ACK matched the transaction in Accepted (RFC 6026 §8.7); if unset it goes to the layer's onStrayAck. */
-  get onAck(): ((ack: SipRequest, flow: Flow) => void) | undefined {
-    return this.extras?.onAck;
-  }
-  set onAck(fn: ((ack: SipRequest, flow: Flow) => void) | undefined) {
-    this.ensureExtras().onAck = fn;
-  }
-
-  /** The transaction reached Terminated. */
-  get onTerminated(): (() => void) | undefined {
-    return this.extras?.onTerminated;
-  }
-  set onTerminated(fn: (() => void) | undefined) {
-    this.ensureExtras().onTerminated = fn;
+  /** @internal The key of a transaction without an RFC 3261 branch (RFC 2543 fallback key, or a unique one). */
+  get legacyKey(): string | undefined {
+    return this.keyHash === undefined ? this.extras?.key : undefined;
   }
 
   /**
@@ -187,22 +119,15 @@ export class ServerTransaction extends TimerSet implements SendFailureListener {
    */
   get mergeKey(): string | undefined {
     if (this.mergeHash === undefined) return undefined;
+    const kept = this.extras?.mergeKey;
+    if (kept !== undefined) return kept;
     const message = this.req ?? this.lastResponse;
     return message ? mergeParts(message) : undefined;
-  }
-
-  /** @internal RFC 2543 requests only: the request's To tag ('' when none), for matching (§17.2.3). */
-  get requestToTag(): string | undefined {
-    return this.extras?.requestToTag;
   }
 
   /** The layer's clock and wait timers (for {@link TimerSet}). */
   protected get timerRuntime(): ServerTransactionHooks {
     return this.hooks;
-  }
-
-  private ensureExtras(): Extras {
-    return (this.extras ??= newExtras());
   }
 
   /** The machine's state name (`proceeding`, `trying`, `completed`, `confirmed`, `accepted`, `terminated`). */
@@ -374,8 +299,9 @@ export class ServerTransaction extends TimerSet implements SendFailureListener {
 
   /** Drops the parsed request and response, keeping the bytes to retransmit and the tags to match. */
   private slim(): void {
-    this.req = undefined;
     const last = this.last;
+    if (last && this.req) this.checkKeys(this.req, last);
+    this.req = undefined;
     const extras = this.extras;
     if (last && extras && extras.lastToTag !== undefined) {
       const tag = toTag(last);
@@ -389,8 +315,24 @@ export class ServerTransaction extends TimerSet implements SendFailureListener {
     }
   }
 
+  /** Keeps the request's key strings when its response cannot give them back (see {@link lostKeys}). */
+  private checkKeys(req: SipRequest, last: SipResponse): void {
+    const lost = lostKeys(req, last, this.method, this.keyHash !== undefined, this.mergeHash !== undefined);
+    if (!lost) return;
+    const extras = this.ensureExtras();
+    extras.key ??= lost.key;
+    extras.mergeKey ??= lost.mergeKey;
+  }
+
   /** Sends a response the machine just produced and remembers it as the last one. */
   private sendNew(response: SipResponse): void {
+    if (this.req === undefined && typeof this.sent === 'string') {
+      // A response after the request was dropped (a TU's 2xx retransmission in Accepted, RFC 6026):
+      // keep the keys read from the response sent before, whatever the new one carries.
+      const extras = this.ensureExtras();
+      if (this.keyHash !== undefined) extras.key ??= this.key;
+      if (this.mergeHash !== undefined) extras.mergeKey ??= this.mergeKey;
+    }
     this.last = response;
     this.sent = this.route = undefined;
     const transport = this.hooks.transport;

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { MergedRequests, hashKey } from '../../src/transaction/merged.js';
+import { HashIndex, hashKey } from '../../src/transaction/merged.js';
 import type { ServerTransaction } from '../../src/transaction/server-transaction.js';
 
 /** Just what the index reads of a transaction. */
@@ -17,8 +17,11 @@ void t.test('hashKey: a small non-negative integer, stable, spreads similar keys
   t.end();
 });
 
-void t.test('MergedRequests: a hash hit is confirmed by the key; shared hashes keep a list (§8.2.2.2)', (t) => {
-  const index = new MergedRequests();
+/** As the layer's merged-request index: only ongoing transactions count (§8.2.2.2). */
+const mergedIndex = (): HashIndex => new HashIndex((tx, key) => tx.state !== 'terminated' && tx.mergeKey === key);
+
+void t.test('HashIndex: a hash hit is confirmed by the key; shared hashes keep a list (§8.2.2.2)', (t) => {
+  const index = mergedIndex();
   const a = stub('k-a');
   const b = stub('k-b');
   const c = stub('k-c');
@@ -28,6 +31,7 @@ void t.test('MergedRequests: a hash hit is confirmed by the key; shared hashes k
   t.equal(index.find(8, 'k-a'), undefined);
   index.add(7, b);
   index.add(7, c);
+  t.same(index.values(), [a, b, c]);
   t.equal(index.find(7, 'k-b'), b, 'found in the shared list');
   t.equal(index.find(7, 'k-c'), c);
   index.delete(7, b);
@@ -44,8 +48,8 @@ void t.test('MergedRequests: a hash hit is confirmed by the key; shared hashes k
   t.end();
 });
 
-void t.test('MergedRequests: a terminated transaction never matches; clear forgets all', (t) => {
-  const index = new MergedRequests();
+void t.test('HashIndex: a terminated transaction never matches the merged index; clear forgets all', (t) => {
+  const index = mergedIndex();
   const done = stub('k', 'terminated');
   index.add(1, done);
   t.equal(index.find(1, 'k'), undefined);
@@ -54,5 +58,6 @@ void t.test('MergedRequests: a terminated transaction never matches; clear forge
   t.equal(index.find(1, 'k'), live);
   index.clear();
   t.equal(index.find(1, 'k'), undefined);
+  t.same(index.values(), []);
   t.end();
 });
