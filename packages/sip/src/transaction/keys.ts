@@ -2,6 +2,7 @@
 import type { SipRequest, SipResponse, Via } from '../message/types.js';
 import { isRfc3261Branch } from './branch.js';
 import { COMMON_METHODS } from '../message/names.js';
+import { parseVia } from '../message/index.js';
 
 const SEP = '\u0000';
 
@@ -45,8 +46,43 @@ export function serverKey(request: SipRequest, method = transactionMethod(reques
  */
 export function viaKey(message: SipRequest | SipResponse, method: string): string | undefined {
   const via = message.topVia;
-  if (!via || !isRfc3261Branch(via.branch)) return undefined;
+  return via ? topViaKey(via, method) : undefined;
+}
+
+/** {@link serverKey} of a top Via and a method; undefined without an RFC 3261 branch. */
+export function topViaKey(via: Via, method: string): string | undefined {
+  if (!isRfc3261Branch(via.branch)) return undefined;
   return via.branch + SEP + sentBy(via) + SEP + method;
+}
+
+/** The first Via header line of serialized message text (`Via:` or compact `v:`, any case). */
+const VIA_LINE = /\r\n(?:via|v)[ \t]*:[ \t]*/i;
+
+/**
+ * The top Via of serialized message text, read from its first Via line alone (no parse of the
+ * whole message); undefined when there is none or it does not parse. A shortcut only: a caller
+ * that gets a mismatch must confirm with a full parse.
+ */
+export function textTopVia(text: string): Via | undefined {
+  const m = VIA_LINE.exec(text);
+  if (!m) return undefined;
+  const start = m.index + m[0].length;
+  let end = text.indexOf('\r\n', start);
+  if (end < 0) end = text.length;
+  let quoted = false;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) quoted = !quoted;
+    else if (c === 0x2c && !quoted) {
+      end = i;
+      break;
+    }
+  }
+  try {
+    return parseVia(text.slice(start, end).trim());
+  } catch {
+    return undefined;
+  }
 }
 
 function tag(params: ReadonlyMap<string, string | null> | undefined): string {

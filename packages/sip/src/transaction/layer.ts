@@ -38,7 +38,7 @@ export interface TransactionLayerOptions {
 export class TransactionLayer {
   private readonly clients = new Map<string, ClientTransaction>();
   /** RFC 3261 branches by a hash of their §17.2.3 key (the transactions keep no key string). */
-  private readonly servers = new HashIndex((tx, key) => tx.key === key);
+  private readonly servers = new HashIndex((tx, key) => tx.hasKey(key));
   /** RFC 2543 requests (no magic cookie) by fallback key; the To tag is checked per entry. */
   private readonly legacy = new Map<string, ServerTransaction[]>();
   /** Requests without To tag by From tag, Call-ID and CSeq (RFC 3261 §8.2.2.2). */

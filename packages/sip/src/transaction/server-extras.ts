@@ -4,7 +4,7 @@
  */
 import type { SipRequest, SipResponse } from '../message/types.js';
 import type { Destination, Flow, TransportError } from '../transport/types.js';
-import { detach, mergeParts, viaKey } from './keys.js';
+import { detach, mergeParts, textTopVia, topViaKey, viaKey } from './keys.js';
 import { TimerSet } from './timer-set.js';
 
 /** @internal What the layer computes once for a new server transaction's matching (RFC 3261 §17.2.3, §8.2.2.2). */
@@ -142,4 +142,22 @@ export function lostKeys(
     if (k !== undefined && mergeParts(last) !== k) (lost ??= {}).mergeKey = detach(k);
   }
   return lost;
+}
+
+/** Whether kept response bytes carry the §17.2.3 key `key` in their first Via line (a shortcut: false is not a no). */
+export function textHasKey(text: string, method: string, key: string): boolean {
+  const via = textTopVia(text);
+  return via !== undefined && topViaKey(via, method) === key;
+}
+
+/** The status code of kept response bytes (they start with the status line we wrote: `SIP/2.0 NNN reason`). */
+export function keptStatus(text: string): number {
+  const sp = text.indexOf(' ');
+  return Number(text.slice(sp + 1, sp + 4));
+}
+
+/** The reason phrase of kept response bytes when it is ASCII (latin1 bytes decode other text wrongly), else undefined. */
+export function keptAsciiReason(text: string): string | undefined {
+  const reason = text.slice(text.indexOf(' ') + 5, text.indexOf('\r\n'));
+  return /^[\x20-\x7e]*$/.test(reason) ? reason : undefined;
 }

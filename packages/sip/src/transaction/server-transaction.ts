@@ -7,7 +7,7 @@ import type { ServerEffect } from './effects.js';
 import type { IstInput, IstState, IstStateName } from './ist.js';
 import { istReduce, istStart } from './ist.js';
 import { detach, internMethod, mergeParts, toTag, viaKey } from './keys.js';
-import { lostKeys } from './server-extras.js';
+import { keptAsciiReason, keptStatus, lostKeys, textHasKey } from './server-extras.js';
 import type { NistInput, NistState, NistStateName } from './nist.js';
 import { nistReduce, nistStart } from './nist.js';
 import type { TimerRuntime } from './timer-set.js';
@@ -107,6 +107,15 @@ export class ServerTransaction extends ServerTransactionExtras implements SendFa
     return (message && viaKey(message, this.method)) ?? '';
   }
 
+  /** @internal Whether the matching key is `key` (a hash hit, §17.2.3); only a mismatch parses kept bytes. */
+  hasKey(key: string): boolean {
+    const kept = this.extras?.key;
+    if (kept !== undefined) return kept === key;
+    if (this.req) return viaKey(this.req, this.method) === key;
+    if (typeof this.sent === 'string' && textHasKey(this.sent, this.method, key)) return true;
+    return this.key === key;
+  }
+
   /** @internal The key of a transaction without an RFC 3261 branch (RFC 2543 fallback key, or a unique one). */
   get legacyKey(): string | undefined {
     return this.keyHash === undefined ? this.extras?.key : undefined;
@@ -158,21 +167,15 @@ export class ServerTransaction extends ServerTransactionExtras implements SendFa
   /** Status code of the last response sent (cheap: no parsing once finished). */
   get lastStatus(): number | undefined {
     if (this.last) return this.last.status;
-    const text = this.sent;
-    if (typeof text !== 'string') return undefined;
-    // The kept bytes start with the status line we wrote: `SIP/2.0 NNN reason`.
-    const sp = text.indexOf(' ');
-    return Number(text.slice(sp + 1, sp + 4));
+    return typeof this.sent === 'string' ? keptStatus(this.sent) : undefined;
   }
 
   /** Reason phrase of the last response sent (cheap for ASCII phrases once finished). */
   get lastReason(): string | undefined {
     if (this.last) return this.last.reason;
-    const text = this.sent;
-    if (typeof text !== 'string') return undefined;
-    const reason = text.slice(text.indexOf(' ') + 5, text.indexOf('\r\n'));
+    if (typeof this.sent !== 'string') return undefined;
     // The bytes are kept as latin1: a non-ASCII phrase needs the message's own decoding.
-    return /^[\x20-\x7e]*$/.test(reason) ? reason : this.lastResponse?.reason;
+    return keptAsciiReason(this.sent) ?? this.lastResponse?.reason;
   }
 
   /** The To tag of the last response sent ('' when none): a CANCEL's 200 reuses it (RFC 3261 §9.2), an RFC 2543 ACK matches it (§17.2.3). */

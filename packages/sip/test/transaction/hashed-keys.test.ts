@@ -4,8 +4,8 @@
  * request's Via, From, Call-ID and CSeq (RFC 3261 §8.2.6.2).
  */
 import t from 'tap';
-import { createResponse, parseMessage, type SipResponse } from '@herald/sip';
-import { mergeKey, serverKey } from '../../src/transaction/keys.js';
+import { createResponse, parseMessage, type SipRequest, type SipResponse } from '@herald/sip';
+import { mergeKey, serverKey, textTopVia } from '../../src/transaction/keys.js';
 import type { FakeTransport } from './fixtures/index.js';
 import { flush, peerRequest, serverLayer, udpFlow } from './fixtures/index.js';
 
@@ -79,5 +79,48 @@ void t.test('thousands of finished transactions: each retransmission finds its o
   t.equal(same, n, 'each got its own transaction’s bytes again');
   clock.advance(32000);
   t.equal(layer.serverCount, 0);
+  layer.close();
+});
+
+void t.test('textTopVia reads the first Via line of kept bytes (a shortcut the full parse confirms)', (t) => {
+  const head = 'SIP/2.0 200 OK\r\n';
+  const via = (text: string) => textTopVia(text);
+  t.equal(via(head + 'Via: SIP/2.0/UDP a.test:5070;branch=z9hG4bK1\r\n\r\n')?.branch, 'z9hG4bK1');
+  t.equal(via(head + 'v: SIP/2.0/UDP a.test;branch=z9hG4bK2\r\n\r\n')?.host, 'a.test', 'compact form');
+  t.equal(via(head + 'VIA : SIP/2.0/UDP a.test;branch=z9hG4bK3, SIP/2.0/UDP b.test\r\n\r\n')?.branch, 'z9hG4bK3');
+  const quoted = via(head + 'Via: SIP/2.0/UDP a.test;x="p,q";branch=z9hG4bK4\r\nVia: SIP/2.0/UDP b.test\r\n\r\n');
+  t.equal(quoted?.branch, 'z9hG4bK4', 'a comma inside quotes does not end the value');
+
+  t.equal(via(head + 'Via-Other: x\r\nContent-Length: 0\r\n\r\n'), undefined, 'no Via line');
+  t.equal(via(head + 'Via: ;;;\r\n\r\n'), undefined, 'an unreadable Via');
+  t.end();
+});
+
+void t.test('compact-form requests: a finished transaction still absorbs their retransmissions', async (t) => {
+  const { layer, requests, transport } = serverLayer();
+  const fake = transport as FakeTransport;
+  const raw = (branch: string) =>
+    parseMessage(
+      [
+        'OPTIONS sip:bob@example.test SIP/2.0',
+        `v: SIP/2.0/UDP 192.0.2.9:5070;branch=${branch}`,
+        'f: <sip:alice@example.test>;tag=c1',
+        't: <sip:bob@example.test>',
+        'i: compact-1',
+        'CSeq: 7 OPTIONS',
+        'l: 0',
+        '',
+        '',
+      ].join('\r\n'),
+    ) as SipRequest;
+  layer.receive(raw('z9hG4bKcompact'), udpFlow);
+  const { tx, request } = requests[0]!;
+  tx.respond(createResponse(request, 200, 'OK', { toTag: 'c' }));
+  await flush();
+  t.equal(tx.request, undefined);
+  layer.receive(raw('z9hG4bKcompact'), udpFlow);
+  await flush();
+  t.equal(requests.length, 1, 'matched the finished transaction');
+  t.equal(fake.responses(200).length, 2, 'and got its 200 again');
   layer.close();
 });
