@@ -26,6 +26,29 @@ export type HeaderEncoding = 'utf8' | 'latin1';
 const UNSET: unique symbol = Symbol('unset');
 type Slot<T> = T | typeof UNSET;
 
+/** The flag of {@link MessageBase.hy} telling that the message has exactly one Contact line. */
+const ONE_CONTACT = 1 << 21;
+
+/** 7 bits for a line position: 0 unknown (search), 1 absent, 2 + index (a line after the 126th is searched for). */
+function encode(index: number): number {
+  return index < 0 ? 1 : index < 126 ? index + 2 : 0;
+}
+
+/** @internal Via, From, To and Call-ID line positions (-1: absent) packed as {@link MessageBase.hx} holds them. */
+export function packPositions(via: number, from: number, to: number, callId: number): number {
+  return encode(via) | (encode(from) << 7) | (encode(to) << 14) | (encode(callId) << 21);
+}
+
+/** @internal Contact, Expires and Event line positions and the Contact line count, as {@link MessageBase.hy} holds them. */
+export function packPositions2(contact: number, expires: number, event: number, contacts: number): number {
+  return encode(contact) | (encode(expires) << 7) | (encode(event) << 14) | (contacts === 1 ? ONE_CONTACT : 0);
+}
+
+/** One position out of a packed field: -2 unknown (search), -1 absent, else the line index. */
+function position(packed: number, shift: number): number {
+  return ((packed >>> shift) & 127) - 2;
+}
+
 function malformed(name: string, e: unknown): never {
   if (e instanceof SipParseError) throw new SipParseError('Malformed ' + name + ' header', 400);
   throw e;
@@ -58,25 +81,14 @@ abstract class MessageBase {
   private cRoute: Slot<NameAddr[]> = UNSET;
   private cRecordRoute: Slot<NameAddr[]> = UNSET;
   /**
-   * @internal Set by the parser: the index in `headers.lines` of the first line of each header the
-   * typed accessors read (-1: absent), so they need no search; -2 (a built message, or any header
-   * changed since): search the lines.
+   * @internal Set by the parser: where the first line of each header the typed accessors read
+   * lies in `headers.lines`, so they need no search, packed 7 bits each ({@link packPositions}):
+   * Via, From, To, Call-ID here; Contact, Expires, Event and "one Contact line" in {@link hy}.
+   * 0 (a built message, or any header changed since): search the lines.
    */
-  iVia = -2;
-  /** @internal See {@link iVia}. */
-  iFrom = -2;
-  /** @internal See {@link iVia}. */
-  iTo = -2;
-  /** @internal See {@link iVia}. */
-  iCallId = -2;
-  /** @internal See {@link iVia}. */
-  iContact = -2;
-  /** @internal How many Contact lines the parser saw (valid while {@link iContact} is not -2). */
-  nContact = 0;
-  /** @internal See {@link iVia}. */
-  iExpires = -2;
-  /** @internal See {@link iVia}. */
-  iEvent = -2;
+  hx = 0;
+  /** @internal See {@link hx}. */
+  hy = 0;
 
   constructor(lines: HeaderLine[], body: Buffer, version: string, encoding: HeaderEncoding, text: string) {
     this.text = text;
@@ -90,7 +102,8 @@ abstract class MessageBase {
   /** @internal Drops the cached structured value of header `key` (lower-case canonical name). */
   headerChanged(key: string): void {
     // Lines moved: the parser's positions no longer hold.
-    this.iVia = this.iFrom = this.iTo = this.iCallId = this.iContact = this.iExpires = this.iEvent = -2;
+    this.hx = 0;
+    this.hy = 0;
     switch (key) {
       case 'via':
         this.cVia = UNSET;
@@ -145,7 +158,7 @@ abstract class MessageBase {
     if (this.cVia !== UNSET) return this.cVia[0];
     if (this.cTopVia === UNSET) {
       try {
-        this.cTopVia = this.find(this.iVia, HeaderId.Via) ? parseViaIn(at.s, at.start, at.end) : undefined;
+        this.cTopVia = this.find(position(this.hx, 0), HeaderId.Via) ? parseViaIn(at.s, at.start, at.end) : undefined;
       } catch (e) {
         malformed('Via', e);
       }
@@ -154,12 +167,12 @@ abstract class MessageBase {
   }
 
   get from(): NameAddr | undefined {
-    if (this.cFrom === UNSET) this.cFrom = this.address(this.iFrom, HeaderId.From, 'From');
+    if (this.cFrom === UNSET) this.cFrom = this.address(position(this.hx, 7), HeaderId.From, 'From');
     return this.cFrom;
   }
 
   get to(): NameAddr | undefined {
-    if (this.cTo === UNSET) this.cTo = this.address(this.iTo, HeaderId.To, 'To');
+    if (this.cTo === UNSET) this.cTo = this.address(position(this.hx, 14), HeaderId.To, 'To');
     return this.cTo;
   }
 
@@ -187,7 +200,7 @@ abstract class MessageBase {
   }
 
   get callId(): string | undefined {
-    return this.single(this.iCallId, HeaderId.CallId);
+    return this.single(position(this.hx, 21), HeaderId.CallId);
   }
 
   get cseq(): CSeq | undefined {
@@ -201,11 +214,11 @@ abstract class MessageBase {
   get contact(): ContactValue | undefined {
     if (this.cContact === UNSET) {
       try {
-        const i = this.iContact;
+        const i = position(this.hy, 0);
         this.cContact =
           i === -1
             ? undefined
-            : i >= 0 && this.nContact === 1
+            : i >= 0 && (this.hy & ONE_CONTACT) !== 0
               ? readContactLine(this.headers.lines, i, this.text)
               : readContact(this.headers.lines, this.text);
       } catch (e) {
@@ -228,7 +241,7 @@ abstract class MessageBase {
 
   get expires(): number | undefined {
     if (this.cExpires === UNSET) {
-      const v = this.single(this.iExpires, HeaderId.Expires);
+      const v = this.single(position(this.hy, 7), HeaderId.Expires);
       this.cExpires = v === undefined ? undefined : deltaSeconds(v, 'Expires');
     }
     return this.cExpires;
@@ -236,7 +249,7 @@ abstract class MessageBase {
 
   get event(): EventHeader | undefined {
     if (this.cEvent === UNSET) {
-      const v = this.single(this.iEvent, HeaderId.Event);
+      const v = this.single(position(this.hy, 14), HeaderId.Event);
       this.cEvent = v === undefined ? undefined : parseEvent(v);
     }
     return this.cEvent;

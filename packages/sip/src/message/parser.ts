@@ -6,7 +6,7 @@ import { HeaderId, headerDefAt } from './header-names.js';
 import type { HeaderDef } from './header-names.js';
 import { splitList } from './headers.js';
 import type { HeaderLine } from './headers.js';
-import { Request, Response } from './message.js';
+import { Request, Response, packPositions, packPositions2 } from './message.js';
 import type { HeaderEncoding } from './message.js';
 import { Failure, parseStartLine, requestLineFast } from './start-line.js';
 import type { StartLine } from './start-line.js';
@@ -281,13 +281,7 @@ export function parseMessage(data: Buffer | string, opts?: ParseOptions): SipReq
     ? new Request(first.method, first.uri, lines, body, 'SIP/2.0', encoding, parsed.text)
     : new Response(first.status, first.reason, lines, body, 'SIP/2.0', encoding, parsed.text);
   msg.cCSeq = cseq;
-  msg.iVia = iVia;
-  msg.iFrom = iFrom;
-  msg.iTo = iTo;
-  msg.iCallId = iCallId;
-  msg.iContact = iContact;
-  msg.nContact = nContact;
-  msg.iExpires = iExpires;
-  msg.iEvent = iEvent;
+  msg.hx = packPositions(iVia, iFrom, iTo, iCallId);
+  msg.hy = packPositions2(iContact, iExpires, iEvent, nContact);
   return msg;
 }

@@ -90,3 +90,16 @@ t.test('a folded or list-valued first line is still read correctly', (t) => {
   t.ok(Array.isArray(c) && c.length === 2 && c[1]?.uri.user === 'b');
   t.end();
 });
+
+t.test('headers after the 126th line are searched for', (t) => {
+  const many = Array.from({ length: 140 }, (_, i) => `X-Filler-${i}: ${i}`);
+  const m = parseMessage(wire([MESSAGE[0] as string, ...many, ...MESSAGE.slice(1)]));
+  t.equal(m.topVia?.branch, 'z9hG4bK-1');
+  t.equal(m.from?.params.get('tag'), '4f2a9c');
+  t.equal(m.callId, 'a84b4c76e66710@pc33.example.com');
+  const c = m.contact;
+  t.ok(Array.isArray(c) && c.length === 1);
+  t.equal(m.event?.event, 'dialog');
+  t.equal(m.expires, 1800);
+  t.end();
+});
