@@ -115,3 +115,71 @@ export function readContact(lines: readonly HeaderLine[], text: string): Contact
   const values = allValues(lines, HeaderId.Contact);
   return values.length === 0 ? undefined : parseContact(values);
 }
+
+/** The flag of a packed {@link found}.hy telling that the message has exactly one Contact line. */
+export const ONE_CONTACT = 1 << 21;
+
+/** 7 bits for a line position: 0 unknown (search), 1 absent, 2 + index (a line after the 126th is searched for). */
+function encode(index: number): number {
+  return index < 0 ? 1 : index < 126 ? index + 2 : 0;
+}
+
+/** One position out of a packed field: -2 unknown (search), -1 absent, else the line index. */
+export function position(packed: number, shift: number): number {
+  return ((packed >>> shift) & 127) - 2;
+}
+
+/**
+ * Where {@link headerPositions} leaves the first line of each header the typed accessors read,
+ * 7 bits each (never 0 once found): `hx` Via, From, To, Call-ID (shifts 0, 7, 14, 21);
+ * `hy` Contact, Expires, Event (0, 7, 14) and {@link ONE_CONTACT}.
+ */
+export const found = { hx: 0, hy: 0 };
+
+/** Finds, in one pass over the lines, where each header the typed accessors read first appears. */
+export function headerPositions(lines: readonly HeaderLine[]): void {
+  let via = -1;
+  let from = -1;
+  let to = -1;
+  let callId = -1;
+  let contact = -1;
+  let contacts = 0;
+  let expires = -1;
+  let event = -1;
+  for (let i = 0; i < lines.length; i++) {
+    switch ((lines[i] as HeaderLine).def.id) {
+      case HeaderId.Via:
+        if (via < 0) via = i;
+        break;
+      case HeaderId.From:
+        if (from < 0) from = i;
+        break;
+      case HeaderId.To:
+        if (to < 0) to = i;
+        break;
+      case HeaderId.CallId:
+        if (callId < 0) callId = i;
+        break;
+      case HeaderId.Contact:
+        if (contact < 0) contact = i;
+        contacts++;
+        break;
+      case HeaderId.Expires:
+        if (expires < 0) expires = i;
+        break;
+      case HeaderId.Event:
+        if (event < 0) event = i;
+        break;
+      case HeaderId.Other:
+      case HeaderId.CSeq:
+      case HeaderId.ContentLength:
+      case HeaderId.MaxForwards:
+      case HeaderId.SubscriptionState:
+      case HeaderId.Route:
+      case HeaderId.RecordRoute:
+        break;
+    }
+  }
+  found.hx = encode(via) | (encode(from) << 7) | (encode(to) << 14) | (encode(callId) << 21);
+  found.hy = encode(contact) | (encode(expires) << 7) | (encode(event) << 14) | (contacts === 1 ? ONE_CONTACT : 0);
+}

@@ -2,7 +2,19 @@ import { SipParseError } from './errors.js';
 import { HeaderId } from './header-names.js';
 import { HeaderList } from './headers.js';
 import type { HeaderLine } from './headers.js';
-import { allValues, at, firstValue, locate, locateLine, readContact, readContactLine } from './lookup.js';
+import {
+  ONE_CONTACT,
+  allValues,
+  at,
+  firstValue,
+  found,
+  headerPositions,
+  locate,
+  locateLine,
+  position,
+  readContact,
+  readContactLine,
+} from './lookup.js';
 import { parseNameAddr, parseNameAddrIn } from './name-addr.js';
 import { parseUri } from './uri.js';
 import { deltaSeconds, mediaType, parseCSeq, parseEvent, parseSubscriptionState, readDecimal } from './values.js';
@@ -25,29 +37,6 @@ export type HeaderEncoding = 'utf8' | 'latin1';
 /** Marks a cached structured value not computed yet (undefined is a valid result: header absent). */
 const UNSET: unique symbol = Symbol('unset');
 type Slot<T> = T | typeof UNSET;
-
-/** The flag of {@link MessageBase.hy} telling that the message has exactly one Contact line. */
-const ONE_CONTACT = 1 << 21;
-
-/** 7 bits for a line position: 0 unknown (search), 1 absent, 2 + index (a line after the 126th is searched for). */
-function encode(index: number): number {
-  return index < 0 ? 1 : index < 126 ? index + 2 : 0;
-}
-
-/** @internal Via, From, To and Call-ID line positions (-1: absent) packed as {@link MessageBase.hx} holds them. */
-export function packPositions(via: number, from: number, to: number, callId: number): number {
-  return encode(via) | (encode(from) << 7) | (encode(to) << 14) | (encode(callId) << 21);
-}
-
-/** @internal Contact, Expires and Event line positions and the Contact line count, as {@link MessageBase.hy} holds them. */
-export function packPositions2(contact: number, expires: number, event: number, contacts: number): number {
-  return encode(contact) | (encode(expires) << 7) | (encode(event) << 14) | (contacts === 1 ? ONE_CONTACT : 0);
-}
-
-/** One position out of a packed field: -2 unknown (search), -1 absent, else the line index. */
-function position(packed: number, shift: number): number {
-  return ((packed >>> shift) & 127) - 2;
-}
 
 function malformed(name: string, e: unknown): never {
   if (e instanceof SipParseError) throw new SipParseError('Malformed ' + name + ' header', 400);
@@ -81,14 +70,14 @@ abstract class MessageBase {
   private cRoute: Slot<NameAddr[]> = UNSET;
   private cRecordRoute: Slot<NameAddr[]> = UNSET;
   /**
-   * @internal Set by the parser: where the first line of each header the typed accessors read
-   * lies in `headers.lines`, so they need no search, packed 7 bits each ({@link packPositions}):
-   * Via, From, To, Call-ID here; Contact, Expires, Event and "one Contact line" in {@link hy}.
-   * 0 (a built message, or any header changed since): search the lines.
+   * Where the first line of each header the typed accessors read lies in `headers.lines`, found in
+   * one pass over the lines by the first accessor that needs it, so no accessor searches the list
+   * again; packed 7 bits each (see `found` in lookup.ts): Via, From, To, Call-ID here; Contact,
+   * Expires, Event and "one Contact line" in {@link hy}. 0: not found yet, or a header changed since.
    */
-  hx = 0;
-  /** @internal See {@link hx}. */
-  hy = 0;
+  private hx = 0;
+  /** See {@link hx}. */
+  private hy = 0;
 
   constructor(lines: HeaderLine[], body: Buffer, version: string, encoding: HeaderEncoding, text: string) {
     this.text = text;
@@ -158,7 +147,9 @@ abstract class MessageBase {
     if (this.cVia !== UNSET) return this.cVia[0];
     if (this.cTopVia === UNSET) {
       try {
-        this.cTopVia = this.find(position(this.hx, 0), HeaderId.Via) ? parseViaIn(at.s, at.start, at.end) : undefined;
+        this.cTopVia = this.find(position(this.positions().hx, 0), HeaderId.Via)
+          ? parseViaIn(at.s, at.start, at.end)
+          : undefined;
       } catch (e) {
         malformed('Via', e);
       }
@@ -167,16 +158,26 @@ abstract class MessageBase {
   }
 
   get from(): NameAddr | undefined {
-    if (this.cFrom === UNSET) this.cFrom = this.address(position(this.hx, 7), HeaderId.From, 'From');
+    if (this.cFrom === UNSET) this.cFrom = this.address(position(this.positions().hx, 7), HeaderId.From, 'From');
     return this.cFrom;
   }
 
   get to(): NameAddr | undefined {
-    if (this.cTo === UNSET) this.cTo = this.address(position(this.hx, 14), HeaderId.To, 'To');
+    if (this.cTo === UNSET) this.cTo = this.address(position(this.positions().hx, 14), HeaderId.To, 'To');
     return this.cTo;
   }
 
-  /** {@link locate} of header `id`, straight at line `index` when the parser recorded it. */
+  /** Finds the accessors' header lines ({@link hx}, {@link hy}) unless already found; returns `this`. */
+  private positions(): this {
+    if (this.hx === 0) {
+      headerPositions(this.headers.lines);
+      this.hx = found.hx;
+      this.hy = found.hy;
+    }
+    return this;
+  }
+
+  /** {@link locate} of header `id`, straight at line `index` when known. */
   private find(index: number, id: HeaderId): boolean {
     if (index === -1) return false;
     if (index >= 0 && locateLine(this.headers.lines[index] as HeaderLine, this.text)) return true;
@@ -200,7 +201,7 @@ abstract class MessageBase {
   }
 
   get callId(): string | undefined {
-    return this.single(position(this.hx, 21), HeaderId.CallId);
+    return this.single(position(this.positions().hx, 21), HeaderId.CallId);
   }
 
   get cseq(): CSeq | undefined {
@@ -214,7 +215,7 @@ abstract class MessageBase {
   get contact(): ContactValue | undefined {
     if (this.cContact === UNSET) {
       try {
-        const i = position(this.hy, 0);
+        const i = position(this.positions().hy, 0);
         this.cContact =
           i === -1
             ? undefined
@@ -241,7 +242,7 @@ abstract class MessageBase {
 
   get expires(): number | undefined {
     if (this.cExpires === UNSET) {
-      const v = this.single(position(this.hy, 7), HeaderId.Expires);
+      const v = this.single(position(this.positions().hy, 7), HeaderId.Expires);
       this.cExpires = v === undefined ? undefined : deltaSeconds(v, 'Expires');
     }
     return this.cExpires;
@@ -249,7 +250,7 @@ abstract class MessageBase {
 
   get event(): EventHeader | undefined {
     if (this.cEvent === UNSET) {
-      const v = this.single(position(this.hy, 14), HeaderId.Event);
+      const v = this.single(position(this.positions().hy, 14), HeaderId.Event);
       this.cEvent = v === undefined ? undefined : parseEvent(v);
     }
     return this.cEvent;

@@ -6,7 +6,7 @@ import { HeaderId, headerDefAt } from './header-names.js';
 import type { HeaderDef } from './header-names.js';
 import { splitList } from './headers.js';
 import type { HeaderLine } from './headers.js';
-import { Request, Response, packPositions, packPositions2 } from './message.js';
+import { Request, Response } from './message.js';
 import type { HeaderEncoding } from './message.js';
 import { Failure, parseStartLine, requestLineFast } from './start-line.js';
 import type { StartLine } from './start-line.js';
@@ -190,20 +190,9 @@ export function parseMessage(data: Buffer | string, opts?: ParseOptions): SipReq
   // Header fields: lines, plus the extra Via values packed into one line (RFC 3261 §7.3.1), since
   // stamping `received` writes one line per Via: an answer must stay within the limit we parse with.
   let fields = lines.length;
-  // Where the accessors' headers start, so they need no search (-1: absent).
-  let iVia = -1;
-  let iFrom = -1;
-  let iTo = -1;
-  let iCallId = -1;
-  let iContact = -1;
-  let nContact = 0;
-  let iExpires = -1;
-  let iEvent = -1;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] as HeaderLine;
+  for (const line of lines) {
     switch (line.def.id) {
       case HeaderId.Via:
-        if (iVia < 0) iVia = i;
         if (line.value === '') fail.note('Malformed Via header');
         else if (line.value.indexOf(',') >= 0) {
           const parts = splitList(line.value);
@@ -218,33 +207,21 @@ export function parseMessage(data: Buffer | string, opts?: ParseOptions): SipReq
         clValue = line.value;
         break;
       case HeaderId.From:
-        if (iFrom < 0) iFrom = i;
-        if (!addressShapeOk(line.value)) fail.note('Malformed From header');
-        break;
       case HeaderId.To:
-        if (iTo < 0) iTo = i;
-        if (!addressShapeOk(line.value)) fail.note('Malformed To header');
+        if (!addressShapeOk(line.value)) fail.note('Malformed ' + line.def.name + ' header');
         break;
       case HeaderId.MaxForwards:
         if (readDecimal(line.value, 255) < 0) fail.note('Malformed Max-Forwards header');
         break;
       case HeaderId.CallId:
-        if (iCallId < 0) iCallId = i;
         if (line.value === '' || line.value.indexOf(' ') >= 0 || line.value.indexOf('\t') >= 0) {
           fail.note('Malformed Call-ID header');
         }
         break;
-      case HeaderId.Contact:
-        if (iContact < 0) iContact = i;
-        nContact++;
-        break;
-      case HeaderId.Expires:
-        if (iExpires < 0) iExpires = i;
-        break;
-      case HeaderId.Event:
-        if (iEvent < 0) iEvent = i;
-        break;
       case HeaderId.Other:
+      case HeaderId.Contact:
+      case HeaderId.Expires:
+      case HeaderId.Event:
       case HeaderId.SubscriptionState:
       case HeaderId.Route:
       case HeaderId.RecordRoute:
@@ -281,7 +258,5 @@ export function parseMessage(data: Buffer | string, opts?: ParseOptions): SipReq
     ? new Request(first.method, first.uri, lines, body, 'SIP/2.0', encoding, parsed.text)
     : new Response(first.status, first.reason, lines, body, 'SIP/2.0', encoding, parsed.text);
   msg.cCSeq = cseq;
-  msg.hx = packPositions(iVia, iFrom, iTo, iCallId);
-  msg.hy = packPositions2(iContact, iExpires, iEvent, nContact);
   return msg;
 }
