@@ -93,34 +93,48 @@ function isIpv6Char(c: number): boolean {
   return (c >= 48 && c <= 58) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102) || c === 46;
 }
 
-/** Where {@link readHostPort} leaves its results (no tuple allocated per URI). */
-const hp = { host: '', port: undefined as number | undefined };
+/** Where {@link readHostPort} and {@link scanHostPort} leave their results (no tuple allocated per URI). */
+export const hp = { host: '', port: undefined as number | undefined };
 
 /**
  * Reads host [":" port] from `i` (RFC 3261 §25.1 `hostport`; IPv6 references
  * in brackets) into `hp` (host lower-cased) and returns the stop index.
  */
 function readHostPort(s: string, i: number, raw: string, end: number): number {
-  const start = i;
-  let upper = true;
   if (i < end && s.charCodeAt(i) === 91) {
     const close = s.indexOf(']', i);
     if (close < 0 || close >= end) bad(raw);
     for (let k = i + 1; k < close; k++) if (!isIpv6Char(s.charCodeAt(k))) bad(raw);
     if (close === i + 1) bad(raw);
-    i = close + 1;
-  } else {
-    upper = false;
-    while (i < end) {
-      const c = s.charCodeAt(i);
-      if (c >= 128 || HOST[c] === 0) break;
-      if (c <= 90 && c >= 65) upper = true;
-      i++;
-    }
-    if (i === start) bad(raw);
+    hp.host = s.slice(i, close + 1).toLowerCase();
+    i = scanPort(s, close + 1, end, 5);
+  } else i = scanHostPort(s, i, end, 5);
+  if (i < 0) bad(raw);
+  return i;
+}
+
+/**
+ * Reads a host name or IPv4 address (no brackets) [":" port] from `i` into
+ * `hp` (host lower-cased, port of at most `maxPortDigits` digits and ≤ 65535);
+ * returns the stop index, or -1 when there is no host or the port is bad.
+ */
+export function scanHostPort(s: string, i: number, end: number, maxPortDigits: number): number {
+  const start = i;
+  let upper = false;
+  while (i < end) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || HOST[c] === 0) break;
+    if (c <= 90 && c >= 65) upper = true;
+    i++;
   }
-  const host = upper ? s.slice(start, i).toLowerCase() : s.slice(start, i);
-  let port: number | undefined;
+  if (i === start) return -1;
+  hp.host = upper ? s.slice(start, i).toLowerCase() : s.slice(start, i);
+  return scanPort(s, i, end, maxPortDigits);
+}
+
+/** Reads an optional `:port` at `i` into `hp.port`; returns the stop index, or -1 for a bad port. */
+function scanPort(s: string, i: number, end: number, maxDigits: number): number {
+  hp.port = undefined;
   if (i < end && s.charCodeAt(i) === 58) {
     const pStart = ++i;
     let n = 0;
@@ -130,11 +144,9 @@ function readHostPort(s: string, i: number, raw: string, end: number): number {
       n = n * 10 + (c - 48);
       i++;
     }
-    if (i === pStart || i - pStart > 5 || n > 65535) bad(raw);
-    port = n;
+    if (i === pStart || i - pStart > maxDigits || n > 65535) return -1;
+    hp.port = n;
   }
-  hp.host = host;
-  hp.port = port;
   return i;
 }
 
@@ -236,29 +248,10 @@ function sipUriFast(s: string, start: number, end: number): SipUri | undefined {
     if (at >= 0 && at < end) return undefined;
     i = uStart;
   }
-  const hStart = i;
-  let upper = false;
-  while (i < end) {
-    const c = s.charCodeAt(i);
-    if (c >= 128 || HOST[c] === 0) break;
-    if (c <= 90 && c >= 65) upper = true;
-    i++;
-  }
-  if (i === hStart) return undefined;
-  const host = upper ? s.slice(hStart, i).toLowerCase() : s.slice(hStart, i);
-  let port: number | undefined;
-  if (i < end && s.charCodeAt(i) === 58) {
-    const pStart = ++i;
-    let n = 0;
-    while (i < end) {
-      const c = s.charCodeAt(i);
-      if (c < 48 || c > 57) break;
-      n = n * 10 + (c - 48);
-      i++;
-    }
-    if (i === pStart || i - pStart > 5 || n > 65535) return undefined;
-    port = n;
-  }
+  i = scanHostPort(s, i, end, 5);
+  if (i < 0) return undefined;
+  const host = hp.host;
+  const port = hp.port;
   let params: Params = NO_PARAMS;
   if (i < end) {
     if (s.charCodeAt(i) !== 59) return undefined;

@@ -3,6 +3,7 @@ import { SipParseError } from './errors.js';
 import { ParamList } from './param-list.js';
 import { NO_PARAMS, formatParams, readParams, scanned } from './params.js';
 import { lowerName } from './names.js';
+import { hp, scanHostPort } from './uri.js';
 import type { Params, Via } from './types.js';
 
 function bad(): never {
@@ -90,29 +91,10 @@ function viaFast(s: string, start: number, end: number): Via | undefined {
   }
   if (i === tStart || i >= end || s.charCodeAt(i) !== 32) return undefined;
   const transport = transportName(s, tStart, i);
-  const hStart = ++i;
-  let upper = false;
-  while (i < end) {
-    const c = s.charCodeAt(i);
-    if (c >= 128 || HOST[c] === 0) break;
-    if (c <= 90 && c >= 65) upper = true;
-    i++;
-  }
-  if (i === hStart) return undefined;
-  const host = upper ? s.slice(hStart, i).toLowerCase() : s.slice(hStart, i);
-  let port: number | undefined;
-  if (i < end && s.charCodeAt(i) === 58) {
-    const pStart = ++i;
-    let n = 0;
-    while (i < end) {
-      const c = s.charCodeAt(i);
-      if (c < 48 || c > 57) break;
-      n = n * 10 + (c - 48);
-      i++;
-    }
-    if (i === pStart || i - pStart > 10 || n > 65535) return undefined;
-    port = n;
-  }
+  i = scanHostPort(s, i + 1, end, 10);
+  if (i < 0) return undefined;
+  const host = hp.host;
+  const port = hp.port;
   let branch: string | undefined;
   let received: string | undefined;
   let rportValue: string | null | undefined;
