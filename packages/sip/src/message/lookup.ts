@@ -136,6 +136,24 @@ export function position(packed: number, shift: number): number {
  */
 export const found = { hx: 0, hy: 0 };
 
+/**
+ * Packs first-line positions (-1: absent) into {@link found}; `contacts` is the number of Contact
+ * lines. Shared by {@link headerPositions} and the parser, which finds them in its own pass.
+ */
+export function packPositions(
+  via: number,
+  from: number,
+  to: number,
+  callId: number,
+  contact: number,
+  contacts: number,
+  expires: number,
+  event: number,
+): void {
+  found.hx = encode(via) | (encode(from) << 7) | (encode(to) << 14) | (encode(callId) << 21);
+  found.hy = encode(contact) | (encode(expires) << 7) | (encode(event) << 14) | (contacts === 1 ? ONE_CONTACT : 0);
+}
+
 /** Finds, in one pass over the lines, where each header the typed accessors read first appears. */
 export function headerPositions(lines: readonly HeaderLine[]): void {
   let via = -1;
@@ -180,6 +198,5 @@ export function headerPositions(lines: readonly HeaderLine[]): void {
         break;
     }
   }
-  found.hx = encode(via) | (encode(from) << 7) | (encode(to) << 14) | (encode(callId) << 21);
-  found.hy = encode(contact) | (encode(expires) << 7) | (encode(event) << 14) | (contacts === 1 ? ONE_CONTACT : 0);
+  packPositions(via, from, to, callId, contact, contacts, expires, event);
 }

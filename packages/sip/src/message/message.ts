@@ -57,10 +57,13 @@ abstract class MessageBase {
   /** The parsed header text that parsed lines' `start`/`end` offsets point into ('' for a built message). */
   private readonly text: string;
   private cVia: Slot<Via[]> = UNSET;
-  private cTopVia: Slot<Via | undefined> = UNSET;
-  private cFrom: Slot<NameAddr | undefined> = UNSET;
-  private cTo: Slot<NameAddr | undefined> = UNSET;
-  /** @internal Set by the parser, which validates CSeq eagerly. */
+  /** @internal Set by the parser, which reads the top Via, From, To and CSeq while it checks them. */
+  cTopVia: Slot<Via | undefined> = UNSET;
+  /** @internal See {@link cTopVia}. */
+  cFrom: Slot<NameAddr | undefined> = UNSET;
+  /** @internal See {@link cTopVia}. */
+  cTo: Slot<NameAddr | undefined> = UNSET;
+  /** @internal See {@link cTopVia}. */
   cCSeq: Slot<CSeq | undefined> = UNSET;
   private cContact: Slot<ContactValue | undefined> = UNSET;
   private cMaxForwards: Slot<number | undefined> = UNSET;
@@ -74,10 +77,11 @@ abstract class MessageBase {
    * one pass over the lines by the first accessor that needs it, so no accessor searches the list
    * again; packed 7 bits each (see `found` in lookup.ts): Via, From, To, Call-ID here; Contact,
    * Expires, Event and "one Contact line" in {@link hy}. 0: not found yet, or a header changed since.
+   * @internal Set by the parser, which finds them in its own pass over the lines.
    */
-  private hx = 0;
-  /** See {@link hx}. */
-  private hy = 0;
+  hx = 0;
+  /** @internal See {@link hx}. */
+  hy = 0;
 
   constructor(lines: HeaderLine[], body: Buffer, version: string, encoding: HeaderEncoding, text: string) {
     this.text = text;

@@ -11,7 +11,10 @@ import type { HeaderEncoding } from './message.js';
 import { Failure, parseStartLine, requestLineFast } from './start-line.js';
 import type { StartLine } from './start-line.js';
 import { addressShapeOk, parseCSeq, readDecimal } from './values.js';
-import type { CSeq, SipRequest, SipResponse } from './types.js';
+import { found, packPositions } from './lookup.js';
+import { parseNameAddrIn } from './name-addr.js';
+import { parseViaIn } from './via.js';
+import type { CSeq, NameAddr, SipRequest, SipResponse, Via } from './types.js';
 
 /** Options of {@link parseMessage}. */
 export interface ParseOptions {
@@ -32,6 +35,25 @@ const CRLFCRLF = Buffer.from('\r\n\r\n');
 const DECODE_WHOLE = 4096;
 /** The body of every message without one (zero length: nothing to share or change). */
 const EMPTY = Buffer.alloc(0);
+
+/** The Via value `text[start, end)`, or undefined when malformed (its accessor then throws). */
+function viaOrUndefined(text: string, start: number, end: number): Via | undefined {
+  try {
+    return parseViaIn(text, start, end);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A From or To line's address read in place, or undefined when it is not there or malformed. */
+function addressOrUndefined(text: string, line: HeaderLine): NameAddr | undefined {
+  if (line.start < 0) return undefined;
+  try {
+    return parseNameAddrIn(text, line.start, line.end);
+  } catch {
+    return undefined;
+  }
+}
 
 function raise(reason: string, status: ParseErrorStatus, isRequest: boolean, lines: HeaderLine[]): never {
   const headers = lines.map((l): [string, string] => [l.def.name, l.value]);
@@ -184,13 +206,28 @@ export function parseMessage(data: Buffer | string, opts?: ParseOptions): SipReq
   const { first, lines, fail } = parsed;
   const isRequest = first.isRequest;
 
-  // Eager, cheap checks of what RFC 4475 wants rejected; the rest stays lazy.
+  // Eager, cheap checks of what RFC 4475 wants rejected. The top Via, From and To are read in full
+  // while checked (every server reads them, and a read here costs less than a check plus a read
+  // later); the rest stays lazy, but where the accessors' headers lie is noted on the way.
+  const text = parsed.text;
   let cseqValue: string | undefined;
   let clValue: string | undefined;
+  let topVia: Via | undefined;
+  let from: NameAddr | undefined;
+  let to: NameAddr | undefined;
+  let viaAt = -1;
+  let fromAt = -1;
+  let toAt = -1;
+  let callIdAt = -1;
+  let contactAt = -1;
+  let contacts = 0;
+  let expiresAt = -1;
+  let eventAt = -1;
   // Header fields: lines, plus the extra Via values packed into one line (RFC 3261 §7.3.1), since
   // stamping `received` writes one line per Via: an answer must stay within the limit we parse with.
   let fields = lines.length;
-  for (const line of lines) {
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as HeaderLine;
     switch (line.def.id) {
       case HeaderId.Via:
         if (line.value === '') fail.note('Malformed Via header');
@@ -198,7 +235,8 @@ export function parseMessage(data: Buffer | string, opts?: ParseOptions): SipReq
           const parts = splitList(line.value);
           if (parts.some((p) => p === '')) fail.note('Malformed Via header');
           fields += parts.length - 1;
-        }
+        } else if (viaAt < 0 && line.start >= 0) topVia = viaOrUndefined(text, line.start, line.end);
+        if (viaAt < 0) viaAt = i;
         break;
       case HeaderId.CSeq:
         cseqValue = line.value;
@@ -207,8 +245,18 @@ export function parseMessage(data: Buffer | string, opts?: ParseOptions): SipReq
         clValue = line.value;
         break;
       case HeaderId.From:
+        if (fromAt < 0) {
+          fromAt = i;
+          from = addressOrUndefined(text, line);
+        }
+        if (from === undefined && !addressShapeOk(line.value)) fail.note('Malformed From header');
+        break;
       case HeaderId.To:
-        if (!addressShapeOk(line.value)) fail.note('Malformed ' + line.def.name + ' header');
+        if (toAt < 0) {
+          toAt = i;
+          to = addressOrUndefined(text, line);
+        }
+        if (to === undefined && !addressShapeOk(line.value)) fail.note('Malformed To header');
         break;
       case HeaderId.MaxForwards:
         if (readDecimal(line.value, 255) < 0) fail.note('Malformed Max-Forwards header');
@@ -217,11 +265,19 @@ export function parseMessage(data: Buffer | string, opts?: ParseOptions): SipReq
         if (line.value === '' || line.value.indexOf(' ') >= 0 || line.value.indexOf('\t') >= 0) {
           fail.note('Malformed Call-ID header');
         }
+        if (callIdAt < 0) callIdAt = i;
+        break;
+      case HeaderId.Contact:
+        if (contactAt < 0) contactAt = i;
+        contacts++;
+        break;
+      case HeaderId.Expires:
+        if (expiresAt < 0) expiresAt = i;
+        break;
+      case HeaderId.Event:
+        if (eventAt < 0) eventAt = i;
         break;
       case HeaderId.Other:
-      case HeaderId.Contact:
-      case HeaderId.Expires:
-      case HeaderId.Event:
       case HeaderId.SubscriptionState:
       case HeaderId.Route:
       case HeaderId.RecordRoute:
@@ -258,5 +314,12 @@ export function parseMessage(data: Buffer | string, opts?: ParseOptions): SipReq
     ? new Request(first.method, first.uri, lines, body, 'SIP/2.0', encoding, parsed.text)
     : new Response(first.status, first.reason, lines, body, 'SIP/2.0', encoding, parsed.text);
   msg.cCSeq = cseq;
+  // A malformed top Via, From or To stays unread: its accessor throws when asked.
+  if (topVia !== undefined) msg.cTopVia = topVia;
+  if (from !== undefined) msg.cFrom = from;
+  if (to !== undefined) msg.cTo = to;
+  packPositions(viaAt, fromAt, toAt, callIdAt, contactAt, contacts, expiresAt, eventAt);
+  msg.hx = found.hx;
+  msg.hy = found.hy;
   return msg;
 }

@@ -45,9 +45,9 @@ function transportName(s: string, i: number, j: number): string {
   const c0 = s.charCodeAt(i) & 0xdf;
   const c1 = s.charCodeAt(i + 1) & 0xdf;
   const c2 = s.charCodeAt(i + 2) & 0xdf;
-  if (len === 3 && c1 === 67 && c2 === 80) {
-    if (c0 === 85) return 'UDP';
-    if (c0 === 84) return 'TCP';
+  if (len === 3 && c2 === 80) {
+    if (c0 === 85 && c1 === 68) return 'UDP';
+    if (c0 === 84 && c1 === 67) return 'TCP';
   }
   if (len === 3 && c0 === 84 && c1 === 76 && c2 === 83) return 'TLS';
   return s.slice(i, j).toUpperCase();
