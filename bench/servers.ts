@@ -101,8 +101,17 @@ export function summarizeWarnings(log: string): string[] {
   return [...seen.values()].map((e) => `${e.count}× ${e.first}`);
 }
 
-/** Starts `examples/server.ts` (tsx loader, source condition) with {@link benchConfig}; logs go to `dir/herald.log`. */
-export async function startHerald(repo: string, port: number, store: HeraldStore, dir: string): Promise<RunningServer> {
+/**
+ * Starts `examples/server.ts` (tsx loader, source condition) with {@link benchConfig}; logs go to
+ * `dir/herald.log`. `preload`: modules loaded (`--import`) after the tsx loader, e.g. a profiler.
+ */
+export async function startHerald(
+  repo: string,
+  port: number,
+  store: HeraldStore,
+  dir: string,
+  preload: readonly string[] = [],
+): Promise<RunningServer> {
   mkdirSync(dir, { recursive: true });
   const configPath = join(dir, `herald-${store}.json`);
   writeFileSync(configPath, JSON.stringify(benchConfig(port, store, dir), null, 2));
@@ -110,7 +119,10 @@ export async function startHerald(repo: string, port: number, store: HeraldStore
   const log = openSync(logPath, 'w');
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', '--conditions=@herald/source', 'examples/server.ts', '--config', configPath],
+    [
+      ...['--import', 'tsx', ...preload.flatMap((m) => ['--import', m]), '--conditions=@herald/source'],
+      ...['examples/server.ts', '--config', configPath],
+    ],
     { cwd: repo, stdio: ['ignore', log, log] },
   );
   closeSync(log);
