@@ -204,6 +204,46 @@ t.test('server: a full receive queue sheds new requests; in-dialog ones are serv
   t.equal((await peer.response('q-after')).status, 200, 'served again once the queue drained');
 });
 
+t.test('server: a queue that stays full still gets 1 in 16 new requests served, not none', async (t) => {
+  const clock = new ManualClock(1_000_000);
+  const fill = { value: 0 };
+  const { logger, lines } = recordingLogger();
+  const server = new Server(testConfig({ auth: false }), { clock, logger, queueSampler: async () => fill.value });
+  await server.start();
+  t.teardown(() => server.stop());
+  const udp = server.ports.find((p) => p.transport === 'udp');
+  if (!udp) throw new Error('no udp port');
+  const peer = await UdpPeer.open(t, udp.port);
+  fill.value = 1;
+  for (let i = 0; i < 6; i++) {
+    clock.advance(250);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  t.equal(lines.filter((l) => l.msg === 'overload: refusing new requests with 503').length, 1);
+  const statuses: number[] = [];
+  for (let i = 0; i < 48; i++) {
+    const callId = `flood-${i}`;
+    peer.send(rawRequest({ port: peer.port, callId }));
+    statuses.push((await peer.response(callId)).status);
+  }
+  t.same(
+    statuses.flatMap((s, i) => (s === 503 ? [] : [[i, s]])),
+    [
+      [15, 200],
+      [31, 200],
+      [47, 200],
+    ],
+    'the credit admits every 16th new request at the floor; the rest get 503',
+  );
+  fill.value = 0;
+  clock.advance(250);
+  await new Promise((resolve) => setImmediate(resolve));
+  t.match(lines.at(-1), {
+    msg: 'overload over: accepting new requests',
+    detail: { refused: 45, admitted: 3, lowestAdmit: 1 / 16 },
+  });
+});
+
 t.test('config: overloadQueuePercent is on (30) by default, a percentage, 0 = off', async (t) => {
   t.equal(testConfig().limits.overloadQueuePercent, 30);
   const bad = validateConfig({ domain: 'example.test', auth: false, limits: { overloadQueuePercent: -1 } });
