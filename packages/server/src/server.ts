@@ -215,7 +215,11 @@ export class Server {
       const counts = this.watchers.countByEvent();
       for (const event of EVENTS) this.metrics.subscriptions.set({ event }, counts.get(event) ?? 0);
     });
-    collectSipMetrics(this.metrics, { transactions: this.endpoint.transactions, sockets: this.transports });
+    collectSipMetrics(this.metrics, {
+      transactions: this.endpoint.transactions,
+      sockets: this.transports,
+      overload: this.overload,
+    });
     this.wireRegistrations();
     this.backSubscriber =
       config.backSubscribe && this.engine.subscriber

@@ -90,10 +90,28 @@ export interface SipMetricSources {
   readonly transactions: { readonly clientCount: number; readonly serverCount: number };
   /** The listening sockets' transports (UDP/TCP keep `stats.parseErrors`). */
   readonly sockets: ReadonlyArray<{ readonly transport: { readonly stats: { readonly parseErrors: number } } }>;
+  /** Load shedding (limits/overload.ts), when on: its admitted share and requests refused so far. */
+  readonly overload?: { readonly admitFraction: number; readonly shed: number } | undefined;
 }
 
-/** At every scrape: live client/server transactions and the transports' parse-error total. */
+/**
+ * At every scrape: live client/server transactions and the transports' parse-error total;
+ * with load shedding on, `herald_overload_admit_ratio` and `herald_overload_shed_total` too.
+ */
 export function collectSipMetrics(metrics: ServerMetrics, sources: SipMetricSources): void {
+  const overload = sources.overload;
+  if (overload !== undefined) {
+    const admit = metrics.registry.gauge(
+      'herald_overload_admit_ratio',
+      'Share of new out-of-dialog requests admitted (1 unless shedding load).',
+    );
+    const shed = metrics.registry.counter('herald_overload_shed_total', 'Requests refused with 503 to shed load.');
+    metrics.registry.onCollect(() => {
+      admit.set(overload.admitFraction);
+      shed.reset();
+      shed.inc({}, overload.shed);
+    });
+  }
   metrics.registry.onCollect(() => {
     metrics.transactionsActive.set({ kind: 'client' }, sources.transactions.clientCount);
     metrics.transactionsActive.set({ kind: 'server' }, sources.transactions.serverCount);

@@ -230,16 +230,17 @@ async function loadedServer(t: Parameters<typeof UdpPeer.open>[0], overloadPerce
     load.value = value;
     clock.advance(500);
   };
-  return { peer, saturate, lines };
+  return { peer, saturate, lines, server };
 }
 
 const subscribe = (port: number, callId: string, extra: string[] = []): string =>
   rawRequest({ method: 'SUBSCRIBE', port, callId, extra: ['Event: presence', 'Expires: 60', ...extra] });
 
 t.test('server: while saturated, new requests get 503 + Retry-After; work in progress is still served', async (t) => {
-  const { peer, saturate, lines } = await loadedServer(t);
+  const { peer, saturate, lines, server } = await loadedServer(t);
   peer.send(rawRequest({ port: peer.port, callId: 'calm' }));
   t.equal((await peer.response('calm')).status, 200, 'OPTIONS answered while calm');
+  t.match(server.metrics.registry.render(), /^herald_overload_admit_ratio 1$/m, 'metrics: all admitted while calm');
 
   saturate(0.99);
   t.ok(lines.some((l) => l.msg === 'overload: refusing new requests with 503'));
@@ -290,6 +291,9 @@ t.test('server: while saturated, new requests get 503 + Retry-After; work in pro
   const refresh = await peer.response('refresh');
   t.not(refresh.status, 503, `PUBLISH refresh: handled (${refresh.status} ${refresh.reason}), not refused`);
 
+  const text = server.metrics.registry.render();
+  t.match(text, /^herald_overload_admit_ratio 0\.5$/m, 'metrics: the admitted share');
+  t.match(text, /^herald_overload_shed_total 3$/m, 'metrics: requests refused');
   saturate(0.5);
   t.ok(
     lines.some(
@@ -303,11 +307,12 @@ t.test('server: while saturated, new requests get 503 + Retry-After; work in pro
 });
 
 t.test('server: overloadPercent 0 never sheds', async (t) => {
-  const { peer, saturate } = await loadedServer(t, 0);
+  const { peer, saturate, server } = await loadedServer(t, 0);
   saturate(1);
   saturate(1);
   peer.send(rawRequest({ port: peer.port, callId: 'off' }));
   t.equal((await peer.response('off')).status, 200);
+  t.notMatch(server.metrics.registry.render(), /herald_overload_/, 'no shedding metrics when shedding is off');
 });
 
 t.test('config: overloadPercent is a percentage', (t) => {
