@@ -107,6 +107,7 @@ if (opts.parts.includes('sipp')) {
     sqliteScenarios: opts.sqliteScenarios,
     kamailio: opts.kamailio,
     kamailioDefault: opts.kamailioDefault,
+    interleave: opts.interleave,
     portBase: opts.portBase,
     heraldPort: opts.heraldPort,
     kamailioPort: opts.kamailioPort,

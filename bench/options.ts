@@ -18,6 +18,8 @@ export interface BenchOptions {
   readonly sqliteScenarios: readonly string[] | undefined;
   readonly kamailio: 'live' | 'reference' | 'skip';
   readonly kamailioDefault: boolean;
+  /** sipp scenario by scenario, every server back to back, instead of server by server. */
+  readonly interleave: boolean;
   readonly memoryCounts: readonly number[];
   readonly portBase: number;
   readonly heraldPort: number;
@@ -36,6 +38,8 @@ export const BENCH_USAGE = `usage: npm run bench [-- options]
   --skip-kamailio            Herald only
   --kamailio-reference       Kamailio figures from the stored reference runs instead of a live run
   --kamailio-workers default also compare with Kamailio's default 8 workers (information)
+  --interleave               sipp: scenario by scenario, every server back to back (a fresh server each), so
+                             a machine whose speed drifts over minutes treats Herald and Kamailio alike
   --memory-counts LIST       subscriptions held for the memory figures (default 10000,100000)
   --port-base N              sipp's local ports N..N+8 (default 5181)
   --herald-port N            Herald's UDP/TCP port (default 5160)
@@ -54,6 +58,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | string {
   let sqliteScenarios: string[] | undefined;
   let kamailio: BenchOptions['kamailio'] = 'live';
   let kamailioDefault = false;
+  let interleave = false;
   let memoryCounts = [10_000, 100_000];
   let portBase = 5181;
   let heraldPort = 5160;
@@ -110,6 +115,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | string {
           kamailioDefault = true;
           break;
         }
+        case '--interleave':
+          interleave = true;
+          break;
         case '--memory-counts': {
           const counts = list(value()).map(Number);
           if (counts.length === 0 || counts.some((n) => !Number.isInteger(n) || n < 1)) {
@@ -152,6 +160,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | string {
     sqliteScenarios,
     kamailio,
     kamailioDefault,
+    interleave,
     memoryCounts,
     portBase,
     heraldPort,

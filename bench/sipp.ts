@@ -2,7 +2,10 @@
  * The sipp part of `npm run bench`: the shared harness against Herald (memory
  * store, then SQLite) and Kamailio (one worker; optionally its default eight),
  * one server at a time, each stopped before the next starts, and the
- * Herald/Kamailio ratio per scenario.
+ * Herald/Kamailio ratio per scenario. By default each server runs all its
+ * scenarios in turn; `interleave` runs scenario by scenario, every server
+ * back to back, so that a machine whose speed drifts over minutes (a shared
+ * VM) treats both alike.
  */
 import { join } from 'node:path';
 import { ALL_SCENARIOS, HARNESS, referenceResults, runHarness, type ScenarioResult } from './harness.js';
@@ -23,6 +26,8 @@ export interface SippBenchOptions {
   readonly kamailio: 'live' | 'reference' | 'skip';
   /** Also Kamailio with its default 8 workers (information). */
   readonly kamailioDefault: boolean;
+  /** Scenario by scenario, every server back to back (a fresh server per scenario), instead of server by server. */
+  readonly interleave?: boolean;
   readonly portBase: number;
   readonly heraldPort: number;
   readonly kamailioPort: number;
@@ -85,7 +90,8 @@ export async function runSippBench(o: SippBenchOptions): Promise<SippBenchResult
     scenarios: readonly string[],
     start: (phase: 'cycles' | 'fanout') => Promise<RunningServer>,
     port: number,
-  ): Promise<void> => {
+    outName: string = id,
+  ): Promise<SippTarget> => {
     o.progress(`sipp: ${id} (${scenarios.join(', ')})`);
     try {
       const common = { portBase: o.portBase, progress: (l: string) => o.progress(`  [${id}] ${l}`) };
@@ -98,7 +104,7 @@ export async function runSippBench(o: SippBenchOptions): Promise<SippBenchResult
           () => start('cycles'),
           async (server) => {
             label = server.label;
-            const opts = { ...common, label, scenarios: cycles, extra, out: join(o.out, 'sipp', id) };
+            const opts = { ...common, label, scenarios: cycles, extra, out: join(o.out, 'sipp', outName) };
             results.push(...(await runHarness(port, server.pid, opts)));
             notes.push(...server.warnings());
           },
@@ -114,25 +120,26 @@ export async function runSippBench(o: SippBenchOptions): Promise<SippBenchResult
           async (server) => {
             label = server.label;
             const fan = { ...common, label, scenarios: ['fanout'], extra: [...extra, '--keep-going'] };
-            results.push(...(await runHarness(port, server.pid, { ...fan, out: join(o.out, 'sipp', `${id}-fanout`) })));
+            results.push(
+              ...(await runHarness(port, server.pid, { ...fan, out: join(o.out, 'sipp', `${outName}-fanout`) })),
+            );
             notes.push(...server.warnings());
           },
         );
       }
-      targets.push({ id, source: 'live', label, results, notes });
+      return { id, source: 'live', label, results, notes };
     } catch (err) {
-      targets.push({ id, label: id, source: 'live', results: [], notes: [`did not run: ${String(err)}`] });
+      return { id, label: id, source: 'live', results: [], notes: [`did not run: ${String(err)}`] };
     }
   };
-  for (const store of o.stores) {
-    const scenarios = store === 'sqlite' && o.sqliteScenarios ? o.sqliteScenarios : o.scenarios;
-    await live(
-      `herald-${store}`,
-      scenarios,
-      (phase) => startHerald(o.repo, o.heraldPort, store, join(o.out, phase === 'fanout' ? 'herald-fanout' : 'herald')),
-      o.heraldPort,
-    );
-  }
+  /** The live servers in order: Herald per store, then Kamailio (when run live). */
+  const specs: LiveSpec[] = o.stores.map((store) => ({
+    id: `herald-${store}`,
+    scenarios: store === 'sqlite' && o.sqliteScenarios ? o.sqliteScenarios : o.scenarios,
+    start: (phase) =>
+      startHerald(o.repo, o.heraldPort, store, join(o.out, phase === 'fanout' ? 'herald-fanout' : 'herald')),
+    port: o.heraldPort,
+  }));
   // The reference config refuses presence.winfo (489): Kamailio 5.6 crashes on it with memory-only subscriptions.
   const kScenarios = o.scenarios.filter((s) => s !== 'subscribe-winfo');
   const workers: Array<1 | 8> = o.kamailioDefault ? [1, 8] : [1];
@@ -141,13 +148,15 @@ export async function runSippBench(o: SippBenchOptions): Promise<SippBenchResult
     o.progress('sipp: kamailio is not installed; using the stored reference figures');
     mode = 'reference';
   }
+  const stored: SippTarget[] = [];
   for (const n of workers) {
     if (mode === 'skip' || kScenarios.length === 0) break;
     if (mode === 'live') {
-      await live(`kamailio-c${n}`, kScenarios, () => startKamailio(HARNESS, o.kamailioPort, n), o.kamailioPort);
+      const start = (): Promise<RunningServer> => startKamailio(HARNESS, o.kamailioPort, n);
+      specs.push({ id: `kamailio-c${n}`, scenarios: kScenarios, start, port: o.kamailioPort });
     } else {
       const results = referenceResults(n, kScenarios);
-      targets.push({
+      stored.push({
         id: `kamailio-c${n}`,
         label: `kamailio 5.6.3, children=${n} — STORED REFERENCE (${HARNESS}/reference/kamailio-c${n}, full mode, not this run)`,
         source: 'reference',
@@ -156,7 +165,34 @@ export async function runSippBench(o: SippBenchOptions): Promise<SippBenchResult
       });
     }
   }
+  if (o.interleave !== true) {
+    for (const t of specs) targets.push(await live(t.id, t.scenarios, t.start, t.port));
+  } else {
+    for (const t of specs) targets.push({ id: t.id, label: t.id, source: 'live', results: [], notes: [] });
+    for (const scenario of o.scenarios) {
+      for (const [i, t] of specs.entries()) {
+        if (!t.scenarios.includes(scenario)) continue;
+        const one = await live(t.id, [scenario], t.start, t.port, join(t.id, scenario));
+        const into = targets[i] as SippTarget;
+        targets[i] = {
+          ...into,
+          label: one.label,
+          results: [...into.results, ...one.results],
+          notes: [...into.notes, ...one.notes],
+        };
+      }
+    }
+  }
+  targets.push(...stored);
   return { runOptions: extra, targets };
+}
+
+/** A server run live: its scenarios and how to start it (fresh for the cycles, fresh again for the fan-out). */
+interface LiveSpec {
+  readonly id: string;
+  readonly scenarios: readonly string[];
+  readonly start: (phase: 'cycles' | 'fanout') => Promise<RunningServer>;
+  readonly port: number;
 }
 
 function cell(r: ScenarioResult | undefined): string {

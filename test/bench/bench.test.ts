@@ -128,12 +128,16 @@ t.test('options: defaults, quick mode narrows the SQLite run, mistakes are value
   t.equal(d.kamailio, 'live');
   t.equal(d.sqliteScenarios, undefined);
   t.same(d.memoryCounts, [10_000, 100_000]);
+  t.equal(d.interleave, false, 'server by server unless asked');
 
-  const q = parseBenchArgs(['--quick', '--kamailio-reference', '--micro', '--kamailio-workers', 'default']);
+  const q = parseBenchArgs([
+    ...['--quick', '--kamailio-reference', '--micro', '--kamailio-workers', 'default', '--interleave'],
+  ]);
   if (typeof q === 'string') return t.fail(q);
   t.same(q.sqliteScenarios, ['register-cycle', 'publish-cycle', 'subscribe-cycle']);
   t.equal(q.kamailio, 'reference');
   t.ok(q.kamailioDefault);
+  t.ok(q.interleave);
   t.ok(q.parts.includes('micro'));
 
   t.match(parseBenchArgs(['--scenarios', 'subscribe-cycle,bogus']), /unknown scenario bogus/);
