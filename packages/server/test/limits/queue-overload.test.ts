@@ -167,7 +167,8 @@ t.test('guard: reads the queue once per window on the clock, one read at a time'
   t.equal(reads, 3, 'no reads after stop()');
 });
 
-t.test('server: a full receive queue sheds new requests; in-dialog ones are served', async (t) => {
+/** A real Server on port 0 whose receive-queue fill is `fill.value`, and a UDP peer talking to it. */
+async function queueServer(t: { teardown(fn: () => unknown): void }) {
   const clock = new ManualClock(1_000_000);
   const fill = { value: 0 };
   const { logger, lines } = recordingLogger();
@@ -177,6 +178,11 @@ t.test('server: a full receive queue sheds new requests; in-dialog ones are serv
   const udp = server.ports.find((p) => p.transport === 'udp');
   if (!udp) throw new Error('no udp port');
   const peer = await UdpPeer.open(t, udp.port);
+  return { clock, fill, lines, peer };
+}
+
+t.test('server: a full receive queue sheds new requests; in-dialog ones are served', async (t) => {
+  const { clock, fill, lines, peer } = await queueServer(t);
   const windows = async (value: number, n: number): Promise<void> => {
     fill.value = value;
     for (let i = 0; i < n; i++) {
@@ -205,15 +211,7 @@ t.test('server: a full receive queue sheds new requests; in-dialog ones are serv
 });
 
 t.test('server: a queue that stays full still gets 1 in 16 new requests served, not none', async (t) => {
-  const clock = new ManualClock(1_000_000);
-  const fill = { value: 0 };
-  const { logger, lines } = recordingLogger();
-  const server = new Server(testConfig({ auth: false }), { clock, logger, queueSampler: async () => fill.value });
-  await server.start();
-  t.teardown(() => server.stop());
-  const udp = server.ports.find((p) => p.transport === 'udp');
-  if (!udp) throw new Error('no udp port');
-  const peer = await UdpPeer.open(t, udp.port);
+  const { clock, fill, lines, peer } = await queueServer(t);
   fill.value = 1;
   for (let i = 0; i < 6; i++) {
     clock.advance(250);
