@@ -137,57 +137,51 @@ export function position(packed: number, shift: number): number {
 export const found = { hx: 0, hy: 0 };
 
 /**
- * Packs first-line positions (-1: absent) into {@link found}; `contacts` is the number of Contact
- * lines. Shared by {@link headerPositions} and the parser, which finds them in its own pass.
+ * The first line of each header the typed accessors read, noted line by line ({@link headerPositions},
+ * and the parser on its own pass), then packed into {@link found}.
  */
-export function packPositions(
-  via: number,
-  from: number,
-  to: number,
-  callId: number,
-  contact: number,
-  contacts: number,
-  expires: number,
-  event: number,
-): void {
-  found.hx = encode(via) | (encode(from) << 7) | (encode(to) << 14) | (encode(callId) << 21);
-  found.hy = encode(contact) | (encode(expires) << 7) | (encode(event) << 14) | (contacts === 1 ? ONE_CONTACT : 0);
-}
+export class FirstLines {
+  private via = -1;
+  private from = -1;
+  private to = -1;
+  private callId = -1;
+  private contact = -1;
+  private contacts = 0;
+  private expires = -1;
+  private event = -1;
 
-/** Finds, in one pass over the lines, where each header the typed accessors read first appears. */
-export function headerPositions(lines: readonly HeaderLine[]): void {
-  let via = -1;
-  let from = -1;
-  let to = -1;
-  let callId = -1;
-  let contact = -1;
-  let contacts = 0;
-  let expires = -1;
-  let event = -1;
-  for (let i = 0; i < lines.length; i++) {
-    switch ((lines[i] as HeaderLine).def.id) {
+  /** Notes line `i`, a line of header `id`; true when it is the first line of a header tracked here. */
+  see(id: HeaderId, i: number): boolean {
+    switch (id) {
       case HeaderId.Via:
-        if (via < 0) via = i;
-        break;
+        if (this.via >= 0) return false;
+        this.via = i;
+        return true;
       case HeaderId.From:
-        if (from < 0) from = i;
-        break;
+        if (this.from >= 0) return false;
+        this.from = i;
+        return true;
       case HeaderId.To:
-        if (to < 0) to = i;
-        break;
+        if (this.to >= 0) return false;
+        this.to = i;
+        return true;
       case HeaderId.CallId:
-        if (callId < 0) callId = i;
-        break;
+        if (this.callId >= 0) return false;
+        this.callId = i;
+        return true;
       case HeaderId.Contact:
-        if (contact < 0) contact = i;
-        contacts++;
-        break;
+        this.contacts++;
+        if (this.contact >= 0) return false;
+        this.contact = i;
+        return true;
       case HeaderId.Expires:
-        if (expires < 0) expires = i;
-        break;
+        if (this.expires >= 0) return false;
+        this.expires = i;
+        return true;
       case HeaderId.Event:
-        if (event < 0) event = i;
-        break;
+        if (this.event >= 0) return false;
+        this.event = i;
+        return true;
       case HeaderId.Other:
       case HeaderId.CSeq:
       case HeaderId.ContentLength:
@@ -195,8 +189,24 @@ export function headerPositions(lines: readonly HeaderLine[]): void {
       case HeaderId.SubscriptionState:
       case HeaderId.Route:
       case HeaderId.RecordRoute:
-        break;
+        return false;
     }
   }
-  packPositions(via, from, to, callId, contact, contacts, expires, event);
+
+  /** Packs the positions noted (-1: absent) into {@link found}. */
+  pack(): void {
+    found.hx = encode(this.via) | (encode(this.from) << 7) | (encode(this.to) << 14) | (encode(this.callId) << 21);
+    found.hy =
+      encode(this.contact) |
+      (encode(this.expires) << 7) |
+      (encode(this.event) << 14) |
+      (this.contacts === 1 ? ONE_CONTACT : 0);
+  }
+}
+
+/** Finds, in one pass over the lines, where each header the typed accessors read first appears. */
+export function headerPositions(lines: readonly HeaderLine[]): void {
+  const first = new FirstLines();
+  for (let i = 0; i < lines.length; i++) first.see((lines[i] as HeaderLine).def.id, i);
+  first.pack();
 }

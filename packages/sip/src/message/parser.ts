@@ -11,7 +11,7 @@ import type { HeaderEncoding } from './message.js';
 import { Failure, parseStartLine, requestLineFast } from './start-line.js';
 import type { StartLine } from './start-line.js';
 import { addressShapeOk, parseCSeq, readDecimal } from './values.js';
-import { found, packPositions } from './lookup.js';
+import { FirstLines, found } from './lookup.js';
 import { parseNameAddrIn } from './name-addr.js';
 import { parseViaIn } from './via.js';
 import type { CSeq, NameAddr, SipRequest, SipResponse, Via } from './types.js';
@@ -215,19 +215,13 @@ export function parseMessage(data: Buffer | string, opts?: ParseOptions): SipReq
   let topVia: Via | undefined;
   let from: NameAddr | undefined;
   let to: NameAddr | undefined;
-  let viaAt = -1;
-  let fromAt = -1;
-  let toAt = -1;
-  let callIdAt = -1;
-  let contactAt = -1;
-  let contacts = 0;
-  let expiresAt = -1;
-  let eventAt = -1;
+  const firstLines = new FirstLines();
   // Header fields: lines, plus the extra Via values packed into one line (RFC 3261 §7.3.1), since
   // stamping `received` writes one line per Via: an answer must stay within the limit we parse with.
   let fields = lines.length;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] as HeaderLine;
+    const isFirst = firstLines.see(line.def.id, i);
     switch (line.def.id) {
       case HeaderId.Via:
         if (line.value === '') fail.note('Malformed Via header');
@@ -235,8 +229,7 @@ export function parseMessage(data: Buffer | string, opts?: ParseOptions): SipReq
           const parts = splitList(line.value);
           if (parts.some((p) => p === '')) fail.note('Malformed Via header');
           fields += parts.length - 1;
-        } else if (viaAt < 0 && line.start >= 0) topVia = viaOrUndefined(text, line.start, line.end);
-        if (viaAt < 0) viaAt = i;
+        } else if (isFirst && line.start >= 0) topVia = viaOrUndefined(text, line.start, line.end);
         break;
       case HeaderId.CSeq:
         cseqValue = line.value;
@@ -245,17 +238,11 @@ export function parseMessage(data: Buffer | string, opts?: ParseOptions): SipReq
         clValue = line.value;
         break;
       case HeaderId.From:
-        if (fromAt < 0) {
-          fromAt = i;
-          from = addressOrUndefined(text, line);
-        }
+        if (isFirst) from = addressOrUndefined(text, line);
         if (from === undefined && !addressShapeOk(line.value)) fail.note('Malformed From header');
         break;
       case HeaderId.To:
-        if (toAt < 0) {
-          toAt = i;
-          to = addressOrUndefined(text, line);
-        }
+        if (isFirst) to = addressOrUndefined(text, line);
         if (to === undefined && !addressShapeOk(line.value)) fail.note('Malformed To header');
         break;
       case HeaderId.MaxForwards:
@@ -265,18 +252,10 @@ export function parseMessage(data: Buffer | string, opts?: ParseOptions): SipReq
         if (line.value === '' || line.value.indexOf(' ') >= 0 || line.value.indexOf('\t') >= 0) {
           fail.note('Malformed Call-ID header');
         }
-        if (callIdAt < 0) callIdAt = i;
         break;
       case HeaderId.Contact:
-        if (contactAt < 0) contactAt = i;
-        contacts++;
-        break;
       case HeaderId.Expires:
-        if (expiresAt < 0) expiresAt = i;
-        break;
       case HeaderId.Event:
-        if (eventAt < 0) eventAt = i;
-        break;
       case HeaderId.Other:
       case HeaderId.SubscriptionState:
       case HeaderId.Route:
@@ -318,7 +297,7 @@ export function parseMessage(data: Buffer | string, opts?: ParseOptions): SipReq
   if (topVia !== undefined) msg.cTopVia = topVia;
   if (from !== undefined) msg.cFrom = from;
   if (to !== undefined) msg.cTo = to;
-  packPositions(viaAt, fromAt, toAt, callIdAt, contactAt, contacts, expiresAt, eventAt);
+  firstLines.pack();
   msg.hx = found.hx;
   msg.hy = found.hy;
   return msg;
