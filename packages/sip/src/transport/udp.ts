@@ -9,6 +9,7 @@ import { lookup, type LookupOneOptions } from 'node:dns';
 import { isIP, isIPv6 } from 'node:net';
 import { serializeMessage } from '../message/index.js';
 import { FlowCache } from './flow-cache.js';
+import { DatagramOutbox, isSendPort } from './outbox.js';
 import { isKeepAlive, parseIncoming } from './incoming.js';
 import {
   hostPortKey,
@@ -58,6 +59,10 @@ export class UdpTransport implements Transport {
   /** One flow per remote, shared by its datagrams (set at listen: flows carry the bound address). */
   private flows: FlowCache | undefined;
   private closed = false;
+  /** Datagrams leave together at the end of the loop turn (fewer wake-ups of their receivers). */
+  private readonly outbox = new DatagramOutbox((data, port, address, done) =>
+    this.socket.send(data, port, address, done),
+  );
 
   constructor(private readonly options: UdpTransportOptions) {
     this.logger = options.logger ?? silentLogger;
@@ -112,19 +117,15 @@ export class UdpTransport implements Transport {
     this.handler = handler;
   }
 
-  /** Sends one datagram to the flow's remote or the destination. */
+  /** Sends one datagram to the flow's remote or the destination, at the end of this event-loop turn (see outbox.ts). */
   send(data: Buffer, to: Flow | Destination): Promise<Flow> {
     if (this.closed || !this.bound) return Promise.reject(new TransportError('udp transport not listening', to));
     const flow = this.flowTo(to, this.bound);
+    if (!isSendPort(flow.remote.port)) return Promise.reject(sendError(new Error(`bad port ${flow.remote.port}`), to));
     return new Promise((resolve, reject) => {
-      try {
-        this.socket.send(data, flow.remote.port, flow.remote.address, (err) =>
-          err ? reject(sendError(err, to)) : resolve(flow),
-        );
-      } catch (err) {
-        // Bad ports and addresses throw synchronously.
-        reject(sendError(err, to));
-      }
+      this.outbox.queue(data, flow.remote.port, flow.remote.address, (err) =>
+        err ? reject(sendError(err, to)) : resolve(flow),
+      );
     });
   }
 
@@ -135,15 +136,14 @@ export class UdpTransport implements Transport {
       return undefined;
     }
     const flow = this.flowTo(to, this.bound);
-    try {
-      this.socket.send(data, flow.remote.port, flow.remote.address, (err) => {
-        if (err) listener.sendFailed(sendError(err, to));
-      });
-    } catch (err) {
-      // Bad ports and addresses throw synchronously; report as a rejection would, not from inside the caller.
-      failLater(listener, sendError(err, to));
+    if (!isSendPort(flow.remote.port)) {
+      // Node would throw at once: report it as a rejection would be, not from inside the caller.
+      failLater(listener, sendError(new Error(`bad port ${flow.remote.port}`), to));
       return undefined;
     }
+    this.outbox.queue(data, flow.remote.port, flow.remote.address, (err) => {
+      if (err) listener.sendFailed(sendError(err, to));
+    });
     return flow;
   }
 
@@ -169,6 +169,8 @@ export class UdpTransport implements Transport {
         return;
       }
       this.flows?.clear();
+      // What was sent before close still leaves.
+      this.outbox.flush();
       this.socket.close(() => resolve());
     });
   }
