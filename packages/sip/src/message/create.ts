@@ -88,7 +88,12 @@ export function createResponse(
   for (const line of toLines(opts?.headers)) lines.push(line);
   const res = new Response(status, reason ?? reasonPhrase(status), lines, toBody(opts?.body));
   // Copied headers go back out as the same octets, even from a request that was not UTF-8.
-  if (request instanceof Request) res.headerEncoding = request.headerEncoding;
+  if (request instanceof Request) {
+    res.headerEncoding = request.headerEncoding;
+    // Every Via is copied as it is (§8.2.6.2): the response's top Via is the request's, parsed once
+    // (parsed values are never changed in place, so sharing it is safe).
+    res.cTopVia = request.cTopVia;
+  }
   return res;
 }
 
