@@ -1,4 +1,5 @@
 import { headerDef } from './header-names.js';
+import type { HeaderDef } from './header-names.js';
 import type { HeaderLine } from './headers.js';
 import { Request, Response } from './message.js';
 import { reasonPhrase } from './reason.js';
@@ -79,12 +80,7 @@ export function createResponse(
   reason?: string,
   opts?: SipResponseOptions,
 ): SipResponse {
-  const lines: HeaderLine[] = [];
-  for (const [name, value] of copiedHeaders(request, status)) {
-    const def = headerDef(name);
-    const v = def.key === 'to' && opts?.toTag !== undefined && !hasTag(value) ? value + ';tag=' + opts.toTag : value;
-    lines.push({ def, value: v, parts: undefined, start: -1, end: -1 });
-  }
+  const lines = copiedLines(request, status, opts?.toTag);
   for (const line of toLines(opts?.headers)) lines.push(line);
   const res = new Response(status, reason ?? reasonPhrase(status), lines, toBody(opts?.body));
   // Copied headers go back out as the same octets, even from a request that was not UTF-8.
@@ -97,13 +93,34 @@ export function createResponse(
   return res;
 }
 
-function copiedHeaders(request: SipRequest, status: number): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
-  for (const [name, value] of rawLines(request)) {
-    const key = headerDef(name).key;
-    if (COPIED.has(key) || (status === 100 && key === 'timestamp')) out.push([name, value]);
+/** Whether a header of `key` goes into a response of `status` (§8.2.6: Via, From, To, Call-ID, CSeq; Timestamp into a 100). */
+function copied(key: string, status: number): boolean {
+  return COPIED.has(key) || (status === 100 && key === 'timestamp');
+}
+
+/** The request's lines a response copies, To with `toTag` added when it has none. */
+function copiedLines(request: SipRequest, status: number, toTag: string | undefined): HeaderLine[] {
+  const lines: HeaderLine[] = [];
+  if (request instanceof Request) {
+    // Our own message: its lines as stored, without a tuple per line.
+    const own = request.headers.lines;
+    for (let i = 0; i < own.length; i++) {
+      const line = own[i] as HeaderLine;
+      if (copied(line.def.key, status)) lines.push(copyLine(line.def, line.value, toTag));
+    }
+  } else {
+    for (const [name, value] of request.headers.entries()) {
+      const def = headerDef(name);
+      if (copied(def.key, status)) lines.push(copyLine(def, value, toTag));
+    }
   }
-  return out;
+  return lines;
+}
+
+/** A copied line; To gets `toTag` when it has no tag yet (§8.2.6.2). */
+function copyLine(def: HeaderDef, value: string, toTag: string | undefined): HeaderLine {
+  const v = def.key === 'to' && toTag !== undefined && !hasTag(value) ? value + ';tag=' + toTag : value;
+  return { def, value: v, parts: undefined, start: -1, end: -1 };
 }
 
 /** Header lines of a message as stored (one per received line when it is ours; else one per value). */
