@@ -1,4 +1,5 @@
 import { HeaderList } from './headers.js';
+import type { HeaderLine } from './headers.js';
 import { Request, Response } from './message.js';
 import type { SipMessage } from './types.js';
 
@@ -25,7 +26,9 @@ export function serializeMessage(msg: SipMessage): Buffer {
   let head = startLine(msg) + '\r\n';
   let wroteLength = false;
   if (msg.headers instanceof HeaderList) {
-    for (const line of msg.headers.lines) {
+    const lines = msg.headers.lines;
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i] as HeaderLine;
       if (line.def.key === 'content-length') {
         if (!wroteLength) head += length;
         wroteLength = true;
@@ -42,6 +45,8 @@ export function serializeMessage(msg: SipMessage): Buffer {
   if (!wroteLength) head += length;
   head += '\r\n';
   const encoding = msg instanceof Request || msg instanceof Response ? msg.headerEncoding : 'utf8';
+  // Most messages (every plain response) have no body: one encode, from Node's buffer pool.
+  if (body.length === 0) return Buffer.from(head, encoding);
   const headLength = Buffer.byteLength(head, encoding);
   const out = Buffer.allocUnsafe(headLength + body.length);
   out.write(head, 0, encoding);
