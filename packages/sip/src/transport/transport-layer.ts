@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { serializeMessage } from '../message/index.js';
+import { Request } from '../message/message.js';
 import type { SipRequest, SipResponse, Via } from '../message/types.js';
 import { hostPortKey, silentLogger, type TransportLogger } from './options.js';
 import {
@@ -21,16 +22,7 @@ import {
   type TransportProtocol,
   type TransportUser,
 } from './types.js';
-import {
-  bracket,
-  defaultPort,
-  formatViaWith,
-  isIpLiteral,
-  isV6,
-  responseRoute,
-  sameHost,
-  stampReceived,
-} from './via.js';
+import { bracket, defaultPort, formatViaWith, isIpLiteral, isV6, responseRoute, sameHost, stampVia } from './via.js';
 
 /** The address written into Via sent-by for a transport (e.g. a public address or name behind NAT). */
 export interface Advertise {
@@ -329,8 +321,12 @@ export class TransportLayer implements TransportUser {
       return;
     }
     if (message.kind === 'request') {
-      const stamped = stampReceived(via, source.remote);
-      if (stamped !== undefined) message.headers.set('Via', [stamped, ...message.headers.getAll('Via').slice(1)]);
+      const stamped = stampVia(via, source.remote);
+      if (stamped !== undefined) {
+        message.headers.set('Via', [stamped.text, ...message.headers.getAll('Via').slice(1)]);
+        // The new top Via as parsed, so the accessors need not parse what was just written.
+        if (stamped.via !== undefined && message instanceof Request) message.cTopVia = stamped.via;
+      }
     } else if (this.checkResponseVia && !this.sentByIsOurs(via)) {
       this.drop(`response Via sent-by ${via.host} is not ours`, source);
       return;

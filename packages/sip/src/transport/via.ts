@@ -7,6 +7,7 @@
 import { isIP } from 'node:net';
 import { formatParams } from '../message/index.js';
 import { formatParamValue } from '../message/params.js';
+import { ParamList } from '../message/param-list.js';
 import type { Params, Via } from '../message/types.js';
 import type { Destination, Flow, HostPort, TransportProtocol } from './types.js';
 
@@ -69,6 +70,18 @@ export function formatViaWith(via: Via, changes: ViaChanges = {}): string {
  * for it), `rport` filled with the source port. Undefined when nothing changes.
  */
 export function stampReceived(via: Via, source: HostPort): string | undefined {
+  return stampVia(via, source)?.text;
+}
+
+/** {@link stampVia}'s result: the new top Via value and, when it could be built exactly, its parsed form. */
+export interface StampedVia {
+  readonly text: string;
+  /** What parsing `text` gives, built without parsing; undefined when a value needed quoting (then parse `text`). */
+  readonly via: Via | undefined;
+}
+
+/** {@link stampReceived} with the parsed result too, so the message need not parse the Via it just changed. */
+export function stampVia(via: Via, source: HostPort): StampedVia | undefined {
   let rport: string | undefined;
   if (via.rport === true) {
     // RFC 3581 §4: fill rport, and add received even when the host matches.
@@ -78,10 +91,13 @@ export function stampReceived(via: Via, source: HostPort): string | undefined {
   }
   // Written directly (what formatViaWith does with these two changes, without copying the params).
   const received = source.address;
+  const flat: Array<string | null> = [];
   let params = '';
   let sawBranch = false;
   let sawRport = false;
   let sawReceived = false;
+  // Every value written as it is: parsing the text gives back the same values.
+  let verbatim = true;
   for (const [k, v] of via.params) {
     let value = v;
     if (k === 'branch') sawBranch = true;
@@ -92,14 +108,47 @@ export function stampReceived(via: Via, source: HostPort): string | undefined {
       sawRport = true;
       value = rport;
     }
-    params += value === null ? ';' + k : ';' + k + '=' + formatParamValue(value);
+    flat.push(k, value);
+    params += value === null ? ';' + k : ';' + k + '=' + written(value);
   }
   // Accessor fields win over a params map that might not carry them.
-  if (!sawBranch && via.branch !== undefined) params += ';branch=' + formatParamValue(via.branch);
-  if (rport !== undefined && !sawRport) params += ';rport=' + rport;
-  if (!sawReceived) params += ';received=' + formatParamValue(received);
+  if (!sawBranch && via.branch !== undefined) {
+    flat.push('branch', via.branch);
+    params += ';branch=' + written(via.branch);
+  }
+  if (rport !== undefined && !sawRport) {
+    flat.push('rport', rport);
+    params += ';rport=' + rport;
+  }
+  if (!sawReceived) {
+    flat.push('received', received);
+    params += ';received=' + written(received);
+  }
   const port = via.port !== undefined ? ':' + via.port : '';
-  return via.protocol + '/' + via.transport.toUpperCase() + ' ' + bracket(via.host) + port + params;
+  const text = via.protocol + '/' + via.transport.toUpperCase() + ' ' + bracket(via.host) + port + params;
+  if (!verbatim || via.host.includes(':') || via.transport !== via.transport.toUpperCase())
+    return { text, via: undefined };
+  return {
+    text,
+    via: {
+      protocol: via.protocol,
+      transport: via.transport,
+      host: via.host,
+      port: via.port,
+      params: new ParamList(flat),
+      branch: via.branch,
+      received,
+      rport: rport === undefined ? via.rport : source.port,
+      maddr: via.maddr,
+      ttl: via.ttl,
+    },
+  };
+
+  function written(value: string): string {
+    const out = formatParamValue(value);
+    if (out !== value) verbatim = false;
+    return out;
+  }
 }
 
 /** RFC 3261 §18.1.2: a response whose top Via sent-by is not one we insert is discarded. */
