@@ -2,7 +2,14 @@
  * Building NOTIFY requests and the header values the notifier sends
  * (RFC 6665 §4.2.2, §8.2.1, §8.2.3).
  */
-import { createInDialogRequest, createRequest, generateInitialCSeq } from '@herald/sip';
+import {
+  createInDialogRequest,
+  createRequest,
+  formatNameAddr,
+  generateInitialCSeq,
+  parseNameAddr,
+  parseUri,
+} from '@herald/sip';
 import type { Dialog, Flow, SipRequest } from '@herald/sip';
 import type { RenderedBody } from '../package.js';
 import type { SubscriptionStatus } from '../store.js';
@@ -119,23 +126,61 @@ function headOf(dialog: Dialog): DialogHead {
   ) {
     return cached;
   }
-  // One NOTIFY built the general way gives the exact Request-URI and header lines (routing rules included).
+  const head = looseHead(dialog) ?? generalHead(dialog);
+  heads.set(dialog.id, head);
+  return head;
+}
+
+/**
+ * The head of a dialog with no route set or a loose first route (RFC 3261
+ * §12.2.1.1: the remote target is the Request-URI, the route set the Route
+ * headers as is), written directly: the lines `createInDialogRequest` writes,
+ * without building and reading back a whole request (~4 µs and ~4 KB per new
+ * dialog's first NOTIFY). Undefined for a strict first route.
+ */
+function looseHead(dialog: Dialog): DialogHead | undefined {
+  const routeSet = dialog.routeSet;
+  if (routeSet.length > 0 && !parseNameAddr(routeSet[0]).uri.params.has('lr')) return undefined;
+  // Validated like createInDialogRequest does: a malformed stored Contact fails here, not on the wire.
+  parseUri(dialog.remoteTarget);
+  const headers: Array<[string, string]> = [['Max-Forwards', '70']];
+  for (const route of routeSet) headers.push(['Route', route]);
+  headers.push(
+    ['From', withTag(dialog.local, dialog.id.localTag)],
+    ['To', withTag(dialog.remote, dialog.id.remoteTag)],
+    ['Call-ID', dialog.id.callId],
+  );
+  return headOfParts(dialog, dialog.remoteTarget, headers);
+}
+
+/** `party` with its `tag` parameter set, as `createInDialogRequest` writes From and To. */
+function withTag(party: string, tag: string): string {
+  const na = parseNameAddr(party);
+  const params = new Map(na.params);
+  params.set('tag', tag);
+  return formatNameAddr({ ...na, params });
+}
+
+/** One NOTIFY built the general way gives the exact Request-URI and header lines (strict routing included). */
+function generalHead(dialog: Dialog): DialogHead {
   const { request } = createInDialogRequest({ ...dialog, localSeq: 0 }, 'NOTIFY');
   const headers: Array<[string, string]> = [];
   for (const entry of request.headers.entries()) {
     if (entry[0] === 'CSeq') break;
     headers.push(entry);
   }
-  const head: DialogHead = {
+  return headOfParts(dialog, request.requestUri, headers);
+}
+
+function headOfParts(dialog: Dialog, uri: string, headers: ReadonlyArray<[string, string]>): DialogHead {
+  return {
     remoteTarget: dialog.remoteTarget,
     routeSet: dialog.routeSet,
     local: dialog.local,
     remote: dialog.remote,
-    uri: request.requestUri,
+    uri,
     headers,
   };
-  heads.set(dialog.id, head);
-  return head;
 }
 
 /**

@@ -53,6 +53,13 @@ const dialogs: Array<[string, Dialog]> = [
   ['loose routes', { ...base, routeSet: ['<sip:p1.test;lr>', '<sip:p2.test;lr;x=1>'] }],
   ['strict first route', { ...base, routeSet: ['<sip:strict.test;transport=udp;lr=off>', '<sip:p2.test;lr>'] }],
   ['strict route with lr-less URI', { ...base, routeSet: ['<sip:strict.test>'] }],
+  ['loose first route, lr-less second', { ...base, routeSet: ['<sip:p1.test;lr>', '<sip:p2.test>'] }],
+  ['name-addr route with a display name', { ...base, routeSet: ['"P" <sip:p1.test;lr>;x=1'] }],
+  [
+    'IPv6 target, tel-less quoted parties',
+    { ...base, remoteTarget: 'sip:[2001:db8::1]:5070', remote: '"A \\"q\\"" <sip:a@b.test>' },
+  ],
+  ['party already tagged', { ...base, local: '<sip:bob@biloxi.test>;tag=old', remote: 'sip:alice@atlanta.test' }],
   [
     'parties with parameters',
     { ...base, local: '<sip:bob@biloxi.test>;x=y', remote: '<sip:alice@atlanta.test;user=phone>' },
