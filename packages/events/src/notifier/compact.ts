@@ -9,9 +9,8 @@
  * created or replaced, never per NOTIFY.
  */
 import type { Dialog, Flow } from '@herald/sip';
-import { markImmutable } from '../memory-store.js';
+import { ImmutableRecord } from '../memory-store.js';
 import type { StoredSubscription } from '../store.js';
-import type { Complete } from './notify-request.js';
 
 /** V8 makes no slice or rope shorter than this: shorter strings are always flat copies. */
 const MIN_SLICE = 13;
@@ -125,28 +124,24 @@ export function ownUpdatedDialog(before: Dialog, after: Dialog): Dialog {
 
 /** A new subscription record with every string it keeps owned (the dialog: see {@link ownDialog}). */
 export function ownSubscription(s: StoredSubscription): StoredSubscription {
-  return {
-    ...s,
-    id: ownString(s.id),
-    event: sharedString(s.event),
-    eventId: ownOptional(s.eventId),
-    resource: sharedString(s.resource),
-    watcher: ownString(s.watcher),
-    watcherDisplayName: ownOptional(s.watcherDisplayName),
-    userAgent: ownOptional(s.userAgent),
-    accept: sharedList(s.accept),
-    contentType: sharedString(s.contentType),
-    flow: ownFlow(s.flow),
-  };
+  return new SubscriptionRecord(
+    {
+      ...s,
+      id: ownString(s.id),
+      event: sharedString(s.event),
+      eventId: ownOptional(s.eventId),
+      resource: sharedString(s.resource),
+      watcher: ownString(s.watcher),
+      watcherDisplayName: ownOptional(s.watcherDisplayName),
+      userAgent: ownOptional(s.userAgent),
+      accept: sharedList(s.accept),
+      contentType: sharedString(s.contentType),
+      flow: ownFlow(s.flow),
+    },
+    NO_CHANGE,
+  );
 }
 
-/**
- * The record as written to the store, with `dialog`: marked immutable, with
- * everything it reaches (the notifier replaces, never changes, a record or a
- * dialog; a dialog's id and route set, the flow and the Accept list are
- * frozen), so the memory store keeps this very object instead of a copy and
- * the notifier holds one record per subscription, not two.
- */
 /** The fields of a subscription record that change over its life. */
 export interface RecordChange {
   readonly dialog?: Dialog;
@@ -156,44 +151,76 @@ export interface RecordChange {
   readonly expiresAt?: number;
 }
 
+const NO_CHANGE: RecordChange = Object.freeze({});
+
 /**
- * `sub` with `change` applied, written out field by field: object spread of
- * this record cost about 1 µs per NOTIFY or refresh, a literal about 0.05 µs.
+ * A subscription record as the notifier makes it: never changed once made
+ * (the notifier replaces records, and the dialogs, flows and Accept lists
+ * they reach), so the memory store keeps it by reference (see
+ * {@link ImmutableRecord}). Written out field by field: object spread of this
+ * record cost about 1 µs per NOTIFY or refresh, a literal about 0.05 µs.
  */
-export function changedRecord(sub: StoredSubscription, change: RecordChange): StoredSubscription {
-  const record: Complete<StoredSubscription> = {
-    id: sub.id,
-    event: sub.event,
-    eventId: sub.eventId,
-    resource: sub.resource,
-    watcher: sub.watcher,
-    watcherDisplayName: sub.watcherDisplayName,
-    userAgent: sub.userAgent,
-    accept: sub.accept,
-    contentType: sub.contentType,
-    dialog: change.dialog ?? sub.dialog,
-    flow: change.flow ?? sub.flow,
-    status: change.status ?? sub.status,
-    expiresAt: change.expiresAt ?? sub.expiresAt,
-    version: change.version ?? sub.version,
-    createdAt: sub.createdAt,
-    blocked: sub.blocked,
-  };
-  return record;
+class SubscriptionRecord extends ImmutableRecord implements StoredSubscription {
+  readonly id: string;
+  readonly event: string;
+  readonly eventId: string | undefined;
+  readonly resource: string;
+  readonly watcher: string;
+  readonly watcherDisplayName: string | undefined;
+  readonly userAgent: string | undefined;
+  readonly accept: readonly string[];
+  readonly contentType: string;
+  readonly dialog: Dialog;
+  readonly flow: StoredSubscription['flow'];
+  readonly status: StoredSubscription['status'];
+  readonly expiresAt: number;
+  readonly version: number;
+  readonly createdAt: number;
+  readonly blocked: boolean | undefined;
+
+  constructor(sub: StoredSubscription, change: RecordChange) {
+    super();
+    this.id = sub.id;
+    this.event = sub.event;
+    this.eventId = sub.eventId;
+    this.resource = sub.resource;
+    this.watcher = sub.watcher;
+    this.watcherDisplayName = sub.watcherDisplayName;
+    this.userAgent = sub.userAgent;
+    this.accept = sub.accept;
+    this.contentType = sub.contentType;
+    this.dialog = change.dialog ?? sub.dialog;
+    this.flow = change.flow ?? sub.flow;
+    this.status = change.status ?? sub.status;
+    this.expiresAt = change.expiresAt ?? sub.expiresAt;
+    this.version = change.version ?? sub.version;
+    this.createdAt = sub.createdAt;
+    this.blocked = sub.blocked;
+  }
 }
 
+/** `sub` with `change` applied, as a new record. */
+export function changedRecord(sub: StoredSubscription, change: RecordChange): StoredSubscription {
+  return new SubscriptionRecord(sub, change);
+}
+
+/**
+ * The record as written to the store, with `dialog`: one the notifier made
+ * (a {@link SubscriptionRecord}, never changed, reaching a frozen dialog id
+ * and route set, flow and Accept list), so the memory store keeps this very
+ * object instead of a copy and the notifier holds one record per
+ * subscription, not two.
+ */
 export function storedRecord(sub: StoredSubscription, dialog: Dialog): StoredSubscription {
   if (!Object.isFrozen(dialog.id)) Object.freeze(dialog.id);
   if (!Object.isFrozen(dialog.routeSet)) Object.freeze(dialog.routeSet);
   const flow = sub.flow;
   const frozenFlow = Object.isFrozen(flow) && Object.isFrozen(flow.local) && Object.isFrozen(flow.remote);
   const frozenAccept = Object.isFrozen(sub.accept);
-  // The notifier's records are its own and never changed in place: one already right is marked, not copied
+  // The notifier's records are its own and never changed in place: one already right is kept, not copied
   // (a NOTIFY's record, made with the dialog it advanced, would otherwise be copied once more to be stored).
-  if (sub.dialog === dialog && frozenFlow && frozenAccept) return markImmutable(sub);
-  return markImmutable({
-    ...sub,
-    accept: frozenAccept ? sub.accept : Object.freeze([...sub.accept]),
+  if (sub instanceof SubscriptionRecord && sub.dialog === dialog && frozenFlow && frozenAccept) return sub;
+  return new SubscriptionRecord(frozenAccept ? sub : { ...sub, accept: Object.freeze([...sub.accept]) }, {
     flow: frozenFlow ? flow : ownFlow(flow),
     dialog,
   });

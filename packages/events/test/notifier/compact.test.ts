@@ -1,6 +1,7 @@
 import t from 'tap';
 import type { Dialog, Flow } from '@herald/sip';
 import {
+  changedRecord,
   ownDialog,
   ownFlow,
   ownString,
@@ -138,7 +139,14 @@ t.test('a stored record is kept by the memory store as is, with its dialog', asy
   t.not(next, rec);
   t.equal(next.dialog, advanced);
   t.equal(rec.dialog, d, 'the earlier record is left as it was');
-  // An unmarked record (what other callers put) is still copied.
+  const changed = changedRecord(rec, { version: 3 });
+  t.equal(storedRecord(changed, d), changed, 'a changed record with the dialog is stored as is');
+  await store.put(changed);
+  t.equal(await store.get('s1'), changed, 'and kept by reference');
+  t.equal(rec.version, -1, 'the record it came from is unchanged');
+  // A plain record (what other callers put, or a spread copy of a notifier record) is still copied.
+  const loose = storedRecord({ ...rec, accept: ['text/plain'] }, d);
+  t.ok(Object.isFrozen(loose.accept), 'a plain record is stored with a frozen Accept list');
   const plain = { ...rec };
   await store.put(plain);
   t.not(await store.get('s1'), plain);
