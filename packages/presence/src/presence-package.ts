@@ -4,6 +4,7 @@
  * API status). Every input recomposes the presentity with the publications
  * `compose()` last received and hands the result to the caller's sink.
  */
+import { escapeXmlAttr } from '@herald/events';
 import type { EventPackage, PublishedDocument, RenderContext, RenderedBody, Verdict } from '@herald/events';
 import { systemClock, type Clock } from '@herald/sip';
 import { closedDocument, composePresentity } from './compose.js';
@@ -77,6 +78,9 @@ interface Sources {
 }
 
 const NEUTRAL_CACHE_MAX = 4096;
+
+/** Stands for the entity while the closed document's template is written: no character XML escapes. */
+const ENTITY_PLACEHOLDER = 'sip:herald-entity-placeholder@template.invalid';
 
 const NONE: PresenceSources = { publications: [] };
 
@@ -226,6 +230,24 @@ export function createPresencePackage(options: PresencePackageOptions = {}): Pre
     return { body: renderPidf(view, { rpid: profile.rpid, dataModel: profile.dataModel }), contentType: type };
   };
 
+  // The closed document (no state: nothing published, pending, blocked) differs per resource only in its
+  // entity attribute: written once per profile with a placeholder, then per resource by splicing the
+  // escaped entity in (a full render cost ~1.5 µs and ~1.5 KB per new resource's first NOTIFY).
+  const closedTemplates = new WeakMap<PresenceProfile, readonly [string, string] | null>();
+  const renderClosed = (type: string, profile: PresenceProfile, resource: string): RenderedBody => {
+    if (type === XPIDF_TYPE) return renderUncached(undefined, type, profile, resource);
+    let parts = closedTemplates.get(profile);
+    if (parts === undefined) {
+      const split = String(renderUncached(undefined, PIDF_TYPE, profile, ENTITY_PLACEHOLDER).body).split(
+        ENTITY_PLACEHOLDER,
+      );
+      parts = split.length === 2 ? [split[0], split[1]] : null;
+      closedTemplates.set(profile, parts);
+    }
+    if (parts === null) return renderUncached(undefined, type, profile, resource);
+    return { body: parts[0] + escapeXmlAttr(resource) + parts[1], contentType: type };
+  };
+
   const pkg: EventPackage<PresentityState> = {
     event: 'presence',
     contentTypes: PRESENCE_CONTENT_TYPES,
@@ -271,7 +293,9 @@ export function createPresencePackage(options: PresencePackageOptions = {}): Pre
       let bodies = state ? rendered.get(state) : neutral;
       let body = bodies?.get(key);
       if (body) return body;
-      body = renderUncached(state, type, profile, context.resource);
+      body = state
+        ? renderUncached(state, type, profile, context.resource)
+        : renderClosed(type, profile, context.resource);
       if (!bodies) {
         bodies = new Map();
         if (state) rendered.set(state, bodies);

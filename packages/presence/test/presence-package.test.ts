@@ -201,3 +201,22 @@ t.test('input changes hand over a state composed on first read, once, from the s
   );
   t.same(Object.keys(JSON.parse(JSON.stringify(pushed[2]))).sort(), Object.keys(eager).sort());
 });
+
+t.test('the closed document for no state is byte-identical with and without the render cache', async (t) => {
+  const cached = createPresencePackage().package;
+  const uncached = createPresencePackage({ renderCache: false }).package;
+  const agents = [undefined, 'Polycom/5.9', 'Yealink SIP-T46S', 'Grandstream GXP2170', 'baresip v2', 'Zoiper 5'];
+  const resources = [R, 'sip:b@example.test;user=phone', 'sip:"q"&<x>@example.test', 'sip:caf\u00e9@example.test'];
+  const types = ['application/pidf+xml', 'application/cpim-pidf+xml', 'application/xpidf+xml'];
+  for (const ua of agents) {
+    for (const resource of resources) {
+      for (const type of types) {
+        const context: RenderContext = { resource, watcher: watcher(ua, [type]), full: true, version: 1 };
+        const a = cached.render(undefined, type, context);
+        const b = uncached.render(undefined, type, context);
+        t.equal(String(a.body), String(b.body), `${ua ?? 'default'} ${resource} ${type}`);
+        t.equal(a.contentType, b.contentType);
+      }
+    }
+  }
+});
