@@ -41,6 +41,8 @@ export interface HeaderDef {
   readonly id: HeaderId;
   /** For single-value headers, a distinct bit, so a parser can spot a repeated one with a bit mask; else 0. */
   readonly bit: number;
+  /** Char codes of `key` for a header in the table (matched in place by {@link headerDefAt}); undefined for other names. */
+  readonly codes: Uint8Array | undefined;
 }
 
 const S = HeaderShape.Single;
@@ -149,7 +151,8 @@ for (const [name, shape, compact] of KNOWN) {
   const key = name.toLowerCase();
   // At most 31 single-value headers fit the bit mask; any further ones are simply not checked for repeats.
   const bit = shape === HeaderShape.Single && nextBit < 31 ? 1 << nextBit++ : 0;
-  const def: HeaderDef = { name, key, shape, id: IDS[key] ?? HeaderId.Other, bit };
+  const codes = Uint8Array.from(key, (ch) => ch.charCodeAt(0));
+  const def: HeaderDef = { name, key, shape, id: IDS[key] ?? HeaderId.Other, bit, codes };
   TABLE.set(def.key, def);
   TABLE.set(name, def);
   const sk = shapeKey(key.length, key.charCodeAt(0));
@@ -176,7 +179,7 @@ export function headerDef(name: string): HeaderDef {
   const lower = name.toLowerCase();
   const known = TABLE.get(lower);
   if (known !== undefined) return known;
-  const def: HeaderDef = { name, key: lower, shape: W, id: HeaderId.Other, bit: 0 };
+  const def: HeaderDef = { name, key: lower, shape: W, id: HeaderId.Other, bit: 0, codes: undefined };
   if (UNKNOWN.size < UNKNOWN_LIMIT) UNKNOWN.set(name, def);
   return def;
 }
@@ -194,16 +197,13 @@ export function headerDefAt(s: string, start: number, end: number): HeaderDef {
   } else if (len < 32) {
     const candidates = BY_SHAPE[shapeKey(len, (s.charCodeAt(start) | 0x20) & 127)];
     if (candidates !== undefined) {
-      // Most senders use the canonical spelling: one native compare each.
       for (let c = 0; c < candidates.length; c++) {
-        const def = candidates[c] as HeaderDef;
-        if (s.startsWith(def.name, start)) return def;
-      }
-      for (let c = 0; c < candidates.length; c++) {
-        const key = (candidates[c] as HeaderDef).key;
+        // A byte array read is cheaper than a second charCodeAt (or a native startsWith call) per char.
+        const codes = (candidates[c] as HeaderDef).codes as Uint8Array;
         let k = 0;
-        // Token chars only: `| 0x20` folds A-Z to a-z and leaves '-', '.', digits as they are.
-        while (k < len && (s.charCodeAt(start + k) | 0x20) === key.charCodeAt(k)) k++;
+        // `| 0x20` folds A-Z to a-z and leaves '-' and digits as they are; of the chars that are not
+        // token chars only CR folds onto a name char ('-'), and a CR inside a line fails the message.
+        while (k < len && (s.charCodeAt(start + k) | 0x20) === codes[k]) k++;
         if (k === len) return candidates[c] as HeaderDef;
       }
     }

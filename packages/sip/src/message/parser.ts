@@ -136,8 +136,8 @@ function scanHead(head: string, n: number, maxHeaders: number, tooLarge: boolean
     let nameEnd = colon;
     while (nameEnd > a && (head.charCodeAt(nameEnd - 1) === 32 || head.charCodeAt(nameEnd - 1) === 9)) nameEnd--;
     def = headerDefAt(head, a, nameEnd);
-    // Known names were matched char by char; only an unknown one needs checking.
-    if (def.id === HeaderId.Other && !allIn(TOKEN, head, a, nameEnd)) {
+    // Names in the table were matched char by char; only another one needs checking.
+    if (def.codes === undefined && !allIn(TOKEN, head, a, nameEnd)) {
       fail.note('Malformed header name');
       def = undefined;
       continue;
