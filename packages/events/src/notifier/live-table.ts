@@ -4,13 +4,13 @@
  * RFC 6665 §4.1.2, §7.2.1 — and by (event, resource) for NOTIFY fan-out.
  */
 import type { Dialog, DialogId } from '@herald/sip';
-import { ownString } from './compact.js';
-import { type Live, type SharedDialog, newestDialog, resourceIndexKey } from './live.js';
+import { type Live, type SharedDialog, newestDialog } from './live.js';
 
 /** Running subscriptions, indexed. */
 export class LiveTable {
   private readonly byId = new Map<string, Live>();
-  private readonly byResource = new Map<string, Set<Live>>();
+  /** By event, then resource (the record's own strings: no key string made per lookup or kept per resource). */
+  private readonly byResource = new Map<string, Map<string, Set<Live>>>();
   /** By Call-ID (the dialog id's own string: no key string per dialog), then tags; rarely more than one. */
   private readonly dialogs = new Map<string, SharedDialog | SharedDialog[]>();
 
@@ -56,15 +56,14 @@ export class LiveTable {
   /** The subscription for (dialog, event, id): the most recently indexed one, as a newer one takes the key over. */
   inDialog(shared: SharedDialog, event: string, eventId: string | undefined): Live | undefined {
     const members = shared.members;
-    const is = (live: Live): boolean => live.indexed && live.sub.event === event && live.sub.eventId === eventId;
-    if (!Array.isArray(members)) return members && is(members) ? members : undefined;
-    for (let i = members.length - 1; i >= 0; i--) if (is(members[i])) return members[i];
+    if (!Array.isArray(members)) return members && holds(members, event, eventId) ? members : undefined;
+    for (let i = members.length - 1; i >= 0; i--) if (holds(members[i], event, eventId)) return members[i];
     return undefined;
   }
 
   /** Running subscriptions to one resource for one event. */
   watching(event: string, resource: string): Live[] {
-    const set = this.byResource.get(resourceIndexKey(event, resource));
+    const set = this.byResource.get(event)?.get(resource);
     return set ? [...set] : [];
   }
 
@@ -89,9 +88,10 @@ export class LiveTable {
       members.splice(at, 1);
       members.push(live);
     }
-    const rk = resourceIndexKey(sub.event, sub.resource);
-    let set = this.byResource.get(rk);
-    if (!set) this.byResource.set(ownString(rk), (set = new Set()));
+    let resources = this.byResource.get(sub.event);
+    if (!resources) this.byResource.set(sub.event, (resources = new Map()));
+    let set = resources.get(sub.resource);
+    if (!set) resources.set(sub.resource, (set = new Set()));
     set.add(live);
   }
 
@@ -99,10 +99,9 @@ export class LiveTable {
   unindex(live: Live): void {
     const sub = live.sub;
     live.indexed = false;
-    const rk = resourceIndexKey(sub.event, sub.resource);
-    const set = this.byResource.get(rk);
-    set?.delete(live);
-    if (set?.size === 0) this.byResource.delete(rk);
+    const resources = this.byResource.get(sub.event);
+    const set = resources?.get(sub.resource);
+    if (set?.delete(live) && set.size === 0) resources?.delete(sub.resource);
     const shared = live.shared;
     const members = shared.members;
     if (members === live) shared.members = undefined;
@@ -145,6 +144,11 @@ export class LiveTable {
     this.byResource.clear();
     this.dialogs.clear();
   }
+}
+
+/** The subscription holds (event, id) in its dialog, RFC 6665 §4.1.2. */
+function holds(live: Live, event: string, eventId: string | undefined): boolean {
+  return live.indexed && live.sub.event === event && live.sub.eventId === eventId;
 }
 
 function sameId(a: DialogId, b: DialogId): boolean {

@@ -133,11 +133,6 @@ export function subscriptionKey(dialogKey: string, event: string, eventId: strin
   return `${dialogKey}\n${event}\n${eventId ?? ''}`;
 }
 
-/** Key of the (event, resource) index. */
-export function resourceIndexKey(event: string, resource: string): string {
-  return `${event}\n${resource}`;
-}
-
 /** The watcher as packages see it when rendering. */
 export function watcherInfoOf(sub: StoredSubscription): WatcherInfo {
   return {
