@@ -5,6 +5,7 @@
  */
 import type { SipRequest } from '@herald/sip';
 import type { EventPackage } from '../package.js';
+import { ownString } from './compact.js';
 
 /** A SUBSCRIBE check's outcome. */
 export type Negotiated<T> =
@@ -86,12 +87,26 @@ function qualityOf(type: string, ranges: readonly AcceptRange[]): number | undef
   return best?.q;
 }
 
-/** The SUBSCRIBE's Accept values lower-cased (empty when absent or empty). */
-export function acceptValues(request: SipRequest): string[] {
-  return request.headers
-    .getAll('Accept')
-    .map((v) => v.trim().toLowerCase())
-    .filter((v) => v.length > 0);
+/** Bound of the Accept memos below (each starts over when full). */
+const MEMO_MAX = 4096;
+const NO_VALUES: readonly string[] = Object.freeze([]);
+/** Accept header values as received (lines joined) → the frozen lower-cased list: phones send few distinct ones. */
+const acceptLists = new Map<string, readonly string[]>();
+
+/** The SUBSCRIBE's Accept values lower-cased (empty when absent or empty); frozen, shared by equal headers. */
+export function acceptValues(request: SipRequest): readonly string[] {
+  const raw = request.headers.getAll('Accept');
+  if (raw.length === 0) return NO_VALUES;
+  // Header values hold no line breaks: the joined key is unambiguous.
+  const key = raw.length === 1 ? raw[0] : raw.join('\n');
+  let list = acceptLists.get(key);
+  if (list === undefined) {
+    if (acceptLists.size >= MEMO_MAX) acceptLists.clear();
+    list = Object.freeze(raw.map((v) => v.trim().toLowerCase()).filter((v) => v.length > 0));
+    // The key is often a slice of the whole SUBSCRIBE: kept as a copy, not holding the message.
+    acceptLists.set(ownString(key), list);
+  }
+  return list;
 }
 
 /**
@@ -105,6 +120,24 @@ export function acceptValues(request: SipRequest): string[] {
  */
 export function negotiateAccept(pkg: EventPackage, values: readonly string[]): Negotiated<string> {
   if (values.length === 0) return { ok: true, value: pkg.defaultContentType ?? pkg.contentTypes[0] };
+  // A frozen list (acceptValues') never changes: its outcome is remembered per package, the agreements only.
+  if (!Object.isFrozen(values)) return negotiate(pkg, values);
+  let memo = agreed.get(pkg);
+  if (memo === undefined) agreed.set(pkg, (memo = new Map()));
+  let found = memo.get(values);
+  if (found === undefined) {
+    const outcome = negotiate(pkg, values);
+    if (!outcome.ok) return outcome;
+    if (memo.size >= MEMO_MAX) memo.clear();
+    memo.set(values, (found = outcome));
+  }
+  return found;
+}
+
+/** Per package: frozen Accept lists → the type they agreed on. */
+const agreed = new WeakMap<EventPackage, Map<readonly string[], Negotiated<string>>>();
+
+function negotiate(pkg: EventPackage, values: readonly string[]): Negotiated<string> {
   const ranges = acceptRanges(values);
   let chosen: { type: string; q: number } | undefined;
   for (const type of pkg.contentTypes) {

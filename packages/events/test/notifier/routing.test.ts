@@ -2,9 +2,9 @@
 // route set, to the stored flow, to the refreshed remote target; plus the
 // pure helpers behind the headers.
 import t from 'tap';
-import type { Flow } from '@herald/sip';
+import { createRequest, type Flow } from '@herald/sip';
 import { contactValue, subscriptionStateValue } from '../../src/notifier/notify-request.js';
-import { negotiateAccept, negotiateExpires } from '../../src/notifier/negotiate.js';
+import { acceptValues, negotiateAccept, negotiateExpires } from '../../src/notifier/negotiate.js';
 import { bench, h, inDialogSubscribe, phoneDialog, settle, testPackage } from './fixtures/bench.js';
 
 t.test('NOTIFY follows the Record-Route set and goes to the stored flow (TCP)', async (t) => {
@@ -87,3 +87,36 @@ t.test('negotiation helpers', async (t) => {
     'a specific q=0 wins over */*',
   );
 });
+
+t.test(
+  'Accept lists are shared per distinct header and their agreed type remembered, with the same outcomes',
+  async (t) => {
+    const pkg = testPackage({});
+    const subscribe = (...accept: string[]) =>
+      createRequest({ method: 'SUBSCRIBE', uri: 'sip:bob@example.test', headers: accept.map((v) => ['Accept', v]) });
+    const a = acceptValues(subscribe(' Text/Plain ', 'application/*;q=0.5'));
+    t.same(a, ['text/plain', 'application/*;q=0.5'], 'trimmed and lower-cased, in order');
+    t.ok(Object.isFrozen(a));
+    t.equal(acceptValues(subscribe(' Text/Plain ', 'application/*;q=0.5')), a, 'one list per distinct header');
+    t.not(acceptValues(subscribe('application/*;q=0.5', ' Text/Plain ')), a, 'order matters');
+    t.same(acceptValues(subscribe()), [], 'no Accept');
+    t.same(acceptValues(subscribe('')), [], 'an empty Accept');
+    const first = negotiateAccept(pkg, a);
+    t.same(first, negotiateAccept(pkg, [...a]), 'remembered outcome = computed outcome');
+    t.equal(negotiateAccept(pkg, a), first, 'remembered for the frozen list');
+    const none = acceptValues(subscribe('image/png'));
+    const refused = negotiateAccept(pkg, none);
+    t.equal(refused.ok, false);
+    t.not(negotiateAccept(pkg, none), refused, "a refusal is computed afresh (its headers are the caller's)");
+    const other = testPackage({ contentTypes: ['application/x-other'] });
+    t.same(negotiateAccept(other, acceptValues(subscribe('application/*'))), {
+      ok: true,
+      value: 'application/x-other',
+    });
+    t.same(
+      negotiateAccept(pkg, acceptValues(subscribe('application/*'))),
+      { ok: true, value: 'application/x-test' },
+      'per package',
+    );
+  },
+);
