@@ -117,7 +117,8 @@ const pairKey = (event: string, resource: string): string => `${event}\n${resour
  */
 export class MemorySubscriptionStore implements SubscriptionStore {
   private readonly byId = new Map<string, StoredSubscription>();
-  private readonly resourceIndex: Index = new Map();
+  /** By event, then resource: the record's own strings, no key string made per write. */
+  private readonly resourceIndex = new Map<string, Index>();
 
   async put(subscription: StoredSubscription): Promise<void> {
     const old = this.byId.get(subscription.id);
@@ -129,7 +130,9 @@ export class MemorySubscriptionStore implements SubscriptionStore {
     }
     if (old) this.remove(subscription.id);
     this.byId.set(copy.id, copy);
-    addIndex(this.resourceIndex, pairKey(copy.event, copy.resource), copy.id);
+    let index = this.resourceIndex.get(copy.event);
+    if (index === undefined) this.resourceIndex.set(copy.event, (index = new Map()));
+    addIndex(index, copy.resource, copy.id);
   }
 
   async get(id: string): Promise<StoredSubscription | undefined> {
@@ -142,7 +145,7 @@ export class MemorySubscriptionStore implements SubscriptionStore {
   }
 
   async byResource(event: string, resource: string): Promise<StoredSubscription[]> {
-    return this.collect(this.resourceIndex.get(pairKey(event, resource)));
+    return this.collect(this.resourceIndex.get(event)?.get(resource));
   }
 
   async byWatcher(watcher: string): Promise<StoredSubscription[]> {
@@ -163,7 +166,8 @@ export class MemorySubscriptionStore implements SubscriptionStore {
     const old = this.byId.get(id);
     if (!old) return false;
     this.byId.delete(id);
-    removeIndex(this.resourceIndex, pairKey(old.event, old.resource), id);
+    const index = this.resourceIndex.get(old.event);
+    if (index !== undefined) removeIndex(index, old.resource, id);
     return true;
   }
 
