@@ -68,6 +68,10 @@ const flows = new Map<string, Flow>();
  * copying it for every NOTIFY it stores.
  */
 export function ownFlow(flow: Flow): Flow {
+  // Transports hand out one flow object per remote (UDP's flow cache, a connection's flow): seen before,
+  // its owned copy is found without building the key (checked field by field all the same).
+  const seen = ownedOf.get(flow);
+  if (seen !== undefined && sameFlow(seen, flow)) return seen;
   const { local, remote } = flow;
   const key = `${flow.transport} ${local.address} ${local.port} ${remote.address} ${remote.port} ${flow.connectionId ?? ''}`;
   let owned = flows.get(key);
@@ -80,22 +84,27 @@ export function ownFlow(flow: Flow): Flow {
     });
     flows.set(ownString(key), owned);
   }
+  ownedOf.set(flow, owned);
   return owned;
 }
 
-/** Same fields and values (a flow may carry fields beyond those in the key). */
+/** Flow objects met → their owned copy (weak: a flow dropped by its transport goes). */
+const ownedOf = new WeakMap<Flow, Flow>();
+
+/** Same fields and values (a flow may carry fields beyond those in the key); flows are plain data. */
 function sameFlow(a: Flow, b: Flow): boolean {
-  const ka = Object.keys(a);
-  if (ka.length !== Object.keys(b).length) return false;
-  for (const k of ka) {
-    const va: unknown = (a as unknown as Record<string, unknown>)[k];
-    const vb: unknown = (b as unknown as Record<string, unknown>)[k];
+  const ra = a as unknown as Record<string, unknown>;
+  const rb = b as unknown as Record<string, unknown>;
+  // for-in, not Object.keys: no arrays per check.
+  for (const k in ra) {
+    if (!(k in rb)) return false;
     if (k === 'local' || k === 'remote') {
-      const x = va as Flow['local'];
-      const y = vb as Flow['local'];
+      const x = ra[k] as Flow['local'];
+      const y = rb[k] as Flow['local'];
       if (x.address !== y.address || x.port !== y.port) return false;
-    } else if (va !== vb) return false;
+    } else if (ra[k] !== rb[k]) return false;
   }
+  for (const k in rb) if (!(k in ra)) return false;
   return true;
 }
 

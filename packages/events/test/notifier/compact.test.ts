@@ -108,6 +108,22 @@ t.test('ownFlow hands out one frozen object per distinct flow', async (t) => {
   t.not(ownFlow({ ...flow, transport: 'tcp', connectionId: 'tcp-2' }), a, 'another connection');
   t.not(ownFlow({ ...flow, remote: { address: '192.0.2.1', port: 5063 } }), ownFlow(flow), 'another port');
   t.same(ownFlow({ ...flow, connectionId: undefined }), { ...flow, connectionId: undefined });
+  // A transport's shared flow object: found again by identity, still checked field by field.
+  const shared: Flow = {
+    transport: 'udp',
+    local: { address: '127.0.0.1', port: 5060 },
+    remote: { address: '127.0.0.1', port: 5061 },
+  };
+  const owned = ownFlow(shared);
+  t.not(owned, shared);
+  t.ok(Object.isFrozen(owned));
+  t.equal(ownFlow(shared), owned, 'the same flow object: the same owned copy');
+  t.equal(ownFlow(owned), owned, 'an owned copy owns itself');
+  (shared.remote as { port: number }).port = 5062;
+  t.equal(ownFlow(shared).remote.port, 5062, 'a changed flow object is not taken for its old copy');
+  const tagged = { ...shared, extra: 'x' } as Flow;
+  t.not(ownFlow(tagged), ownFlow(shared), 'a field beyond the key makes another flow');
+  t.equal(ownFlow(tagged), ownFlow({ ...tagged }), 'equal fields, equal flow');
 });
 
 t.test('a stored record is kept by the memory store as is, with its dialog', async (t) => {
