@@ -136,3 +136,13 @@ t.test('watchers(): one record per subscription, with duration and events', asyn
   t.notOk(b.notifier.approve('nope'));
   t.notOk(b.notifier.requestFullState('nope'));
 });
+
+t.test('a hook may hand back any thenable: it is awaited like a promise', async (t) => {
+  const thenable = { then: (resolve: (d: 'pending') => void) => resolve('pending') } as unknown as Promise<'pending'>;
+  const b = bench({ authorize: () => thenable });
+  t.teardown(() => b.close());
+  const s = await b.subscribe();
+  t.equal(s.response.status, 200);
+  await settle();
+  t.equal(h(b.notifies[0], 'Subscription-State'), 'pending;expires=600');
+});
