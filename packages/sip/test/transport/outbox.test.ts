@@ -1,9 +1,9 @@
 /** DatagramOutbox: datagrams of one event-loop turn leave together, in order, at its end. */
-import { createSocket } from 'node:dgram';
 import t from 'tap';
 import { DatagramOutbox, isSendPort } from '../../src/transport/outbox.js';
 import { UdpTransport } from '../../src/transport/udp.js';
 import { ManualClock } from '../../src/clock.js';
+import { udpClient } from './fixtures/helpers.js';
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -66,20 +66,11 @@ void t.test('isSendPort', async (t) => {
 void t.test(
   'UdpTransport: datagrams posted in one turn arrive in order; close() still sends what was queued',
   async (t) => {
-    const clock = new ManualClock();
-    const udp = new UdpTransport({ host: '127.0.0.1', port: 0, clock });
-    const peer = createSocket('udp4');
+    const udp = new UdpTransport({ host: '127.0.0.1', port: 0, clock: new ManualClock() });
     await udp.listen();
-    await new Promise<void>((resolve) => peer.bind(0, '127.0.0.1', resolve));
-    t.teardown(() => new Promise<void>((resolve) => peer.close(() => resolve())));
-    const got: string[] = [];
-    const three = new Promise<void>((resolve) =>
-      peer.on('message', (d) => {
-        got.push(d.toString());
-        if (got.length === 3) resolve();
-      }),
-    );
-    const to = { transport: 'udp' as const, address: '127.0.0.1', port: peer.address().port };
+    const peer = await udpClient('127.0.0.1');
+    t.teardown(() => peer.close());
+    const to = { transport: 'udp' as const, address: '127.0.0.1', port: peer.port };
     const failures: unknown[] = [];
     const listener = { sendFailed: (e: unknown) => failures.push(e) };
     udp.post(Buffer.from('one'), to, listener);
@@ -87,8 +78,8 @@ void t.test(
     udp.post(Buffer.from('three'), to, listener);
     await udp.close();
     const flow = await sent;
-    t.equal(flow.remote.port, peer.address().port, 'send() resolves with the flow once the datagram left');
-    await three;
+    t.equal(flow.remote.port, peer.port, 'send() resolves with the flow once the datagram left');
+    const got = [await peer.next(), await peer.next(), await peer.next()].map((b) => b.toString());
     t.same(got, ['one', 'two', 'three']);
     t.same(failures, []);
   },
