@@ -109,12 +109,19 @@ export function stampVia(via: Via, source: HostPort): StampedVia | undefined {
       value = rport;
     }
     flat.push(k, value);
-    params += value === null ? ';' + k : ';' + k + '=' + written(value);
+    if (value === null) params += ';' + k;
+    else {
+      const out = formatParamValue(value);
+      if (out !== value) verbatim = false;
+      params += ';' + k + '=' + out;
+    }
   }
   // Accessor fields win over a params map that might not carry them.
   if (!sawBranch && via.branch !== undefined) {
     flat.push('branch', via.branch);
-    params += ';branch=' + written(via.branch);
+    const out = formatParamValue(via.branch);
+    if (out !== via.branch) verbatim = false;
+    params += ';branch=' + out;
   }
   if (rport !== undefined && !sawRport) {
     flat.push('rport', rport);
@@ -122,7 +129,9 @@ export function stampVia(via: Via, source: HostPort): StampedVia | undefined {
   }
   if (!sawReceived) {
     flat.push('received', received);
-    params += ';received=' + written(received);
+    const out = formatParamValue(received);
+    if (out !== received) verbatim = false;
+    params += ';received=' + out;
   }
   const port = via.port !== undefined ? ':' + via.port : '';
   const text = via.protocol + '/' + via.transport.toUpperCase() + ' ' + bracket(via.host) + port + params;
@@ -143,12 +152,6 @@ export function stampVia(via: Via, source: HostPort): StampedVia | undefined {
       ttl: via.ttl,
     },
   };
-
-  function written(value: string): string {
-    const out = formatParamValue(value);
-    if (out !== value) verbatim = false;
-    return out;
-  }
 }
 
 /** RFC 3261 §18.1.2: a response whose top Via sent-by is not one we insert is discarded. */
