@@ -122,9 +122,3 @@ function copyLine(def: HeaderDef, value: string, toTag: string | undefined): Hea
   const v = def.key === 'to' && toTag !== undefined && !hasTag(value) ? value + ';tag=' + toTag : value;
   return { def, value: v, parts: undefined, start: -1, end: -1 };
 }
-
-/** Header lines of a message as stored (one per received line when it is ours; else one per value). */
-export function rawLines(msg: SipRequest | SipResponse): Array<[string, string]> {
-  if (msg instanceof Request || msg instanceof Response) return msg.headers.lines.map((l) => [l.def.name, l.value]);
-  return [...msg.headers.entries()];
-}

@@ -92,12 +92,9 @@ export function stampVia(via: Via, source: HostPort): StampedVia | undefined {
   // Written directly (what formatViaWith does with these two changes, without copying the params).
   const received = source.address;
   const flat: Array<string | null> = [];
-  let params = '';
   let sawBranch = false;
   let sawRport = false;
   let sawReceived = false;
-  // Every value written as it is: parsing the text gives back the same values.
-  let verbatim = true;
   for (const [k, v] of via.params) {
     let value = v;
     if (k === 'branch') sawBranch = true;
@@ -109,29 +106,24 @@ export function stampVia(via: Via, source: HostPort): StampedVia | undefined {
       value = rport;
     }
     flat.push(k, value);
-    if (value === null) params += ';' + k;
-    else {
-      const out = formatParamValue(value);
-      if (out !== value) verbatim = false;
-      params += ';' + k + '=' + out;
-    }
   }
   // Accessor fields win over a params map that might not carry them.
-  if (!sawBranch && via.branch !== undefined) {
-    flat.push('branch', via.branch);
-    const out = formatParamValue(via.branch);
-    if (out !== via.branch) verbatim = false;
-    params += ';branch=' + out;
-  }
-  if (rport !== undefined && !sawRport) {
-    flat.push('rport', rport);
-    params += ';rport=' + rport;
-  }
-  if (!sawReceived) {
-    flat.push('received', received);
-    const out = formatParamValue(received);
-    if (out !== received) verbatim = false;
-    params += ';received=' + out;
+  if (!sawBranch && via.branch !== undefined) flat.push('branch', via.branch);
+  if (rport !== undefined && !sawRport) flat.push('rport', rport);
+  if (!sawReceived) flat.push('received', received);
+  let params = '';
+  // Every value written as it is: parsing the text gives back the same values.
+  let verbatim = true;
+  for (let i = 0; i < flat.length; i += 2) {
+    const k = flat[i] as string;
+    const value = flat[i + 1] as string | null;
+    if (value === null) {
+      params += ';' + k;
+      continue;
+    }
+    const out = formatParamValue(value);
+    if (out !== value) verbatim = false;
+    params += ';' + k + '=' + out;
   }
   const port = via.port !== undefined ? ':' + via.port : '';
   const text = via.protocol + '/' + via.transport.toUpperCase() + ' ' + bracket(via.host) + port + params;
