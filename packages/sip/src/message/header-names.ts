@@ -210,3 +210,30 @@ export function headerDefAt(s: string, start: number, end: number): HeaderDef {
   }
   return headerDef(s.slice(start, end));
 }
+
+/**
+ * {@link headerDefAt} reading the name's octets from `bytes[start, end)`, where the
+ * message text holds one char per octet (an ASCII datagram decoded whole): a typed
+ * array read costs less than `charCodeAt`. `s` is that text, for names not in the table.
+ */
+export function headerDefIn(bytes: Uint8Array, base: number, s: string, start: number, end: number): HeaderDef {
+  const len = end - start;
+  const at = base + start;
+  if (len === 1) {
+    const compact = COMPACT[(bytes[at] as number) | 0x20];
+    if (compact !== undefined) return compact;
+  } else if (len < 32) {
+    const candidates = BY_SHAPE[shapeKey(len, ((bytes[at] as number) | 0x20) & 127)];
+    if (candidates !== undefined) {
+      for (let c = 0; c < candidates.length; c++) {
+        const codes = (candidates[c] as HeaderDef).codes as Uint8Array;
+        let k = 1;
+        // The octets are ASCII (the caller's promise), so the first one, folded, picked the bucket and
+        // needs no second look; as in headerDefAt, `| 0x20` folds only A-Z among a name's octets.
+        while (k < len && ((bytes[at + k] as number) | 0x20) === codes[k]) k++;
+        if (k === len) return candidates[c] as HeaderDef;
+      }
+    }
+  }
+  return headerDef(s.slice(start, end));
+}

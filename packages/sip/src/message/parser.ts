@@ -2,7 +2,7 @@ import { isAscii, isUtf8 } from 'node:buffer';
 import { TOKEN, allIn } from './chars.js';
 import { SipParseError } from './errors.js';
 import type { ParseErrorStatus } from './errors.js';
-import { HeaderId, headerDefAt } from './header-names.js';
+import { HeaderId, headerDefAt, headerDefIn } from './header-names.js';
 import type { HeaderDef } from './header-names.js';
 import { splitList } from './headers.js';
 import type { HeaderLine } from './headers.js';
@@ -77,7 +77,14 @@ interface Head {
  * so the end needs no search of its own. Uses indexOf, much faster than
  * char loops.
  */
-function scanHead(head: string, n: number, maxHeaders: number, tooLarge: boolean): Head {
+function scanHead(
+  head: string,
+  n: number,
+  maxHeaders: number,
+  tooLarge: boolean,
+  bytes: Uint8Array | undefined,
+  base: number,
+): Head {
   const fail = new Failure();
   if (tooLarge) fail.note('Message Too Large', 413);
   let eol = head.indexOf('\r\n');
@@ -135,7 +142,7 @@ function scanHead(head: string, n: number, maxHeaders: number, tooLarge: boolean
     }
     let nameEnd = colon;
     while (nameEnd > a && (head.charCodeAt(nameEnd - 1) === 32 || head.charCodeAt(nameEnd - 1) === 9)) nameEnd--;
-    def = headerDefAt(head, a, nameEnd);
+    def = bytes !== undefined ? headerDefIn(bytes, base, head, a, nameEnd) : headerDefAt(head, a, nameEnd);
     // Names in the table were matched char by char; only another one needs checking.
     if (def.codes === undefined && !allIn(TOKEN, head, a, nameEnd)) {
       fail.note('Malformed header name');
@@ -181,7 +188,7 @@ export function parseMessage(data: Buffer | string, opts?: ParseOptions): SipReq
     // The usual datagram: all ASCII and small. One decode and a string search
     // are cheaper than Buffer.indexOf plus a subarray per check.
     const text = buf.toString('latin1', start);
-    parsed = scanHead(text, text.length, maxHeaders, false);
+    parsed = scanHead(text, text.length, maxHeaders, false, buf, start);
     // The scan stops at the empty line; only a malformed head leaves the end to search for.
     const end = parsed.end >= 0 ? parsed.end : text.indexOf('\r\n\r\n');
     if (end < 0) throw new SipParseError('Missing end of header fields');
@@ -201,7 +208,7 @@ export function parseMessage(data: Buffer | string, opts?: ParseOptions): SipReq
     encoding = ascii || isUtf8(raw) ? 'utf8' : 'latin1';
     const decoder = ascii || encoding === 'latin1' ? 'latin1' : 'utf8';
     const head = buf.toString(decoder, start, headEnd + 2);
-    parsed = scanHead(head, head.length, maxHeaders, tooLarge);
+    parsed = scanHead(head, head.length, maxHeaders, tooLarge, undefined, 0);
   }
   const { first, lines, fail } = parsed;
   const isRequest = first.isRequest;
