@@ -21,6 +21,11 @@ export class MemoryBindingStore implements BindingStore {
   private size = 0;
 
   async replaceAor(aor: string, bindings: readonly StoredBinding[]): Promise<void> {
+    this.replaceAorNow(aor, bindings);
+  }
+
+  /** {@link MemoryBindingStore.replaceAor}, done before it returns (a RangeError throws instead of rejecting). */
+  replaceAorNow(aor: string, bindings: readonly StoredBinding[]): void {
     for (const b of bindings) {
       if (b.aor !== aor) throw new RangeError(`binding of ${b.aor} passed for ${aor}`);
     }
@@ -56,4 +61,17 @@ export class MemoryBindingStore implements BindingStore {
   async count(): Promise<number> {
     return this.size;
   }
+}
+
+/**
+ * The synchronous write of a plain {@link MemoryBindingStore}, or undefined for any other store,
+ * including a subclass that overrides `replaceAor` (its override must see every write).
+ */
+export function synchronousWrite(
+  store: BindingStore,
+): ((aor: string, bindings: readonly StoredBinding[]) => void) | undefined {
+  if (!(store instanceof MemoryBindingStore) || store.replaceAor !== MemoryBindingStore.prototype.replaceAor) {
+    return undefined;
+  }
+  return (aor, bindings) => store.replaceAorNow(aor, bindings);
 }

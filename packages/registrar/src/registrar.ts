@@ -8,10 +8,10 @@
 import { DigestServer, type CancelTimer, type DigestAlgorithm, type IncomingRequest } from '@herald/sip';
 import type { EventHost } from '@herald/events';
 import { Domains, aorOf, normalizeAor } from './aor.js';
-import { applyRegister, sortByQ } from './bindings.js';
+import { applyRegister, sortByQ, type BindingChanges } from './bindings.js';
 import { RegistrarEmitter, type RegistrarEventName, type RegistrarEvents } from './events.js';
-import { MemoryBindingStore } from './memory-store.js';
-import { readRegister, type ExpiryLimits } from './register-request.js';
+import { MemoryBindingStore, synchronousWrite } from './memory-store.js';
+import { readRegister, type ExpiryLimits, type RegisterUpdate } from './register-request.js';
 import { registerOkHeaders } from './response.js';
 import type { BindingStore, StoredBinding } from './store.js';
 
@@ -80,6 +80,13 @@ export class Registrar {
   private readonly cache = new Map<string, readonly StoredBinding[]>();
   private readonly timers = new Map<string, { at: number; cancel: CancelTimer }>();
   private readonly locks = new Map<string, Promise<void>>();
+  /** The store's synchronous write when it has one (a plain memory store): see {@link Registrar.register}. */
+  private readonly writeNow: ((aor: string, bindings: readonly StoredBinding[]) => void) | undefined;
+  /**
+   * Whether {@link Registrar.cache} holds every binding of the store: from the start with a store of
+   * our own, after {@link Registrar.resume} with a given one. Then an AoR missing from it has none.
+   */
+  private cacheComplete: boolean;
   private closed = false;
 
   constructor(options: RegistrarOptions) {
@@ -87,6 +94,8 @@ export class Registrar {
     this.logger = options.logger ?? silent;
     this.domains = new Domains(options.domain);
     this.store = options.store ?? new MemoryBindingStore();
+    this.cacheComplete = options.store === undefined;
+    this.writeNow = synchronousWrite(this.store);
     this.maxContacts = options.maxContactsPerAor ?? 10;
     this.limits = {
       min: options.minExpires ?? 60,
@@ -173,6 +182,7 @@ export class Registrar {
         this.commit(aor, live);
       });
     }
+    this.cacheComplete = true;
     return { loaded, dropped };
   }
 
@@ -183,7 +193,7 @@ export class Registrar {
     this.timers.clear();
   }
 
-  private async handle(incoming: IncomingRequest): Promise<void> {
+  private handle(incoming: IncomingRequest): void | Promise<void> {
     const request = incoming.request;
     if (this.closed) {
       incoming.respond(503, 'Service Unavailable');
@@ -201,66 +211,131 @@ export class Registrar {
       incoming.respond(404, 'Address-Of-Record Not Served Here');
       return;
     }
-    // RFC 3261 §10.3 steps 3–4: authenticate, then the user may only change its own AoR.
-    if (this.digest) {
-      const verdict = await this.digest.verify(request);
-      if (!verdict.ok) {
-        if (verdict.status === 401) {
-          const challenge = this.digest.challenge(request, { stale: verdict.stale === true });
-          incoming.respond(401, 'Unauthorized', { headers: challenge.values.map((v) => [challenge.header, v]) });
-        } else incoming.respond(verdict.status, verdict.reason);
-        return;
-      }
-      if (verdict.username !== to.uri.user) {
-        incoming.respond(403, 'Username Does Not Match Address-Of-Record');
-        return;
-      }
+    if (this.digest) return this.authenticate(incoming, this.digest, to.uri.user, aor);
+    return this.register(incoming, aor);
+  }
+
+  /** RFC 3261 §10.3 steps 3–4: authenticate, then the user may only change its own AoR. */
+  private async authenticate(
+    incoming: IncomingRequest,
+    digest: DigestServer,
+    user: string | undefined,
+    aor: string,
+  ): Promise<void> {
+    const request = incoming.request;
+    const verdict = await digest.verify(request);
+    if (!verdict.ok) {
+      if (verdict.status === 401) {
+        const challenge = digest.challenge(request, { stale: verdict.stale === true });
+        incoming.respond(401, 'Unauthorized', { headers: challenge.values.map((v) => [challenge.header, v]) });
+      } else incoming.respond(verdict.status, verdict.reason);
+      return;
     }
-    const read = readRegister(request, this.limits);
+    if (verdict.username !== user) {
+      incoming.respond(403, 'Username Does Not Match Address-Of-Record');
+      return;
+    }
+    await this.register(incoming, aor);
+  }
+
+  /**
+   * RFC 3261 §10.3 steps 6–8 for an authorized REGISTER. Done in the calling turn when nothing
+   * else runs on the AoR, its bindings are known without the store, and the store writes
+   * synchronously (the memory store); otherwise under the AoR's lock with the store's promises.
+   */
+  private register(incoming: IncomingRequest, aor: string): void | Promise<void> {
+    const read = readRegister(incoming.request, this.limits);
     if (!read.ok) {
       incoming.respond(read.status, read.reason, { headers: read.headers });
       return;
     }
-    const callId = request.callId ?? '';
-    const cseq = request.cseq?.seq ?? 0;
-    await this.withLock(aor, async () => {
-      const now = this.host.clock.now();
-      const current = this.cache.get(aor) ?? (await this.store.byAor(aor));
-      const result = applyRegister(current, read.update, {
-        aor,
-        now,
-        callId,
-        cseq,
-        flow: incoming.flow,
-        userAgent: request.headers.get('User-Agent'),
-        maxContacts: this.maxContacts,
-      });
-      if (!result.ok) {
-        incoming.respond(result.status, result.reason, { headers: result.headers });
+    const update = read.update;
+    const writeNow = this.writeNow;
+    if (writeNow !== undefined && !this.locks.has(aor)) {
+      const current = this.cache.get(aor) ?? (this.cacheComplete ? NO_BINDINGS : undefined);
+      if (current !== undefined) {
+        const now = this.host.clock.now();
+        const result = this.apply(incoming, aor, update, current, now);
+        if (result === undefined) return;
+        if (changedAny(result)) {
+          try {
+            writeNow(aor, result.bindings);
+          } catch (err) {
+            this.writeFailed(incoming, aor, err);
+            return;
+          }
+        }
+        this.finish(incoming, aor, update, result, now);
         return;
       }
-      const changed = result.added.length + result.refreshed.length + result.removed.length + result.expired.length > 0;
-      if (changed) {
+    }
+    return this.withLock(aor, async () => {
+      const now = this.host.clock.now();
+      const current = this.cache.get(aor) ?? (this.cacheComplete ? NO_BINDINGS : await this.store.byAor(aor));
+      const result = this.apply(incoming, aor, update, current, now);
+      if (result === undefined) return;
+      if (changedAny(result)) {
         try {
           await this.store.replaceAor(aor, result.bindings);
         } catch (err) {
-          this.logger.warn('registrar: store write failed', { aor, error: String(err) });
-          incoming.respond(500, 'Binding Store Unavailable');
+          this.writeFailed(incoming, aor, err);
           return;
         }
       }
-      this.commit(aor, result.bindings);
-      const outbound =
-        read.update.kind === 'contacts' &&
-        read.update.contacts.some((c) => c.regId !== undefined) &&
-        supportsOutbound(request.headers.getAll('Supported'));
-      incoming.respond(200, 'OK', { headers: registerOkHeaders(sortByQ(result.bindings), now, outbound) });
-      const remaining = result.bindings.length;
-      this.events.emit('expired', { aor, bindings: result.expired, remaining });
-      this.events.emit('unregistered', { aor, bindings: result.removed, remaining });
-      this.events.emit('registered', { aor, bindings: result.added, remaining });
-      this.events.emit('refreshed', { aor, bindings: result.refreshed, remaining });
+      this.finish(incoming, aor, update, result, now);
     });
+  }
+
+  /** The REGISTER's effect on the AoR's bindings; a refusal is answered here (undefined then). */
+  private apply(
+    incoming: IncomingRequest,
+    aor: string,
+    update: RegisterUpdate,
+    current: readonly StoredBinding[],
+    now: number,
+  ): BindingChanges | undefined {
+    const request = incoming.request;
+    const result = applyRegister(current, update, {
+      aor,
+      now,
+      callId: request.callId ?? '',
+      cseq: request.cseq?.seq ?? 0,
+      flow: incoming.flow,
+      userAgent: request.headers.get('User-Agent'),
+      maxContacts: this.maxContacts,
+    });
+    if (!result.ok) {
+      incoming.respond(result.status, result.reason, { headers: result.headers });
+      return undefined;
+    }
+    return result;
+  }
+
+  private writeFailed(incoming: IncomingRequest, aor: string, err: unknown): void {
+    this.logger.warn('registrar: store write failed', { aor, error: String(err) });
+    incoming.respond(500, 'Binding Store Unavailable');
+  }
+
+  /** After the store took the bindings: they become the live set, the 200 goes out, listeners hear of it. */
+  private finish(
+    incoming: IncomingRequest,
+    aor: string,
+    update: RegisterUpdate,
+    result: BindingChanges,
+    now: number,
+  ): void {
+    this.commit(aor, result.bindings);
+    const outbound =
+      update.kind === 'contacts' &&
+      update.contacts.some((c) => c.regId !== undefined) &&
+      supportsOutbound(incoming.request.headers.getAll('Supported'));
+    incoming.respond(200, 'OK', { headers: registerOkHeaders(sortByQ(result.bindings), now, outbound) });
+    const remaining = result.bindings.length;
+    // Each payload only when it has bindings (emit would drop it anyway).
+    if (result.expired.length > 0) this.events.emit('expired', { aor, bindings: result.expired, remaining });
+    if (result.removed.length > 0) this.events.emit('unregistered', { aor, bindings: result.removed, remaining });
+    if (result.added.length > 0) this.events.emit('registered', { aor, bindings: result.added, remaining });
+    if (result.refreshed.length > 0) this.events.emit('refreshed', { aor, bindings: result.refreshed, remaining });
   }
 
   /** Makes `bindings` the AoR's live set and re-arms its expiry timer. */
@@ -304,10 +379,13 @@ export class Registrar {
     this.events.emit('expired', { aor, bindings: expired, remaining: live.length });
   }
 
-  /** Runs `fn` after every earlier operation on the same AoR (REGISTERs and expiry never interleave). */
+  /**
+   * Runs `fn` after every earlier operation on the same AoR (REGISTERs and expiry never
+   * interleave). With nothing held it starts at once, without waiting for a microtask.
+   */
   private withLock(aor: string, fn: () => Promise<void>): Promise<void> {
-    const previous = this.locks.get(aor) ?? Promise.resolve();
-    const run = previous.then(fn);
+    const previous = this.locks.get(aor);
+    const run = previous === undefined ? fn() : previous.then(fn);
     const tail = run.catch(() => undefined);
     this.locks.set(aor, tail);
     void tail.then(() => {
@@ -315,6 +393,12 @@ export class Registrar {
     });
     return run;
   }
+}
+
+const NO_BINDINGS: readonly StoredBinding[] = [];
+
+function changedAny(result: BindingChanges): boolean {
+  return result.added.length + result.refreshed.length + result.removed.length + result.expired.length > 0;
 }
 
 function supportsOutbound(values: readonly string[]): boolean {
