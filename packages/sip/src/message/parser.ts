@@ -88,7 +88,9 @@ function scanHead(
   const fail = new Failure();
   if (tooLarge) fail.note('Message Too Large', 413);
   let eol = head.indexOf('\r\n');
-  const first = requestLineFast(head, eol) ?? parseStartLine(head.slice(0, eol), fail);
+  const first =
+    (bytes !== undefined ? requestLineFast(bytes, base, head, eol) : undefined) ??
+    parseStartLine(head.slice(0, eol), fail);
   const lines: HeaderLine[] = [];
   let def: HeaderDef | undefined;
   let value = '';

@@ -98,66 +98,55 @@ export function parseStartLine(line: string, fail: Failure): StartLine {
   return out;
 }
 
-/** The methods nearly every request carries, by length: a Request-Line naming one shares the string (no slice, no token check). */
+/** The methods nearly every request carries, by length, with their octets: a Request-Line naming one shares the string (no slice, no token check). */
 const METHODS: Array<string[] | undefined> = [];
+const METHOD_OCTETS: Array<Uint8Array[] | undefined> = [];
 for (const m of COMMON_METHODS) {
   (METHODS[m.length] ??= []).push(m);
+  (METHOD_OCTETS[m.length] ??= []).push(Uint8Array.from(m, (ch) => ch.charCodeAt(0)));
 }
-for (const m of ['INFO', 'REFER', 'PRACK', 'UPDATE']) (METHODS[m.length] ??= []).push(m);
 
-/** True when `s[a, b)` is a scheme and then no control char, SP, DEL, `<` or `>` ({@link schemeEnd} and {@link hasControl} in one pass). */
-function requestUriOk(s: string, a: number, b: number): boolean {
-  const c0 = s.charCodeAt(a) | 0x20;
-  if (c0 < 97 || c0 > 122) return false;
-  let i = a + 1;
-  while (i < b) {
-    const c = s.charCodeAt(i);
-    if (c === 58) break;
-    if (!isSchemeChar(c)) return false;
-    i++;
-  }
-  if (i >= b) return false;
-  for (i++; i < b; i++) {
-    const c = s.charCodeAt(i);
-    if (c <= 32 || c === 127 || c === 60 || c === 62) return false;
-  }
-  return true;
-}
+/** ` SIP/2.0` as octets: what ends the usual Request-Line. */
+const SP_VERSION = Uint8Array.from(' SIP/2.0', (ch) => ch.charCodeAt(0));
 
 /**
- * The usual Request-Line, `s[0, eol)`, read in place: a known method, a URI
- * that passes the checks, and exactly `SIP/2.0`. Anything else (and every
- * status line) returns undefined, and {@link parseStartLine} decides, so the
- * failures noted stay the same.
+ * The usual Request-Line, read in place from the octets `b` of an ASCII message
+ * whose text `s` holds one char per octet (`s[i]` is `b[base + i]`), the line
+ * being `s[0, eol)`: a known method, a Request-URI that is a scheme followed by
+ * no control char, SP, DEL, `<` or `>`, and exactly `SIP/2.0`. Anything else
+ * (and every status line) returns undefined, and {@link parseStartLine}
+ * decides, so the failures noted stay the same. A typed-array read costs
+ * less than `charCodeAt`.
  */
-export function requestLineFast(s: string, eol: number): StartLine | undefined {
+export function requestLineFast(b: Uint8Array, base: number, s: string, eol: number): StartLine | undefined {
   const sp1 = s.indexOf(' ');
   if (sp1 <= 0 || sp1 >= eol) return undefined;
-  const candidates = METHODS[sp1];
+  const candidates = METHOD_OCTETS[sp1];
+  if (candidates === undefined) return undefined;
   let method: string | undefined;
-  if (candidates !== undefined) {
-    for (let k = 0; k < candidates.length; k++) {
-      if (s.startsWith(candidates[k] as string)) {
-        method = candidates[k];
-        break;
-      }
-    }
+  for (let k = 0; k < candidates.length && method === undefined; k++) {
+    const codes = candidates[k] as Uint8Array;
+    let i = 0;
+    while (i < sp1 && b[base + i] === codes[i]) i++;
+    if (i === sp1) method = (METHODS[sp1] as string[])[k];
   }
   const sp2 = eol - 8;
-  if (
-    method === undefined ||
-    sp2 <= sp1 + 1 ||
-    s.charCodeAt(sp2) !== 32 ||
-    s.charCodeAt(sp2 + 1) !== 83 || // S
-    s.charCodeAt(sp2 + 2) !== 73 || // I
-    s.charCodeAt(sp2 + 3) !== 80 || // P
-    s.charCodeAt(sp2 + 4) !== 47 || // /
-    s.charCodeAt(sp2 + 5) !== 50 || // 2
-    s.charCodeAt(sp2 + 6) !== 46 || // .
-    s.charCodeAt(sp2 + 7) !== 48 || // 0
-    !requestUriOk(s, sp1 + 1, sp2)
-  ) {
-    return undefined;
+  if (method === undefined || sp2 <= sp1 + 1) return undefined;
+  for (let i = 0; i < 8; i++) if (b[base + sp2 + i] !== SP_VERSION[i]) return undefined;
+  // The Request-URI: a scheme (RFC 3261 §25.1: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )), ':', then no forbidden char.
+  let i = base + sp1 + 1;
+  const end = base + sp2;
+  const c0 = (b[i] as number) | 0x20;
+  if (c0 < 97 || c0 > 122) return undefined;
+  for (i++; i < end; i++) {
+    const c = b[i] as number;
+    if (c === 58) break;
+    if (!isSchemeChar(c)) return undefined;
+  }
+  if (i >= end) return undefined;
+  for (i++; i < end; i++) {
+    const c = b[i] as number;
+    if (c <= 32 || c === 127 || c === 60 || c === 62) return undefined;
   }
   return { isRequest: true, method, uri: s.slice(sp1 + 1, sp2), status: 0, reason: '', version: 'SIP/2.0' };
 }
