@@ -28,27 +28,35 @@ const COMMON = [
   'line',
 ];
 
-/** Candidates by `length * 128 + lower-cased first char`. */
-const BUCKETS: Array<string[] | undefined> = new Array<string[] | undefined>(16 * 128).fill(undefined);
+/** Slot of a name in {@link SHARED}: its length, first and last char mixed (lower-cased). */
+function slot(len: number, first: number, last: number): number {
+  return (first + last + len * 18) & 255;
+}
+
+/** The common names by {@link slot}, at most one per slot, and their char codes (compared without charCodeAt on two strings). */
+const SHARED: Array<string | undefined> = new Array<string | undefined>(256).fill(undefined);
+const SHARED_CODES: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(256).fill(undefined);
 for (const name of COMMON) {
-  const k = name.length * 128 + name.charCodeAt(0);
-  (BUCKETS[k] ??= []).push(name);
+  const k = slot(name.length, name.charCodeAt(0), name.charCodeAt(name.length - 1));
+  // Checked when the module loads: a new common name must not share a slot (change the mix if it does).
+  if (SHARED[k] !== undefined) throw new Error(`names.ts: ${name} and ${SHARED[k]} share a slot`);
+  SHARED[k] = name;
+  SHARED_CODES[k] = Uint8Array.from(name, (ch) => ch.charCodeAt(0));
 }
 
 /**
  * `s[start, end)` lower-cased, as a shared string when it is a common
- * parameter name. The range must hold token or paramchar octets only (no
- * control chars), so folding with `| 0x20` only maps A-Z to a-z.
+ * parameter name. The range must be non-empty and hold token or paramchar
+ * octets only (no control chars), so folding with `| 0x20` only maps A-Z to a-z.
  */
 export function lowerName(s: string, start: number, end: number): string {
   const len = end - start;
-  const bucket = len < 16 ? BUCKETS[len * 128 + ((s.charCodeAt(start) | 0x20) & 127)] : undefined;
-  if (bucket !== undefined) {
-    for (const name of bucket) {
-      let k = 1;
-      while (k < len && (s.charCodeAt(start + k) | 0x20) === name.charCodeAt(k)) k++;
-      if (k === len) return name;
-    }
+  const k = slot(len, s.charCodeAt(start) | 0x20, s.charCodeAt(end - 1) | 0x20);
+  const codes = SHARED_CODES[k];
+  if (codes !== undefined && codes.length === len) {
+    let j = 0;
+    while (j < len && (s.charCodeAt(start + j) | 0x20) === codes[j]) j++;
+    if (j === len) return SHARED[k] as string;
   }
   return s.slice(start, end).toLowerCase();
 }

@@ -48,16 +48,55 @@ export const NO_HEADERS: Map<string, string> = new FrozenEmptyMap<string>();
 const VALUE_END = new Uint8Array(128);
 for (const c of ';, \t"<>') VALUE_END[c.charCodeAt(0)] = 1;
 
+/** Where the readers gather `[name, value, …]` before one exactly sized copy (a list grown by push would reserve spare room). */
+const scratch: Array<string | null> = [];
+
+/** Entries gathered at most before a reader hands the rest to a ParamList, whose index keeps hostile input from being quadratic. */
+export const GATHER_MAX = 32;
+
+/**
+ * Adds `name` → `value` to the gathered `[0, n)` as `ParamList.set` would (a
+ * repeated name keeps its first place and takes the last value); returns the
+ * new length. Callers keep `n` below {@link GATHER_MAX}.
+ */
+export function gatherParam(n: number, name: string, value: string | null): number {
+  for (let k = 0; k < n; k += 2) {
+    if (scratch[k] === name) {
+      scratch[k + 1] = value;
+      return n;
+    }
+  }
+  scratch[n] = name;
+  scratch[n + 1] = value;
+  return n + 2;
+}
+
+/** The gathered `[0, n)` (n > 0) as a new ParamList over an exactly sized array. */
+export function gatheredList(n: number): ParamList {
+  const s = scratch;
+  // Literals for the usual one or two parameters: no builtin call.
+  if (n === 2) return new ParamList([s[0] as string, s[1] as string | null]);
+  if (n === 4) return new ParamList([s[0] as string, s[1] as string | null, s[2] as string, s[3] as string | null]);
+  return new ParamList(s.slice(0, n));
+}
+
 /**
  * Parses `*( SEMI generic-param )` with optional LWS (RFC 3261 §25.1
- * `generic-param`) from index `i` (up to `end`) into `params`; names are
- * lower-cased, a name without value maps to null. Stops at the first char
- * that does not start a parameter and returns its index.
+ * `generic-param`) from index `i` (up to `end`) into a new {@link ParamList},
+ * or the shared empty {@link NO_PARAMS} when there are none; names are
+ * lower-cased, a name without value maps to null, a repeated name keeps its
+ * first place and its last value. Stops at the first char that does not start
+ * a parameter; `scanned.end` is its index.
  */
-export function parseParams(s: string, i: number, params: ParamList, end = s.length): number {
-  for (;;) {
-    i = skipWsTo(s, i, end);
-    if (i >= end || s.charCodeAt(i) !== 59 /* ; */) return i;
+export function readParams(s: string, i: number, end = s.length): Params {
+  i = skipWsTo(s, i, end);
+  if (i >= end || s.charCodeAt(i) !== 59 /* ; */) {
+    scanned.end = i;
+    return NO_PARAMS;
+  }
+  let n = 0;
+  let list: ParamList | undefined;
+  do {
     i = skipWsTo(s, i + 1, end);
     const nameStart = i;
     while (i < end) {
@@ -67,11 +106,12 @@ export function parseParams(s: string, i: number, params: ParamList, end = s.len
     }
     if (i === nameStart) fail('Empty parameter');
     const name = lowerName(s, nameStart, i);
-    i = skipWsTo(s, i, end);
-    if (i < end && s.charCodeAt(i) === 61 /* = */) {
+    let value: string | null = null;
+    if (i < end && s.charCodeAt(i) !== 61 /* = */) i = skipWsTo(s, i, end);
+    if (i < end && s.charCodeAt(i) === 61) {
       i = skipWsTo(s, i + 1, end);
       if (i < end && s.charCodeAt(i) === 34) {
-        params.set(name, readQuotedAt(s, i, end));
+        value = readQuotedAt(s, i, end);
         i = scanned.end;
       } else {
         const vStart = i;
@@ -81,28 +121,16 @@ export function parseParams(s: string, i: number, params: ParamList, end = s.len
           i++;
         }
         if (i === vStart) fail('Empty parameter value');
-        params.set(name, s.slice(vStart, i));
+        value = s.slice(vStart, i);
       }
-    } else {
-      params.set(name, null);
     }
-  }
-}
-
-/**
- * {@link parseParams} into a new {@link ParamList}, or the shared empty {@link NO_PARAMS}
- * when there are none; `scanned.end` is where it stopped.
- */
-export function readParams(s: string, i: number, end = s.length): Params {
-  const at = skipWsTo(s, i, end);
-  if (at >= end || s.charCodeAt(at) !== 59) {
-    scanned.end = at;
-    return NO_PARAMS;
-  }
-  const params = new ParamList();
-  scanned.end = parseParams(s, at, params, end);
-  params.seal();
-  return params;
+    if (list !== undefined) list.set(name, value);
+    else if (n < GATHER_MAX) n = gatherParam(n, name, value);
+    else list = gatheredList(n).set(name, value);
+    if (i < end && s.charCodeAt(i) !== 59) i = skipWsTo(s, i, end);
+  } while (i < end && s.charCodeAt(i) === 59);
+  scanned.end = i;
+  return list ?? gatheredList(n);
 }
 
 const HOSTISH = new Uint8Array(TOKEN);

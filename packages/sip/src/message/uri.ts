@@ -2,7 +2,7 @@ import { HCHAR, HOST, PARAMCHAR, PASSWORD, USER, escape, unescape } from './char
 import { SipParseError } from './errors.js';
 import { lowerName } from './names.js';
 import { ParamList } from './param-list.js';
-import { NO_HEADERS, NO_PARAMS } from './params.js';
+import { GATHER_MAX, NO_HEADERS, NO_PARAMS, gatherParam, gatheredList } from './params.js';
 import type { Params, SipUri } from './types.js';
 
 function bad(_raw?: string): never {
@@ -52,8 +52,17 @@ function decode(s: string, raw: string): string {
   return d === undefined ? bad(raw) : d;
 }
 
-/** Parses `;name=value` URI parameters (RFC 3261 §19.1.1, escapes decoded, names lower-cased) from `i`; returns the stop index. */
-function parseUriParams(s: string, i: number, params: ParamList, raw: string, end = s.length): number {
+/** Where {@link readUriParams} stopped (saves a tuple per call). */
+let uriParamsEnd = 0;
+
+/**
+ * Parses `;name=value` URI parameters (RFC 3261 §19.1.1, escapes decoded,
+ * names lower-cased, a repeated name in its first place with its last value)
+ * from the `;` at `i` into a new list; {@link uriParamsEnd} is the stop index.
+ */
+function readUriParams(s: string, i: number, raw: string, end: number): Params {
+  let n = 0;
+  let list: ParamList | undefined;
   while (i < end && s.charCodeAt(i) === 59) {
     // One pass per parameter: find its end and `=`, and check every char.
     let j = i + 1;
@@ -74,10 +83,13 @@ function parseUriParams(s: string, i: number, params: ParamList, raw: string, en
     const name = namePct ? decode(s.slice(i + 1, nameEnd), raw).toLowerCase() : lowerName(s, i + 1, nameEnd);
     let value: string | null = null;
     if (eq >= 0) value = valuePct ? decode(s.slice(eq + 1, j), raw) : s.slice(eq + 1, j);
-    params.set(name, value);
+    if (list !== undefined) list.set(name, value);
+    else if (n < GATHER_MAX) n = gatherParam(n, name, value);
+    else list = gatheredList(n).set(name, value);
     i = j;
   }
-  return i;
+  uriParamsEnd = i;
+  return list ?? (n === 0 ? NO_PARAMS : gatheredList(n));
 }
 
 /** Parses `?h1=v1&h2=v2` URI headers from the `?` at `i` to the end. */
@@ -177,9 +189,8 @@ function parseSip(s: string, start: number, colon: number, end: number, scheme: 
   let headers: Map<string, string> = NO_HEADERS;
   i = hEnd;
   if (i < end && s.charCodeAt(i) === 59) {
-    const list = new ParamList();
-    i = parseUriParams(s, hEnd, list, raw, end);
-    params = list.seal();
+    params = readUriParams(s, hEnd, raw, end);
+    i = uriParamsEnd;
   }
   if (i < end) {
     if (s.charCodeAt(i) !== 63) bad(raw);
@@ -198,10 +209,8 @@ function parseTel(s: string, colon: number): SipUri {
   const start = i;
   while (i < s.length && s.charCodeAt(i) !== 59) i++;
   if (i === start || !validEscaped(TEL, s, start, i)) bad(s);
-  const list = i < s.length ? new ParamList() : undefined;
-  const end = list !== undefined ? parseUriParams(s, i, list, s, s.length) : i;
-  const params: Params = list?.seal() ?? NO_PARAMS;
-  if (end !== s.length) bad(s);
+  const params: Params = i < s.length ? readUriParams(s, i, s, s.length) : NO_PARAMS;
+  if (i < s.length && uriParamsEnd !== s.length) bad(s);
   const user = decode(s.slice(start, i), s);
   return { scheme: 'tel', user, password: undefined, host: '', port: undefined, params, headers: NO_HEADERS, raw: s };
 }
@@ -255,11 +264,9 @@ function sipUriFast(s: string, start: number, end: number): SipUri | undefined {
   let params: Params = NO_PARAMS;
   if (i < end) {
     if (s.charCodeAt(i) !== 59) return undefined;
-    const list = new ParamList();
     const raw = s.slice(start, end);
-    i = parseUriParams(s, i, list, raw, end);
-    if (i !== end) return undefined;
-    params = list.seal();
+    params = readUriParams(s, i, raw, end);
+    if (uriParamsEnd !== end) return undefined;
     return { scheme, user, password: undefined, host, port, params, headers: NO_HEADERS, raw };
   }
   const raw = start === 0 && end === s.length ? s : s.slice(start, end);
