@@ -1,7 +1,7 @@
 import { HCHAR, HOST, PARAMCHAR, PASSWORD, USER, escape, unescape } from './chars.js';
 import { SipParseError } from './errors.js';
 import { lowerName } from './names.js';
-import { ParamList } from './param-list.js';
+import type { ParamList } from './param-list.js';
 import { GATHER_MAX, NO_HEADERS, NO_PARAMS, gatherParam, gatheredList } from './params.js';
 import type { Params, SipUri } from './types.js';
 
@@ -224,6 +224,99 @@ export function parseUri(s: string): SipUri {
   return parseUriIn(s, 0, s.length);
 }
 
+/** A regex char class of the members of table `t` (each as `\xHH`, so none needs escaping). */
+function classOf(t: Uint8Array): string {
+  let out = '';
+  for (let c = 0; c < 128; c++) if (t[c] === 1) out += '\\x' + c.toString(16).padStart(2, '0');
+  return '[' + out + ']';
+}
+
+/**
+ * The usual `sip:`/`sips:` URI shape, checked in one native pass (about half
+ * the time per char of a charCodeAt loop): lower-case scheme, a user without
+ * escapes or password, a lower-case host name or IPv4 address, a port of at
+ * most 5 digits, parameters without escapes, no headers. Sticky: `lastIndex`
+ * is where the shape stopped.
+ */
+const USUAL_SIP_URI = new RegExp(
+  'sips?:(?:' +
+    classOf(USER) +
+    '+@)?[0-9a-z.\\-]+(?::[0-9]{1,5})?(?:;' +
+    classOf(PARAMCHAR) +
+    '+(?:=' +
+    classOf(PARAMCHAR) +
+    '+)?)*',
+  'y',
+);
+
+/**
+ * {@link USUAL_SIP_URI} exactly filling `s[start, end)`, read without checking
+ * a char again: the same value the general reader gives. Undefined for any
+ * other text (a longer or shorter match included), which the readers below decide.
+ */
+function sipUriUsual(s: string, start: number, end: number): SipUri | undefined {
+  USUAL_SIP_URI.lastIndex = start;
+  if (!USUAL_SIP_URI.test(s) || USUAL_SIP_URI.lastIndex !== end) return undefined;
+  let i = start + 4;
+  let scheme = 'sip';
+  if (s.charCodeAt(start + 3) === 115) {
+    scheme = 'sips';
+    i++;
+  }
+  let user: string | undefined;
+  // '@' is in no class of the shape but the one after the user.
+  const at = s.indexOf('@', i);
+  if (at >= 0 && at < end) {
+    user = s.slice(i, at);
+    i = at + 1;
+  }
+  const hStart = i;
+  let c = 0;
+  while (i < end) {
+    c = s.charCodeAt(i);
+    if (c === 58 || c === 59) break;
+    i++;
+  }
+  const host = s.slice(hStart, i);
+  let port: number | undefined;
+  if (i < end && c === 58) {
+    let n = 0;
+    while (++i < end) {
+      c = s.charCodeAt(i);
+      if (c === 59) break;
+      n = n * 10 + (c - 48);
+    }
+    if (n > 65535) return undefined;
+    port = n;
+  }
+  let params: Params = NO_PARAMS;
+  if (i < end) {
+    let n = 0;
+    // Each parameter starts at a ';' and holds at most one '=' (neither is a paramchar).
+    while (i < end) {
+      const nameStart = ++i;
+      while (i < end) {
+        c = s.charCodeAt(i);
+        if (c === 61 || c === 59) break;
+        i++;
+      }
+      const name = lowerName(s, nameStart, i);
+      let value: string | null = null;
+      if (i < end && c === 61) {
+        const vStart = ++i;
+        while (i < end && s.charCodeAt(i) !== 59) i++;
+        value = s.slice(vStart, i);
+      }
+      if (n === GATHER_MAX) return undefined;
+      n = gatherParam(n, name, value);
+    }
+    params = gatheredList(n);
+  }
+  const raw = start === 0 && end === s.length ? s : s.slice(start, end);
+  // One object shape for every URI (absent parts are undefined), so code reading them stays monomorphic.
+  return { scheme, user, password: undefined, host, port, params, headers: NO_HEADERS, raw };
+}
+
 /**
  * The usual `sip:`/`sips:` URI in one pass: lower-case scheme, an optional
  * user without escapes or password, a host name or IPv4 address, an optional
@@ -275,7 +368,7 @@ function sipUriFast(s: string, start: number, end: number): SipUri | undefined {
 
 /** {@link parseUri} of `s[start, end)` (inside a larger text: `sip:`/`sips:` read in place). */
 export function parseUriIn(s: string, start: number, end: number): SipUri {
-  const fast = sipUriFast(s, start, end);
+  const fast = sipUriUsual(s, start, end) ?? sipUriFast(s, start, end);
   if (fast !== undefined) return fast;
   if (
     (s.charCodeAt(start) | 0x20) === 115 &&
