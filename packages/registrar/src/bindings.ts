@@ -57,6 +57,8 @@ function findBinding(list: readonly StoredBinding[], c: ContactUpdate): number {
   if (c.instanceId !== undefined) return list.findIndex((b) => b.key === c.key);
   return list.findIndex((b) => {
     if (b.instanceId !== undefined) return false;
+    // The same text is the same URI: no parse for the usual refresh or removal.
+    if (b.contact === c.contact) return true;
     const uri = contactUri(b);
     return uri !== undefined && uriEquals(uri, c.uri);
   });

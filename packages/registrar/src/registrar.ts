@@ -144,10 +144,16 @@ export class Registrar {
 
   /** The location service: live bindings of an AoR (`sip:user@host`, port and parameters ignored), highest `q` first. */
   lookup(aor: string): StoredBinding[] {
-    const key = normalizeAor(aor);
-    if (key === undefined) return [];
+    // A key of the cache is a normalized AoR already (registration events carry those): no parse.
+    let list = this.cache.get(aor);
+    if (list === undefined) {
+      const key = normalizeAor(aor);
+      if (key === undefined) return [];
+      list = this.cache.get(key);
+      if (list === undefined) return [];
+    }
     const now = this.host.clock.now();
-    return sortByQ((this.cache.get(key) ?? []).filter((b) => b.expiresAt > now));
+    return sortByQ(list.filter((b) => b.expiresAt > now));
   }
 
   /** Every live binding, grouped by AoR (for the management API). */

@@ -388,21 +388,25 @@ export class Server {
     for (const type of names) {
       this.registrar.on(type, (e) => {
         this.logger.debug('registration', { type, aor: e.aor, remaining: e.remaining });
-        if (type !== 'refreshed') this.feedRegistration(e.aor);
-        this.events.emit('registration', {
-          type,
-          aor: e.aor,
-          remaining: e.remaining,
-          contacts: e.bindings.map((b) => b.contact),
-        });
+        if (type !== 'refreshed') this.feedRegistration(e.aor, e.remaining);
+        // Built only for a listener (none in a plain server): the contact list is one array per event.
+        if (this.events.listenerCount('registration') > 0) {
+          this.events.emit('registration', {
+            type,
+            aor: e.aor,
+            remaining: e.remaining,
+            contacts: e.bindings.map((b) => b.contact),
+          });
+        }
         this.backSubscriber?.onRegistration(type, e.aor, e.bindings);
       });
     }
   }
 
   /** OpenSIPS pua_usrloc: a live binding makes the presentity open, none closed. */
-  private feedRegistration(aor: string): void {
-    const live = this.registrar.lookup(aor);
+  private feedRegistration(aor: string, remaining?: number): void {
+    // No live binding left (an event's `remaining`): nothing to look up.
+    const live = remaining === 0 ? [] : this.registrar.lookup(aor);
     this.withSource('registration', () =>
       this.presence.inputs.setRegistration(aor, {
         registered: live.length > 0,
