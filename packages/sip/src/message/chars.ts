@@ -33,6 +33,13 @@ export const HOST = table('-.', true);
 /** word = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~" / "(" / ")" / "<" / ">" / ":" / "\" / DQUOTE / "/" / "[" / "]" / "?" / "{" / "}"), used by Call-ID. */
 export const WORD = table('-.!%*_+`\'~()<>:\\"/[]?{}', true);
 
+/** Table `t` as a regular expression char class (each member as `\\xHH`, so none needs escaping). */
+export function charClass(t: Uint8Array): string {
+  let out = '';
+  for (let c = 0; c < 128; c++) if (t[c] === 1) out += '\\x' + c.toString(16).padStart(2, '0');
+  return '[' + out + ']';
+}
+
 /** True when every char of `s` from `start` to `end` is in table `t` and the range is non-empty. */
 export function allIn(t: Uint8Array, s: string, start = 0, end = s.length): boolean {
   if (end <= start) return false;
