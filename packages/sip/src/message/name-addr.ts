@@ -1,7 +1,17 @@
-import { formatParams, readParams, readQuotedAt, scanned } from './params.js';
-import { skipWsTo, trimWs } from './chars.js';
+import {
+  GATHER_MAX,
+  NO_PARAMS,
+  formatParams,
+  gatherParam,
+  gatheredList,
+  readParams,
+  readQuotedAt,
+  scanned,
+} from './params.js';
+import { TOKEN, charClass, skipWsTo, trimWs } from './chars.js';
 import { SipParseError } from './errors.js';
-import { formatUri, parseUriIn } from './uri.js';
+import { lowerName } from './names.js';
+import { USUAL_SIP_URI_SOURCE, formatUri, parseUriIn, readUsualSipUri } from './uri.js';
 import type { NameAddr, Params, SipUri } from './types.js';
 
 function bad(): never {
@@ -19,6 +29,87 @@ export function parseNameAddr(s: string): NameAddr {
 
 /** {@link parseNameAddr} of the value `s[start, end)` (inside a larger text, read in place). */
 export function parseNameAddrIn(s: string, start: number, end: number): NameAddr {
+  return nameAddrUsual(s, start, end) ?? parseNameAddrGeneral(s, start, end);
+}
+
+/** Chars of an unquoted display name in the usual shape: token chars, SP, HTAB. */
+const DISPLAY = new Uint8Array(TOKEN);
+DISPLAY[32] = 1;
+DISPLAY[9] = 1;
+
+/**
+ * The usual name-addr, checked in one native pass: an optional display name
+ * (quoted without escapes, or token chars and spaces), the usual URI in angle
+ * brackets with nothing around it inside, then `;name[=value]` header
+ * parameters with unquoted values and no whitespace. Sticky: `lastIndex` is
+ * where the shape stopped.
+ */
+const USUAL_NAME_ADDR = new RegExp(
+  '(?:"[^"\\\\\\r\\n]*"[ \\t]*|' +
+    charClass(DISPLAY) +
+    '+)?<' +
+    USUAL_SIP_URI_SOURCE +
+    '>(?:;' +
+    charClass(TOKEN) +
+    '+(?:=[^;,\\s"<>]+)?)*',
+  'y',
+);
+
+/**
+ * {@link USUAL_NAME_ADDR} exactly filling `s[start, end)`, read without
+ * checking a char again: the same value the general reader gives. Undefined
+ * for any other text, which the general reader then decides.
+ */
+function nameAddrUsual(s: string, start: number, end: number): NameAddr | undefined {
+  USUAL_NAME_ADDR.lastIndex = start;
+  if (!USUAL_NAME_ADDR.test(s) || USUAL_NAME_ADDR.lastIndex !== end) return undefined;
+  let displayName: string | undefined;
+  let lt = start;
+  const c0 = s.charCodeAt(start);
+  if (c0 === 34) {
+    const q = s.indexOf('"', start + 1);
+    displayName = s.slice(start + 1, q);
+    lt = s.indexOf('<', q + 1);
+  } else if (c0 !== 60) {
+    lt = s.indexOf('<', start);
+    let a = start;
+    let b = lt;
+    while (a < b && (s.charCodeAt(a) === 32 || s.charCodeAt(a) === 9)) a++;
+    while (b > a && (s.charCodeAt(b - 1) === 32 || s.charCodeAt(b - 1) === 9)) b--;
+    if (b > a) displayName = s.slice(a, b);
+  }
+  const gt = s.indexOf('>', lt + 1);
+  const uri = readUsualSipUri(s, lt + 1, gt);
+  if (uri === undefined) return undefined;
+  let params: Params = NO_PARAMS;
+  let i = gt + 1;
+  if (i < end) {
+    let n = 0;
+    let c = 0;
+    // Each parameter starts at a ';' and holds at most one '=' (neither is a token char nor in a value).
+    while (i < end) {
+      const nameStart = ++i;
+      while (i < end) {
+        c = s.charCodeAt(i);
+        if (c === 61 || c === 59) break;
+        i++;
+      }
+      const name = lowerName(s, nameStart, i);
+      let value: string | null = null;
+      if (i < end && c === 61) {
+        const vStart = ++i;
+        while (i < end && s.charCodeAt(i) !== 59) i++;
+        value = s.slice(vStart, i);
+      }
+      if (n === GATHER_MAX) return undefined;
+      n = gatherParam(n, name, value);
+    }
+    params = gatheredList(n);
+  }
+  return { displayName, uri, params };
+}
+
+function parseNameAddrGeneral(s: string, start: number, end: number): NameAddr {
   let i = skipWsTo(s, start, end);
   let displayName: string | undefined;
   const c0 = i < end ? s.charCodeAt(i) : -1;

@@ -228,19 +228,19 @@ export function parseUri(s: string): SipUri {
  * The usual `sip:`/`sips:` URI shape, checked in one native pass (about half
  * the time per char of a charCodeAt loop): lower-case scheme, a user without
  * escapes or password, a lower-case host name or IPv4 address, a port of at
- * most 5 digits, parameters without escapes, no headers. Sticky: `lastIndex`
- * is where the shape stopped.
+ * most 5 digits, parameters without escapes, no headers.
  */
-const USUAL_SIP_URI = new RegExp(
+export const USUAL_SIP_URI_SOURCE =
   'sips?:(?:' +
-    charClass(USER) +
-    '+@)?[0-9a-z.\\-]+(?::[0-9]{1,5})?(?:;' +
-    charClass(PARAMCHAR) +
-    '+(?:=' +
-    charClass(PARAMCHAR) +
-    '+)?)*',
-  'y',
-);
+  charClass(USER) +
+  '+@)?[0-9a-z.\\-]+(?::[0-9]{1,5})?(?:;' +
+  charClass(PARAMCHAR) +
+  '+(?:=' +
+  charClass(PARAMCHAR) +
+  '+)?)*';
+
+/** {@link USUAL_SIP_URI_SOURCE}, sticky: `lastIndex` is where the shape stopped. */
+const USUAL_SIP_URI = new RegExp(USUAL_SIP_URI_SOURCE, 'y');
 
 /**
  * {@link USUAL_SIP_URI} exactly filling `s[start, end)`, read without checking
@@ -250,6 +250,15 @@ const USUAL_SIP_URI = new RegExp(
 function sipUriUsual(s: string, start: number, end: number): SipUri | undefined {
   USUAL_SIP_URI.lastIndex = start;
   if (!USUAL_SIP_URI.test(s) || USUAL_SIP_URI.lastIndex !== end) return undefined;
+  return readUsualSipUri(s, start, end);
+}
+
+/**
+ * Reads `s[start, end)`, which must be known to match {@link USUAL_SIP_URI_SOURCE}
+ * exactly (no char is checked again). Undefined for a port above 65535 or more
+ * parameters than are gathered, which the general reader then decides.
+ */
+export function readUsualSipUri(s: string, start: number, end: number): SipUri | undefined {
   let i = start + 4;
   let scheme = 'sip';
   if (s.charCodeAt(start + 3) === 115) {
