@@ -1,6 +1,9 @@
 /** Above this many entries a list also keeps a name → position index, so hostile input cannot make lookups quadratic. */
 const INDEX_FROM = 16;
 
+/** @internal The array a deferred list starts with (a subclass's `read()` fills the list on first use); never filled itself. */
+export const UNREAD: Array<string | null> = [];
+
 /**
  * The parameters of a parsed value (RFC 3261 §25.1 `generic-param`, §19.1.1
  * `uri-parameters`) as a `Params` (types.ts): a flat `[name, value, name, value, …]`
@@ -10,8 +13,8 @@ const INDEX_FROM = 16;
  * and tests that copy or compare parameters see no difference.
  */
 export class ParamList implements Map<string, string | null> {
-  /** Names at even positions, their values right after. */
-  private a: Array<string | null>;
+  /** Names at even positions, their values right after; {@link UNREAD} until a deferred list is read. */
+  protected a: Array<string | null>;
   /** Name → position in `a`, built once the list is long. */
   private index: Map<string, number> | undefined = undefined;
 
@@ -20,24 +23,34 @@ export class ParamList implements Map<string, string | null> {
     this.a = flat ?? [];
   }
 
+  /** The `[name, value, …]` array of a list built with {@link UNREAD}, read on first use; a list built read never calls it. */
+  protected read(): Array<string | null> {
+    return this.a;
+  }
+
+  /** The array, read first when deferred. */
+  private get items(): Array<string | null> {
+    return this.a === UNREAD ? (this.a = this.read()) : this.a;
+  }
+
   /** @internal Called by the parsers once filled: drops the spare room `push` reserved (two entries would hold 19 slots). */
   seal(): this {
-    if (this.a.length > 2) this.a = this.a.slice();
+    if (this.items.length > 2) this.a = this.a.slice();
     return this;
   }
 
   /** @internal The flat `[name, value, …]` array itself, for a parser reading its own fresh list in one pass. */
   get flat(): ReadonlyArray<string | null> {
-    return this.a;
+    return this.items;
   }
 
   get size(): number {
-    return this.a.length >> 1;
+    return this.items.length >> 1;
   }
 
   /** Position of `name` in the array, or -1. */
   private find(name: string): number {
-    const a = this.a;
+    const a = this.items;
     if (a.length > INDEX_FROM * 2) return this.indexed().get(name) ?? -1;
     for (let i = 0; i < a.length; i += 2) if (a[i] === name) return i;
     return -1;
@@ -82,27 +95,27 @@ export class ParamList implements Map<string, string | null> {
   }
 
   clear(): void {
-    this.a.length = 0;
+    this.a = [];
     this.index = undefined;
   }
 
   forEach(fn: (value: string | null, name: string, map: Map<string, string | null>) => void, thisArg?: unknown): void {
-    const a = this.a;
+    const a = this.items;
     for (let i = 0; i < a.length; i += 2) fn.call(thisArg, a[i + 1] as string | null, a[i] as string, this);
   }
 
   *entries(): MapIterator<[string, string | null]> {
-    const a = this.a;
+    const a = this.items;
     for (let i = 0; i < a.length; i += 2) yield [a[i] as string, a[i + 1] as string | null];
   }
 
   *keys(): MapIterator<string> {
-    const a = this.a;
+    const a = this.items;
     for (let i = 0; i < a.length; i += 2) yield a[i] as string;
   }
 
   *values(): MapIterator<string | null> {
-    const a = this.a;
+    const a = this.items;
     for (let i = 0; i < a.length; i += 2) yield a[i + 1] as string | null;
   }
 
@@ -112,6 +125,11 @@ export class ParamList implements Map<string, string | null> {
 
   get [Symbol.toStringTag](): string {
     return 'Map';
+  }
+
+  /** Shown as the Map it stands for (`console.log`, `util.inspect`), read first when deferred, not as its fields. */
+  [Symbol.for('nodejs.util.inspect.custom')](): Map<string, string | null> {
+    return new Map(this);
   }
 }
 

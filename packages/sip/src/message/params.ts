@@ -71,13 +71,18 @@ export function gatherParam(n: number, name: string, value: string | null): numb
   return n + 2;
 }
 
-/** The gathered `[0, n)` (n > 0) as a new ParamList over an exactly sized array. */
-export function gatheredList(n: number): ParamList {
+/** The gathered `[0, n)` as a new, exactly sized array. */
+export function gatheredArray(n: number): Array<string | null> {
   const s = scratch;
   // Literals for the usual one or two parameters: no builtin call.
-  if (n === 2) return new ParamList([s[0] as string, s[1] as string | null]);
-  if (n === 4) return new ParamList([s[0] as string, s[1] as string | null, s[2] as string, s[3] as string | null]);
-  return new ParamList(s.slice(0, n));
+  if (n === 2) return [s[0] as string, s[1] as string | null];
+  if (n === 4) return [s[0] as string, s[1] as string | null, s[2] as string, s[3] as string | null];
+  return s.slice(0, n);
+}
+
+/** The gathered `[0, n)` (n > 0) as a new ParamList over an exactly sized array. */
+export function gatheredList(n: number): ParamList {
+  return new ParamList(gatheredArray(n));
 }
 
 /**

@@ -1,8 +1,8 @@
 import { HCHAR, HOST, PARAMCHAR, PASSWORD, USER, charClass, escape, unescape } from './chars.js';
 import { SipParseError } from './errors.js';
 import { lowerName } from './names.js';
-import type { ParamList } from './param-list.js';
-import { GATHER_MAX, NO_HEADERS, NO_PARAMS, gatherParam, gatheredList } from './params.js';
+import { ParamList, UNREAD } from './param-list.js';
+import { GATHER_MAX, NO_HEADERS, NO_PARAMS, gatherParam, gatheredArray, gatheredList } from './params.js';
 import type { Params, SipUri } from './types.js';
 
 function bad(_raw?: string): never {
@@ -225,6 +225,60 @@ export function parseUri(s: string): SipUri {
 }
 
 /**
+ * Reads the parameters `s[i, end)` of a usual URI (known to match
+ * {@link USUAL_SIP_URI_SOURCE}: no char is checked again) into a new
+ * `[name, value, …]` array, as {@link readUriParams} would.
+ */
+function readUsualUriParams(s: string, i: number, end: number): Array<string | null> {
+  let n = 0;
+  let list: ParamList | undefined;
+  let c = 0;
+  // Each parameter starts at a ';' and holds at most one '=' (neither is a paramchar).
+  while (i < end) {
+    const nameStart = ++i;
+    while (i < end) {
+      c = s.charCodeAt(i);
+      if (c === 61 || c === 59) break;
+      i++;
+    }
+    const name = lowerName(s, nameStart, i);
+    let value: string | null = null;
+    if (i < end && c === 61) {
+      const vStart = ++i;
+      while (i < end && s.charCodeAt(i) !== 59) i++;
+      value = s.slice(vStart, i);
+    }
+    if (list !== undefined) list.set(name, value);
+    else if (n < GATHER_MAX) n = gatherParam(n, name, value);
+    else list = gatheredList(n).set(name, value);
+  }
+  return list !== undefined ? [...list.flat] : gatheredArray(n);
+}
+
+/**
+ * The parameters of a usual URI: checked with it, read on first use. Behaves
+ * as any ParamList (the reading is not observable: it cannot fail).
+ */
+class UsualUriParams extends ParamList {
+  #s: string;
+  readonly #start: number;
+  readonly #end: number;
+
+  constructor(s: string, start: number, end: number) {
+    super(UNREAD);
+    this.#s = s;
+    this.#start = start;
+    this.#end = end;
+  }
+
+  protected override read(): Array<string | null> {
+    const a = readUsualUriParams(this.#s, this.#start, this.#end);
+    this.#s = ''; // the message text is no longer needed
+    return a;
+  }
+}
+
+/**
  * The usual `sip:`/`sips:` URI shape, checked in one native pass (about half
  * the time per char of a charCodeAt loop): lower-case scheme, a user without
  * escapes or password, a lower-case host name or IPv4 address, a port of at
@@ -291,29 +345,8 @@ export function readUsualSipUri(s: string, start: number, end: number): SipUri |
     if (n > 65535) return undefined;
     port = n;
   }
-  let params: Params = NO_PARAMS;
-  if (i < end) {
-    let n = 0;
-    // Each parameter starts at a ';' and holds at most one '=' (neither is a paramchar).
-    while (i < end) {
-      const nameStart = ++i;
-      while (i < end) {
-        c = s.charCodeAt(i);
-        if (c === 61 || c === 59) break;
-        i++;
-      }
-      const name = lowerName(s, nameStart, i);
-      let value: string | null = null;
-      if (i < end && c === 61) {
-        const vStart = ++i;
-        while (i < end && s.charCodeAt(i) !== 59) i++;
-        value = s.slice(vStart, i);
-      }
-      if (n === GATHER_MAX) return undefined;
-      n = gatherParam(n, name, value);
-    }
-    params = gatheredList(n);
-  }
+  // Checked with the URI, so reading them cannot fail: left for first use (most are never looked at).
+  const params: Params = i < end ? new UsualUriParams(s, i, end) : NO_PARAMS;
   const raw = start === 0 && end === s.length ? s : s.slice(start, end);
   // One object shape for every URI (absent parts are undefined), so code reading them stays monomorphic.
   return { scheme, user, password: undefined, host, port, params, headers: NO_HEADERS, raw };
