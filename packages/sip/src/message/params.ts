@@ -74,9 +74,19 @@ export function gatherParam(n: number, name: string, value: string | null): numb
 /** The gathered `[0, n)` as a new, exactly sized array. */
 export function gatheredArray(n: number): Array<string | null> {
   const s = scratch;
-  // Literals for the usual one or two parameters: no builtin call.
+  // Literals for the usual one to three parameters: no builtin call.
   if (n === 2) return [s[0] as string, s[1] as string | null];
   if (n === 4) return [s[0] as string, s[1] as string | null, s[2] as string, s[3] as string | null];
+  if (n === 6) {
+    return [
+      s[0] as string,
+      s[1] as string | null,
+      s[2] as string,
+      s[3] as string | null,
+      s[4] as string,
+      s[5] as string | null,
+    ];
+  }
   return s.slice(0, n);
 }
 

@@ -100,15 +100,17 @@ function viaUsual(s: string, start: number, end: number): Via | undefined {
   while (s.charCodeAt(i) !== 32) i++;
   const transport = transportName(s, tStart, i);
   const hStart = ++i;
-  let c = 0;
-  while (i < end) {
-    c = s.charCodeAt(i);
-    if (c === 58 || c === 59) break;
-    i++;
-  }
+  // The host ends at the port's ':' or the first ';' (a value may hold a ':'). Builtin
+  // searches: every header line has a ':', so they stop soon after `end` at worst.
+  let colon = s.indexOf(':', i);
+  if (colon < 0 || colon > end) colon = end;
+  let semi = s.indexOf(';', i);
+  if (semi < 0 || semi > end) semi = end;
+  i = colon < semi ? colon : semi;
   const host = s.slice(hStart, i);
   let port: number | undefined;
-  if (i < end && c === 58) {
+  let c = 0;
+  if (i < end && i === colon) {
     let n = 0;
     while (++i < end) {
       c = s.charCodeAt(i);
