@@ -42,6 +42,9 @@ function outOfOrder(b: StoredBinding, ctx: RegisterContext): boolean {
   return b.callId === ctx.callId && ctx.cseq <= b.cseq;
 }
 
+/** The empty list of every change set that has none (never mutated). */
+const NONE: readonly StoredBinding[] = Object.freeze([]);
+
 const ABORT: Refused = { ok: false, status: 500, reason: 'Out Of Order CSeq For Binding' };
 
 function contactUri(b: StoredBinding): SipUri | undefined {
@@ -65,22 +68,24 @@ function findBinding(list: readonly StoredBinding[], c: ContactUpdate): number {
 }
 
 function bindingFrom(c: ContactUpdate, ctx: RegisterContext, previous?: StoredBinding): StoredBinding {
-  return {
+  // Optional fields assigned only when present (absent, not undefined), without a spread's temporary object each.
+  const b: { -readonly [K in keyof StoredBinding]: StoredBinding[K] } = {
     aor: ctx.aor,
     key: previous?.key ?? c.key,
     contact: c.contact,
     params: c.params,
-    ...(c.q !== undefined ? { q: c.q } : {}),
-    ...(c.instanceId !== undefined ? { instanceId: c.instanceId } : {}),
-    ...(c.regId !== undefined ? { regId: c.regId } : {}),
     expiresAt: ctx.now + c.expires * 1000,
     callId: ctx.callId,
     cseq: ctx.cseq,
     flow: ctx.flow,
-    ...(ctx.userAgent !== undefined ? { userAgent: ctx.userAgent } : {}),
     createdAt: previous?.createdAt ?? ctx.now,
     updatedAt: ctx.now,
   };
+  if (c.q !== undefined) b.q = c.q;
+  if (c.instanceId !== undefined) b.instanceId = c.instanceId;
+  if (c.regId !== undefined) b.regId = c.regId;
+  if (ctx.userAgent !== undefined) b.userAgent = ctx.userAgent;
+  return b;
 }
 
 /** Applies one REGISTER's update to the AoR's bindings. */
@@ -89,9 +94,11 @@ export function applyRegister(
   update: RegisterUpdate,
   ctx: RegisterContext,
 ): ApplyResult {
-  const expired = current.filter((b) => b.expiresAt <= ctx.now);
-  const live = current.filter((b) => b.expiresAt > ctx.now);
-  const none: StoredBinding[] = [];
+  // Nothing expired (the usual case): no copies of the list.
+  const anyExpired = current.some((b) => b.expiresAt <= ctx.now);
+  const expired = anyExpired ? current.filter((b) => b.expiresAt <= ctx.now) : NONE;
+  const live = anyExpired ? current.filter((b) => b.expiresAt > ctx.now) : current;
+  const none = NONE;
   switch (update.kind) {
     case 'query':
       return { ok: true, bindings: live, added: none, refreshed: none, removed: none, expired };

@@ -129,15 +129,16 @@ function readContact(
   }
   expires = Math.min(expires, limits.max);
   const contact = na.uri.raw;
-  const value: ContactUpdate = {
+  // Optional fields only when present (absent, not undefined), without a spread's temporary object each.
+  const value: { -readonly [K in keyof ContactUpdate]: ContactUpdate[K] } = {
     uri: na.uri,
     contact,
     expires,
     params,
     key: bindingKey(contact, instanceId, regId),
-    ...(q !== undefined ? { q } : {}),
-    ...(instanceId !== undefined ? { instanceId } : {}),
-    ...(regId !== undefined ? { regId } : {}),
   };
+  if (q !== undefined) value.q = q;
+  if (instanceId !== undefined) value.instanceId = instanceId;
+  if (regId !== undefined) value.regId = regId;
   return { ok: true, value };
 }

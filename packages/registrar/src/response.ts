@@ -11,7 +11,8 @@ export function formatQ(q: number): string {
 export function formatBindingContact(b: StoredBinding, now: number): string {
   const remaining = Math.max(0, Math.ceil((b.expiresAt - now) / 1000));
   const q = b.q !== undefined ? `;q=${formatQ(b.q)}` : '';
-  return `<${b.contact}>${formatParams(new Map(b.params))};expires=${remaining}${q}`;
+  const params = b.params.length === 0 ? '' : formatParams(new Map(b.params));
+  return `<${b.contact}>${params};expires=${remaining}${q}`;
 }
 
 /** Headers of the 200 to a REGISTER: Contact (all bindings), Date, and `Require: outbound` when RFC 5626 was used. */

@@ -407,11 +407,17 @@ export class Server {
   private feedRegistration(aor: string, remaining?: number): void {
     // No live binding left (an event's `remaining`): nothing to look up.
     const live = remaining === 0 ? [] : this.registrar.lookup(aor);
-    this.withSource('registration', () =>
-      this.presence.inputs.setRegistration(aor, {
-        registered: live.length > 0,
-        contacts: live.map((b) => ({ uri: b.contact, ...(b.q !== undefined ? { priority: b.q } : {}) })),
-      }),
-    );
+    const registration = {
+      registered: live.length > 0,
+      contacts: live.map((b) => (b.q !== undefined ? { uri: b.contact, priority: b.q } : { uri: b.contact })),
+    };
+    // withSource without its closure: this runs twice per register cycle.
+    const previous = this.inputSource;
+    this.inputSource = 'registration';
+    try {
+      this.presence.inputs.setRegistration(aor, registration);
+    } finally {
+      this.inputSource = previous;
+    }
   }
 }
