@@ -11,7 +11,8 @@ import {
 import { TOKEN, charClass, skipWsTo, trimWs } from './chars.js';
 import { SipParseError } from './errors.js';
 import { lowerName } from './names.js';
-import { USUAL_SIP_URI_SOURCE, formatUri, parseUriIn, readUsualSipUri } from './uri.js';
+import { formatUri, parseUriIn } from './uri.js';
+import { USUAL_SIP_URI_SOURCE, readUsualSipUri } from './uri-usual.js';
 import type { NameAddr, Params, SipUri } from './types.js';
 
 function bad(): never {
