@@ -95,8 +95,11 @@ export function stampVia(via: Via, source: HostPort): StampedVia | undefined {
   let sawBranch = false;
   let sawRport = false;
   let sawReceived = false;
-  for (const [k, v] of via.params) {
-    let value = v;
+  // The parser's own list read by index: no iterator and no [name, value] pair per parameter.
+  const given = via.params instanceof ParamList ? via.params.flat : [...via.params].flat();
+  for (let i = 0; i < given.length; i += 2) {
+    const k = given[i] as string;
+    let value = given[i + 1] as string | null;
     if (k === 'branch') sawBranch = true;
     else if (k === 'received') {
       sawReceived = true;
