@@ -38,3 +38,18 @@ export function timed<T>(label: string, fn: () => T): T {
 export function check(cond: boolean, message: string): asserts cond {
   if (!cond) throw new PropertyViolation(message);
 }
+
+/**
+ * `v` with every Map-like value (parameter lists are Maps by behaviour, not by
+ * their fields, and a usual URI's are read on first use) replaced by a plain
+ * Map of its entries, arrays and plain objects walked, so `isDeepStrictEqual`
+ * compares what values hold rather than how far they have been read.
+ */
+export function contents(v: unknown): unknown {
+  if (v instanceof Map) return new Map([...(v as Map<unknown, unknown>)].map(([k, x]) => [k, contents(x)]));
+  if (Array.isArray(v)) return v.map(contents);
+  if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, contents(x)]));
+  }
+  return v;
+}

@@ -18,7 +18,7 @@ import {
   statelessErrorResponse,
 } from '@herald/sip';
 import type { FrameEvent, ParseOptions, SipMessage } from '@herald/sip';
-import { PropertyViolation, check, timed } from './guard.js';
+import { PropertyViolation, check, contents, timed } from './guard.js';
 
 /** What an accessor gave: a value, or the reason of a SipParseError. */
 export type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly reason: string };
@@ -71,7 +71,7 @@ function snapshot(m: SipMessage): Snapshot {
     m.kind === 'request' ? [m.kind, m.method, m.requestUri, m.version] : [m.kind, m.status, m.reason, m.version];
   // Content-Length is rewritten from the body by the serializer (RFC 3261 §20.14): compare without it.
   const entries = [...m.headers.entries()].filter(([n]) => n.toLowerCase() !== 'content-length');
-  return { start, entries, body: m.body, accessors: ACCESSORS.map(([name, f]) => read(name, () => f(m))) };
+  return { start, entries, body: m.body, accessors: ACCESSORS.map(([name, f]) => read(name, () => contents(f(m)))) };
 }
 
 function firstDifference(a: Snapshot, b: Snapshot): string | undefined {

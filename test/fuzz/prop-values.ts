@@ -22,12 +22,12 @@ import {
   parseVia,
 } from '@herald/sip';
 import type { NameAddr, SipUri, Via } from '@herald/sip';
-import { PropertyViolation, check, timed } from './guard.js';
+import { PropertyViolation, check, contents, timed } from './guard.js';
 import { describe, read } from './prop-parser.js';
 
 /** The fields of a URI that carry meaning (`raw` is how it was written). */
 function uriFields(u: SipUri): unknown[] {
-  return [u.scheme, u.user, u.password, u.host, u.port, u.params, u.headers];
+  return [u.scheme, u.user, u.password, u.host, u.port, contents(u.params), contents(u.headers)];
 }
 
 /** A Via's meaning: numeric parameters (rport, ttl) by value, as formatVia writes them from the typed fields. */
@@ -39,7 +39,7 @@ function viaFields(v: Via): unknown[] {
 }
 
 function nameAddrFields(n: NameAddr): unknown[] {
-  return [n.displayName, uriFields(n.uri), n.params];
+  return [n.displayName, uriFields(n.uri), contents(n.params)];
 }
 
 /** Parses, formats, parses again: the second value must equal the first. */
