@@ -178,7 +178,7 @@ export function formatParseBench(r: ParseBenchResult): string[] {
   }
   lines.push(
     '',
-    '  (sip.js serialize: n/a, SIP.js has no serializer of parsed messages; herald parses a Buffer and serializes to a Buffer, the others work on strings)',
+    '  (sip.js serialize: n/a, SIP.js has no serializer of parsed messages; herald and sip parse the datagram Buffer, sip.js a string; herald serializes to a Buffer, sip to a string)',
   );
   for (const d of r.disagreements) lines.push(`  WARNING read mismatch: ${d}`);
   return lines;

@@ -3,10 +3,11 @@
  * wire form, read the fields a proxy or presence server reads on every message
  * through the library's own API, and serialize a parsed message.
  *
- * Inputs are what each library's own transport hands its parser: Herald gets
- * the datagram's Buffer (it decodes it itself), npm `sip` and SIP.js get a
- * string (`require('sip').parse(string)`, `Core.Parser.parseMessage(string,
- * logger)`). "Read" yields the same facts from every library (top Via branch,
+ * Inputs are what each library's own transport hands its parser: Herald and
+ * npm `sip` get the datagram's Buffer and decode it themselves (npm `sip`'s
+ * UDP transport passes the Buffer to `parse`, which calls
+ * `toString('binary')`), SIP.js gets a string (its transports receive text:
+ * `Core.Parser.parseMessage(string, logger)`). "Read" yields the same facts from every library (top Via branch,
  * From tag/user/host, To tag/user/host, Call-ID, CSeq number and method,
  * Contact host/port, Event type, Expires): npm `sip` returns URIs of From, To
  * and Contact as strings, so reading their user/host goes through its own
@@ -104,7 +105,8 @@ interface NpmSipMessage {
   };
 }
 interface NpmSip {
-  parse(s: string): NpmSipMessage | undefined;
+  /** Takes the datagram's Buffer (its UDP transport passes it as received) or a string. */
+  parse(s: Buffer | string): NpmSipMessage | undefined;
   stringify(m: NpmSipMessage): string;
   parseUri(s: string): NpmSipUri | undefined;
 }
@@ -140,9 +142,9 @@ function sipRead(m: NpmSipMessage): ReadFields {
 }
 
 /** npm `sip` 0.0.6: regex parser (`parse`), header objects for Via/From/To/CSeq/Contact, `stringify`. */
-export const sip: ParserUnderTest<string, NpmSipMessage> = {
+export const sip: ParserUnderTest<Buffer, NpmSipMessage> = {
   name: 'sip',
-  prepare: (text) => text,
+  prepare: (text) => Buffer.from(text),
   parse: (input) => {
     const m = npmSip.parse(input);
     if (m === undefined) throw new Error('npm sip could not parse the message');
