@@ -6,29 +6,16 @@
  * and in place.
  */
 import t from 'tap';
-import { SipParseError, parseNameAddr } from '@herald/sip';
+import { parseNameAddr } from '@herald/sip';
 import type { NameAddr } from '@herald/sip';
 import { parseNameAddrIn } from '../../src/message/name-addr.js';
-
-/** The value, or the reason it was refused. */
-function outcome<T>(read: () => T): T | string {
-  try {
-    return read();
-  } catch (e) {
-    if (e instanceof SipParseError) return 'error: ' + e.reason;
-    throw e;
-  }
-}
+import { outcome, uriFields } from './fixtures/outcomes.js';
 
 /** Every field, parameters as entry lists; the URI's `raw` apart (it keeps the scheme as written). */
 function fields(na: NameAddr | string): unknown {
   if (typeof na === 'string') return na;
   const u = na.uri;
-  return [
-    na.displayName,
-    [u.scheme, u.user, u.password, u.host, u.port, [...u.params], [...u.headers]],
-    [...na.params],
-  ];
+  return [na.displayName, uriFields(u), [...na.params]];
 }
 
 const VALUES = [

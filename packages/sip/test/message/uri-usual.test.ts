@@ -6,24 +6,14 @@
  * inside a larger text (as the message accessors read it).
  */
 import t from 'tap';
-import { SipParseError, parseUri } from '@herald/sip';
+import { parseUri } from '@herald/sip';
 import type { SipUri } from '@herald/sip';
 import { parseUriIn } from '../../src/message/uri.js';
-
-/** The value, or the reason it was refused. */
-function outcome<T>(read: () => T): T | string {
-  try {
-    return read();
-  } catch (e) {
-    if (e instanceof SipParseError) return 'error: ' + e.reason;
-    throw e;
-  }
-}
+import { outcome, uriFields } from './fixtures/outcomes.js';
 
 /** Every field, parameters and headers as entry lists; `raw` apart (it keeps the scheme as written). */
 function fields(u: SipUri | string): unknown {
-  if (typeof u === 'string') return u;
-  return [u.scheme, u.user, u.password, u.host, u.port, [...u.params], [...u.headers]];
+  return typeof u === 'string' ? u : uriFields(u);
 }
 
 const URIS = [

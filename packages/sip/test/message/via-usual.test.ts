@@ -5,18 +5,9 @@
  * reader, so each case is compared against itself, whole and in place.
  */
 import t from 'tap';
-import { SipParseError, parseVia } from '@herald/sip';
+import { parseVia } from '@herald/sip';
 import { parseViaIn } from '../../src/message/via.js';
-
-/** The value, or the reason it was refused. */
-function outcome<T>(read: () => T): T | string {
-  try {
-    return read();
-  } catch (e) {
-    if (e instanceof SipParseError) return 'error: ' + e.reason;
-    throw e;
-  }
-}
+import { outcome } from './fixtures/outcomes.js';
 
 const VIAS = [
   'SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-524287-1---a8d2c1b5e0f3;rport',
