@@ -107,7 +107,7 @@ function isIpv6Char(c: number): boolean {
 }
 
 /** Where {@link readHostPort} and {@link scanHostPort} leave their results (no tuple allocated per URI). */
-export const hp = { host: '', port: undefined as number | undefined };
+const hp = { host: '', port: undefined as number | undefined };
 
 /**
  * Reads host [":" port] from `i` (RFC 3261 §25.1 `hostport`; IPv6 references
@@ -131,7 +131,7 @@ function readHostPort(s: string, i: number, raw: string, end: number): number {
  * `hp` (host lower-cased, port of at most `maxPortDigits` digits and ≤ 65535);
  * returns the stop index, or -1 when there is no host or the port is bad.
  */
-export function scanHostPort(s: string, i: number, end: number, maxPortDigits: number): number {
+function scanHostPort(s: string, i: number, end: number, maxPortDigits: number): number {
   const start = i;
   let upper = false;
   while (i < end) {
@@ -225,58 +225,9 @@ export function parseUri(s: string): SipUri {
   return parseUriIn(s, 0, s.length);
 }
 
-/**
- * The usual `sip:`/`sips:` URI in one pass: lower-case scheme, an optional
- * user without escapes or password, a host name or IPv4 address, an optional
- * port and parameters, nothing else, exactly up to `end`. Undefined for any
- * other shape, which the general reader then decides (with its own errors);
- * otherwise the same value the general reader gives.
- */
-function sipUriFast(s: string, start: number, end: number): SipUri | undefined {
-  let i = start + 4;
-  let scheme = 'sip';
-  if (!s.startsWith('sip:', start)) {
-    if (!s.startsWith('sips:', start)) return undefined;
-    scheme = 'sips';
-    i++;
-  }
-  const uStart = i;
-  let user: string | undefined;
-  // user = 1*( unreserved / user-unreserved ), up to '@'; when no '@' follows, these were host chars.
-  while (i < end) {
-    const c = s.charCodeAt(i);
-    if (c >= 128 || USER[c] === 0) break;
-    i++;
-  }
-  if (i < end && s.charCodeAt(i) === 64) {
-    if (i === uStart) return undefined;
-    user = s.slice(uStart, i);
-    i++;
-  } else {
-    // No user (or a password, an escape or an odd char): the host starts right after the scheme.
-    const at = s.indexOf('@', i);
-    if (at >= 0 && at < end) return undefined;
-    i = uStart;
-  }
-  i = scanHostPort(s, i, end, 5);
-  if (i < 0) return undefined;
-  const host = hp.host;
-  const port = hp.port;
-  let params: Params = NO_PARAMS;
-  if (i < end) {
-    if (s.charCodeAt(i) !== 59) return undefined;
-    const raw = s.slice(start, end);
-    params = readUriParams(s, i, raw, end);
-    if (uriParamsEnd !== end) return undefined;
-    return { scheme, user, password: undefined, host, port, params, headers: NO_HEADERS, raw };
-  }
-  const raw = start === 0 && end === s.length ? s : s.slice(start, end);
-  return { scheme, user, password: undefined, host, port, params, headers: NO_HEADERS, raw };
-}
-
 /** {@link parseUri} of `s[start, end)` (inside a larger text: `sip:`/`sips:` read in place). */
 export function parseUriIn(s: string, start: number, end: number): SipUri {
-  const fast = sipUriUsual(s, start, end) ?? sipUriFast(s, start, end);
+  const fast = sipUriUsual(s, start, end);
   if (fast !== undefined) return fast;
   if (
     (s.charCodeAt(start) | 0x20) === 115 &&

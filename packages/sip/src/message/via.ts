@@ -3,7 +3,6 @@ import { SipParseError } from './errors.js';
 import { ParamList } from './param-list.js';
 import { GATHER_MAX, NO_PARAMS, formatParams, gatherParam, gatheredList, readParams, scanned } from './params.js';
 import { lowerName } from './names.js';
-import { hp, scanHostPort } from './uri.js';
 import type { Params, Via } from './types.js';
 
 function bad(): never {
@@ -63,12 +62,8 @@ export function parseVia(s: string): Via {
 
 /** {@link parseVia} of the value `s[start, end)` (inside a larger text, read in place). */
 export function parseViaIn(s: string, start: number, end: number): Via {
-  return viaUsual(s, start, end) ?? viaFast(s, start, end) ?? parseViaGeneral(s, start, end);
+  return viaUsual(s, start, end) ?? parseViaGeneral(s, start, end);
 }
-
-/** Chars that end an unquoted parameter value: `;` `,` SP HTAB `"` `<` `>` (as `parseParams`). */
-const VALUE_END = new Uint8Array(128);
-for (const c of ';, \t"<>') VALUE_END[c.charCodeAt(0)] = 1;
 
 /**
  * The usual Via shape, checked in one native pass (about half the time per
@@ -89,8 +84,8 @@ const USUAL_VIA = new RegExp(
 /**
  * {@link USUAL_VIA} exactly filling `s[start, end)`, read without checking a
  * char again: the same value the general reader gives. Undefined for any other
- * text (and for a repeated parameter name), which {@link viaFast} and the
- * general reader then decide.
+ * text (and for a repeated parameter name), which the general reader then
+ * decides.
  */
 function viaUsual(s: string, start: number, end: number): Via | undefined {
   USUAL_VIA.lastIndex = start;
@@ -158,79 +153,6 @@ function viaUsual(s: string, start: number, end: number): Via | undefined {
   const rport = rportValue === undefined ? undefined : rportValue === null ? true : readNumber(rportValue, 65535);
   const ttl = ttlValue === undefined ? undefined : readNumber(ttlValue, 255);
   const params: Params = count === 0 ? NO_PARAMS : gatheredList(count);
-  // One object shape for every Via (absent parts are undefined), the same as the general reader's.
-  const via: Via = { protocol: 'SIP/2.0', transport, host, port, params, branch, received, rport, maddr, ttl };
-  return via;
-}
-
-/** Where {@link viaFast} gathers the parameters before copying them into an exactly sized array. */
-const gathered: Array<string | null> = [];
-
-/**
- * The usual Via in one pass: `SIP/2.0/` transport, one SP, a host name or
- * IPv4 address, an optional port, then `;name[=value]` parameters with
- * lower-case names, unquoted values and no whitespace, up to `end`, each name
- * once. Undefined for any other shape (the general reader then decides,
- * with its own errors); otherwise the same value the general reader gives.
- */
-function viaFast(s: string, start: number, end: number): Via | undefined {
-  if (!s.startsWith('SIP/2.0/', start)) return undefined;
-  let i = start + 8;
-  const tStart = i;
-  while (i < end) {
-    const c = s.charCodeAt(i);
-    if (c >= 128 || TOKEN[c] === 0) break;
-    i++;
-  }
-  if (i === tStart || i >= end || s.charCodeAt(i) !== 32) return undefined;
-  const transport = transportName(s, tStart, i);
-  i = scanHostPort(s, i + 1, end, 10);
-  if (i < 0) return undefined;
-  const host = hp.host;
-  const port = hp.port;
-  let branch: string | undefined;
-  let received: string | undefined;
-  let rportValue: string | null | undefined;
-  let maddr: string | undefined;
-  let ttlValue: string | null | undefined;
-  let count = 0;
-  while (i < end) {
-    if (s.charCodeAt(i) !== 59) return undefined;
-    const nameStart = ++i;
-    while (i < end) {
-      const c = s.charCodeAt(i);
-      if (c >= 128 || TOKEN[c] === 0 || (c <= 90 && c >= 65)) break;
-      i++;
-    }
-    if (i === nameStart) return undefined;
-    const name = lowerName(s, nameStart, i);
-    let value: string | null = null;
-    if (i < end && s.charCodeAt(i) === 61) {
-      const vStart = ++i;
-      while (i < end) {
-        const c = s.charCodeAt(i);
-        if (c < 128 && VALUE_END[c] === 1) break;
-        i++;
-      }
-      if (i === vStart) return undefined;
-      value = s.slice(vStart, i);
-    }
-    // A repeated name, or so many that the general reader's list would keep an index: left to it.
-    if (count === 32) return undefined;
-    for (let k = 0; k < count; k += 2) if (gathered[k] === name) return undefined;
-    gathered[count++] = name;
-    gathered[count++] = value;
-    // The names lowerName shares are the constants below, so these compare by identity.
-    if (name === 'branch') branch = value || undefined;
-    else if (name === 'rport') rportValue = value;
-    else if (name === 'received') received = value || undefined;
-    else if (name === 'maddr') maddr = value || undefined;
-    else if (name === 'ttl') ttlValue = value;
-  }
-  // Checked once every parameter parsed, as the general reader does.
-  const rport = rportValue === undefined ? undefined : rportValue === null ? true : readNumber(rportValue, 65535);
-  const ttl = ttlValue === undefined ? undefined : readNumber(ttlValue, 255);
-  const params: Params = count === 0 ? NO_PARAMS : new ParamList(gathered.slice(0, count));
   // One object shape for every Via (absent parts are undefined), the same as the general reader's.
   const via: Via = { protocol: 'SIP/2.0', transport, host, port, params, branch, received, rport, maddr, ttl };
   return via;
