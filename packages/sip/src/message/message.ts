@@ -49,7 +49,18 @@ function malformed(name: string, e: unknown): never {
  */
 abstract class MessageBase {
   readonly headers: HeaderList;
-  body: Buffer;
+  /** The body once sliced (or set); see {@link bodyFrom}. */
+  private cBody: Buffer;
+  /**
+   * @internal Set by the parser: the datagram whose octets `[bodyStart, bodyEnd)` are the body,
+   * sliced into a view on first read of {@link body} (a proxy or a server answering from headers
+   * alone never pays for the view).
+   */
+  bodyFrom: Buffer | undefined = undefined;
+  /** @internal See {@link bodyFrom}. */
+  bodyStart = 0;
+  /** @internal See {@link bodyFrom}. */
+  bodyEnd = 0;
   /** The text encoding used to write header text back to octets. */
   headerEncoding: HeaderEncoding;
   readonly version: string;
@@ -87,9 +98,22 @@ abstract class MessageBase {
     this.text = text;
     this.headers = new HeaderList(lines);
     this.headers.listener = this;
-    this.body = body;
+    this.cBody = body;
     this.version = version;
     this.headerEncoding = encoding;
+  }
+
+  get body(): Buffer {
+    if (this.bodyFrom !== undefined) {
+      this.cBody = this.bodyFrom.subarray(this.bodyStart, this.bodyEnd);
+      this.bodyFrom = undefined;
+    }
+    return this.cBody;
+  }
+
+  set body(b: Buffer) {
+    this.cBody = b;
+    this.bodyFrom = undefined;
   }
 
   /** @internal Drops the cached structured value of header `key` (lower-case canonical name). */

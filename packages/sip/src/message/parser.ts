@@ -297,10 +297,15 @@ export function parseMessage(data: Buffer | string, opts?: ParseOptions): SipReq
   }
   if (fail.reason !== undefined) raise(fail.reason, fail.status, isRequest, lines);
 
-  const body = bodyEnd <= bodyStart ? EMPTY : buf.subarray(bodyStart, bodyEnd);
   const msg = isRequest
-    ? new Request(first.method, first.uri, lines, body, 'SIP/2.0', encoding, parsed.text)
-    : new Response(first.status, first.reason, lines, body, 'SIP/2.0', encoding, parsed.text);
+    ? new Request(first.method, first.uri, lines, EMPTY, 'SIP/2.0', encoding, parsed.text)
+    : new Response(first.status, first.reason, lines, EMPTY, 'SIP/2.0', encoding, parsed.text);
+  // The body's view is made when first read.
+  if (bodyEnd > bodyStart) {
+    msg.bodyFrom = buf;
+    msg.bodyStart = bodyStart;
+    msg.bodyEnd = bodyEnd;
+  }
   msg.cCSeq = cseq;
   // A malformed top Via, From or To stays unread: its accessor throws when asked.
   if (topVia !== undefined) msg.cTopVia = topVia;
