@@ -28,8 +28,13 @@ export function parseNameAddr(s: string): NameAddr {
   return parseNameAddrIn(s, 0, s.length);
 }
 
-/** {@link parseNameAddr} of the value `s[start, end)` (inside a larger text, read in place). */
-export function parseNameAddrIn(s: string, start: number, end: number): NameAddr {
+/**
+ * {@link parseNameAddr} of the value `s[start, end)` (inside a larger text,
+ * read in place). `bytes`, when given, holds the same text as octets:
+ * `s.charCodeAt(i)` is `bytes[base + i]` for every i in [start, end) (an ASCII
+ * datagram decoded as latin1), so the usual shape is read from it in one pass.
+ */
+export function parseNameAddrIn(s: string, start: number, end: number, _bytes?: Uint8Array, _base = 0): NameAddr {
   return nameAddrUsual(s, start, end) ?? parseNameAddrGeneral(s, start, end);
 }
 

@@ -60,8 +60,13 @@ export function parseVia(s: string): Via {
   return parseViaIn(s, 0, s.length);
 }
 
-/** {@link parseVia} of the value `s[start, end)` (inside a larger text, read in place). */
-export function parseViaIn(s: string, start: number, end: number): Via {
+/**
+ * {@link parseVia} of the value `s[start, end)` (inside a larger text, read in
+ * place). `bytes`, when given, holds the same text as octets: `s.charCodeAt(i)`
+ * is `bytes[base + i]` for every i in [start, end) (an ASCII datagram decoded
+ * as latin1), so the usual shape is read from it in one pass.
+ */
+export function parseViaIn(s: string, start: number, end: number, _bytes?: Uint8Array, _base = 0): Via {
   return viaUsual(s, start, end) ?? parseViaGeneral(s, start, end);
 }
 
