@@ -237,3 +237,46 @@ export function headerDefIn(bytes: Uint8Array, base: number, s: string, start: n
   }
   return headerDef(s.slice(start, end));
 }
+
+/** A spelling of a known header name (its full or compact form), as {@link nameBeforeColon} finds it. */
+export interface NameSpelling {
+  readonly def: HeaderDef;
+  /** Lower-case char codes of this spelling. */
+  readonly codes: Uint8Array;
+}
+
+/** Spellings by their first two octets folded to lower case (a compact form's second octet is its ':'). */
+const BY_PREFIX: Array<NameSpelling[] | undefined> = new Array<NameSpelling[] | undefined>(128 * 128).fill(undefined);
+const prefixKey = (c0: number, c1: number): number => ((c0 | 0x20) & 127) * 128 + ((c1 | 0x20) & 127);
+for (const def of new Set(TABLE.values())) {
+  const codes = def.codes as Uint8Array;
+  (BY_PREFIX[prefixKey(codes[0] as number, codes[1] as number)] ??= []).push({ def, codes });
+}
+for (let c = 0; c < 128; c++) {
+  const def = COMPACT[c];
+  if (def !== undefined) (BY_PREFIX[prefixKey(c, 58)] ??= []).push({ def, codes: Uint8Array.of(c) });
+}
+
+/**
+ * The known header name spelled at `bytes[at]` and followed at once by its colon
+ * (`Via:`, `v:`; any case), found without searching for the colon: the first two
+ * octets pick the few spellings that start so, the octet just past each one's
+ * length must be the ':', and the rest is compared. Undefined otherwise (another
+ * name, whitespace before the colon, no colon), which the caller then reads the
+ * general way. Octets past the line are harmless: LF folds onto no name char, so a
+ * match cannot run through the line's end (and a CR in a line fails the message).
+ */
+export function nameBeforeColon(bytes: Uint8Array, at: number): NameSpelling | undefined {
+  const candidates = BY_PREFIX[prefixKey(bytes[at] as number, bytes[at + 1] as number)];
+  if (candidates === undefined) return undefined;
+  for (let c = 0; c < candidates.length; c++) {
+    const spelling = candidates[c] as NameSpelling;
+    const codes = spelling.codes;
+    const len = codes.length;
+    if (bytes[at + len] !== 58) continue;
+    let k = 2;
+    while (k < len && ((bytes[at + k] as number) | 0x20) === codes[k]) k++;
+    if (k >= len) return spelling;
+  }
+  return undefined;
+}

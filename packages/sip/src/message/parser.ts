@@ -2,7 +2,7 @@ import { isAscii, isUtf8 } from 'node:buffer';
 import { TOKEN, allIn } from './chars.js';
 import { SipParseError } from './errors.js';
 import type { ParseErrorStatus } from './errors.js';
-import { HeaderId, headerDefAt, headerDefIn } from './header-names.js';
+import { HeaderId, headerDefAt, headerDefIn, nameBeforeColon } from './header-names.js';
 import type { HeaderDef } from './header-names.js';
 import { splitList } from './headers.js';
 import type { HeaderLine } from './headers.js';
@@ -60,21 +60,93 @@ function raise(reason: string, status: ParseErrorStatus, isRequest: boolean, lin
   throw new SipParseError(reason, status, { isRequest, headers });
 }
 
-interface Head {
-  first: StartLine;
-  lines: HeaderLine[];
-  fail: Failure;
+/** Placeholder start line of a {@link Head} until the scan reads the real one. */
+const NO_START: StartLine = { isRequest: false, method: '', uri: '', status: 0, reason: '', version: '' };
+
+/**
+ * What one pass over the header lines finds: the lines, the first failure,
+ * and what the eager checks read on the way (RFC 4475 wants them rejected
+ * early; the top Via, From and To are read in full while checked, since
+ * every server reads them and a read here costs less than a check plus a
+ * read later; the rest stays lazy, but where the accessors' headers lie is
+ * noted in {@link firstLines}).
+ */
+class Head {
+  first: StartLine = NO_START;
+  readonly lines: HeaderLine[] = [];
+  readonly fail = new Failure();
   /** The header text the lines' offsets refer to. */
-  text: string;
+  text = '';
   /** Index of the CRLFCRLF ending the header section when the scan reached it, else -1. */
-  end: number;
+  end = -1;
+  readonly firstLines = new FirstLines();
+  cseq: string | undefined = undefined;
+  contentLength: string | undefined = undefined;
+  topVia: Via | undefined = undefined;
+  from: NameAddr | undefined = undefined;
+  to: NameAddr | undefined = undefined;
+  /**
+   * Header fields: lines, plus the extra Via values packed into one line (RFC 3261 §7.3.1), since
+   * stamping `received` writes one line per Via: an answer must stay within the limit we parse with.
+   */
+  fields = 0;
+
+  /** Adds a finished header line (its folded continuations joined) and checks it. */
+  add(line: HeaderLine): void {
+    const i = this.lines.length;
+    this.lines.push(line);
+    this.fields++;
+    const isFirst = this.firstLines.see(line.def.id, i);
+    const fail = this.fail;
+    switch (line.def.id) {
+      case HeaderId.Via:
+        if (line.value === '') fail.note('Malformed Via header');
+        else if (line.value.indexOf(',') >= 0) {
+          const parts = splitList(line.value);
+          if (parts.some((p) => p === '')) fail.note('Malformed Via header');
+          this.fields += parts.length - 1;
+        } else if (isFirst && line.start >= 0) this.topVia = viaOrUndefined(this.text, line.start, line.end);
+        break;
+      case HeaderId.CSeq:
+        this.cseq = line.value;
+        break;
+      case HeaderId.ContentLength:
+        this.contentLength = line.value;
+        break;
+      case HeaderId.From:
+        if (isFirst) this.from = addressOrUndefined(this.text, line);
+        if (this.from === undefined && !addressShapeOk(line.value)) fail.note('Malformed From header');
+        break;
+      case HeaderId.To:
+        if (isFirst) this.to = addressOrUndefined(this.text, line);
+        if (this.to === undefined && !addressShapeOk(line.value)) fail.note('Malformed To header');
+        break;
+      case HeaderId.MaxForwards:
+        if (readDecimal(line.value, 255) < 0) fail.note('Malformed Max-Forwards header');
+        break;
+      case HeaderId.CallId:
+        if (line.value === '' || line.value.indexOf(' ') >= 0 || line.value.indexOf('\t') >= 0) {
+          fail.note('Malformed Call-ID header');
+        }
+        break;
+      case HeaderId.Contact:
+      case HeaderId.Expires:
+      case HeaderId.Event:
+      case HeaderId.Other:
+      case HeaderId.SubscriptionState:
+      case HeaderId.Route:
+      case HeaderId.RecordRoute:
+        break; // parsed lazily by their accessors
+    }
+  }
 }
 
 /**
  * Splits the header section (start line and header lines, each ending in
  * CRLF) into lines (RFC 3261 §7.3.1: folding, HCOLON with optional
  * whitespace before the colon) up to the empty line that ends it or `n`,
- * so the end needs no search of its own. Uses indexOf, much faster than
+ * so the end needs no search of its own, and checks each line as it is
+ * finished ({@link Head.add}): one pass. Uses indexOf, much faster than
  * char loops.
  */
 function scanHead(
@@ -85,13 +157,14 @@ function scanHead(
   bytes: Uint8Array | undefined,
   base: number,
 ): Head {
-  const fail = new Failure();
+  const h = new Head();
+  h.text = head;
+  const fail = h.fail;
   if (tooLarge) fail.note('Message Too Large', 413);
   let eol = head.indexOf('\r\n');
-  const first =
+  h.first =
     (bytes !== undefined ? requestLineFast(bytes, base, head, eol) : undefined) ??
     parseStartLine(head.slice(0, eol), fail);
-  const lines: HeaderLine[] = [];
   let def: HeaderDef | undefined;
   let value = '';
   let vStart = -1;
@@ -100,11 +173,10 @@ function scanHead(
   let pos = eol + 2;
   let colon = -1;
   let cr = -1;
-  let end = -1;
   while (pos < n) {
     const lf = head.indexOf('\n', pos);
     if (lf === pos + 1 && head.charCodeAt(pos) === 13) {
-      end = pos - 2; // the empty line: CRLFCRLF starts at the previous line's CR
+      h.end = pos - 2; // the empty line: CRLFCRLF starts at the previous line's CR
       break;
     }
     eol = lf - 1;
@@ -131,27 +203,34 @@ function scanHead(
       }
       continue;
     }
-    if (def !== undefined) lines.push({ def, value, parts: undefined, start: vStart, end: vEnd });
+    if (def !== undefined) h.add({ def, value, parts: undefined, start: vStart, end: vEnd });
     def = undefined;
-    if (lines.length >= maxHeaders) {
+    if (h.lines.length >= maxHeaders) {
       fail.note('Too Many Header Fields');
       break;
     }
-    if (colon < a) colon = head.indexOf(':', a);
-    if (colon < 0 || colon > b) {
-      fail.note('Malformed header line');
-      continue;
+    // The usual line: a known name, its colon at once after it (no search for the colon).
+    const known = bytes !== undefined ? nameBeforeColon(bytes, base + a) : undefined;
+    if (known !== undefined) {
+      def = known.def;
+      a += known.codes.length + 1;
+    } else {
+      if (colon < a) colon = head.indexOf(':', a);
+      if (colon < 0 || colon > b) {
+        fail.note('Malformed header line');
+        continue;
+      }
+      let nameEnd = colon;
+      while (nameEnd > a && (head.charCodeAt(nameEnd - 1) === 32 || head.charCodeAt(nameEnd - 1) === 9)) nameEnd--;
+      def = bytes !== undefined ? headerDefIn(bytes, base, head, a, nameEnd) : headerDefAt(head, a, nameEnd);
+      // Names in the table were matched char by char; only another one needs checking.
+      if (def.codes === undefined && !allIn(TOKEN, head, a, nameEnd)) {
+        fail.note('Malformed header name');
+        def = undefined;
+        continue;
+      }
+      a = colon + 1;
     }
-    let nameEnd = colon;
-    while (nameEnd > a && (head.charCodeAt(nameEnd - 1) === 32 || head.charCodeAt(nameEnd - 1) === 9)) nameEnd--;
-    def = bytes !== undefined ? headerDefIn(bytes, base, head, a, nameEnd) : headerDefAt(head, a, nameEnd);
-    // Names in the table were matched char by char; only another one needs checking.
-    if (def.codes === undefined && !allIn(TOKEN, head, a, nameEnd)) {
-      fail.note('Malformed header name');
-      def = undefined;
-      continue;
-    }
-    a = colon + 1;
     while (a < b && (head.charCodeAt(a) === 32 || head.charCodeAt(a) === 9)) a++;
     while (b > a && (head.charCodeAt(b - 1) === 32 || head.charCodeAt(b - 1) === 9)) b--;
     value = head.slice(a, b);
@@ -162,8 +241,8 @@ function scanHead(
       singles |= def.bit;
     }
   }
-  if (def !== undefined) lines.push({ def, value, parts: undefined, start: vStart, end: vEnd });
-  return { first, lines, fail, text: head, end };
+  if (def !== undefined) h.add({ def, value, parts: undefined, start: vStart, end: vEnd });
+  return h;
 }
 
 /**
@@ -214,65 +293,9 @@ export function parseMessage(data: Buffer | string, opts?: ParseOptions): SipReq
   }
   const { first, lines, fail } = parsed;
   const isRequest = first.isRequest;
-
-  // Eager, cheap checks of what RFC 4475 wants rejected. The top Via, From and To are read in full
-  // while checked (every server reads them, and a read here costs less than a check plus a read
-  // later); the rest stays lazy, but where the accessors' headers lie is noted on the way.
-  const text = parsed.text;
-  let cseqValue: string | undefined;
-  let clValue: string | undefined;
-  let topVia: Via | undefined;
-  let from: NameAddr | undefined;
-  let to: NameAddr | undefined;
-  const firstLines = new FirstLines();
-  // Header fields: lines, plus the extra Via values packed into one line (RFC 3261 §7.3.1), since
-  // stamping `received` writes one line per Via: an answer must stay within the limit we parse with.
-  let fields = lines.length;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] as HeaderLine;
-    const isFirst = firstLines.see(line.def.id, i);
-    switch (line.def.id) {
-      case HeaderId.Via:
-        if (line.value === '') fail.note('Malformed Via header');
-        else if (line.value.indexOf(',') >= 0) {
-          const parts = splitList(line.value);
-          if (parts.some((p) => p === '')) fail.note('Malformed Via header');
-          fields += parts.length - 1;
-        } else if (isFirst && line.start >= 0) topVia = viaOrUndefined(text, line.start, line.end);
-        break;
-      case HeaderId.CSeq:
-        cseqValue = line.value;
-        break;
-      case HeaderId.ContentLength:
-        clValue = line.value;
-        break;
-      case HeaderId.From:
-        if (isFirst) from = addressOrUndefined(text, line);
-        if (from === undefined && !addressShapeOk(line.value)) fail.note('Malformed From header');
-        break;
-      case HeaderId.To:
-        if (isFirst) to = addressOrUndefined(text, line);
-        if (to === undefined && !addressShapeOk(line.value)) fail.note('Malformed To header');
-        break;
-      case HeaderId.MaxForwards:
-        if (readDecimal(line.value, 255) < 0) fail.note('Malformed Max-Forwards header');
-        break;
-      case HeaderId.CallId:
-        if (line.value === '' || line.value.indexOf(' ') >= 0 || line.value.indexOf('\t') >= 0) {
-          fail.note('Malformed Call-ID header');
-        }
-        break;
-      case HeaderId.Contact:
-      case HeaderId.Expires:
-      case HeaderId.Event:
-      case HeaderId.Other:
-      case HeaderId.SubscriptionState:
-      case HeaderId.Route:
-      case HeaderId.RecordRoute:
-        break; // parsed lazily by their accessors
-    }
-  }
-  if (fields > maxHeaders) fail.note('Too Many Header Fields');
+  const cseqValue = parsed.cseq;
+  const clValue = parsed.contentLength;
+  if (parsed.fields > maxHeaders) fail.note('Too Many Header Fields');
   let cseq: CSeq | undefined;
   if (cseqValue !== undefined) {
     try {
@@ -308,10 +331,10 @@ export function parseMessage(data: Buffer | string, opts?: ParseOptions): SipReq
   }
   msg.cCSeq = cseq;
   // A malformed top Via, From or To stays unread: its accessor throws when asked.
-  if (topVia !== undefined) msg.cTopVia = topVia;
-  if (from !== undefined) msg.cFrom = from;
-  if (to !== undefined) msg.cTo = to;
-  firstLines.pack();
+  if (parsed.topVia !== undefined) msg.cTopVia = parsed.topVia;
+  if (parsed.from !== undefined) msg.cFrom = parsed.from;
+  if (parsed.to !== undefined) msg.cTo = parsed.to;
+  parsed.firstLines.pack();
   msg.hx = found.hx;
   msg.hy = found.hy;
   return msg;
