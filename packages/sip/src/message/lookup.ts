@@ -89,17 +89,31 @@ export function locateLine(line: HeaderLine, text: string): boolean {
 }
 
 /** {@link readContact} when `lines[index]` is the only Contact line. */
-export function readContactLine(lines: readonly HeaderLine[], index: number, text: string): ContactValue | undefined {
+export function readContactLine(
+  lines: readonly HeaderLine[],
+  index: number,
+  text: string,
+  bytes?: Uint8Array,
+  base = 0,
+): ContactValue | undefined {
   const line = lines[index] as HeaderLine;
   if (line.start >= 0 && line.parts === undefined) {
     const v = line.value;
-    if (v !== '' && v !== '*' && v.indexOf(',') < 0) return [parseNameAddrIn(text, line.start, line.end)];
+    if (v !== '' && v !== '*' && v.indexOf(',') < 0) return [parseNameAddrIn(text, line.start, line.end, bytes, base)];
   }
-  return readContact(lines, text);
+  return readContact(lines, text, bytes, base);
 }
 
-/** The Contact value (RFC 3261 §20.10): one line with one address (the usual shape) is read in place. */
-export function readContact(lines: readonly HeaderLine[], text: string): ContactValue | undefined {
+/**
+ * The Contact value (RFC 3261 §20.10): one line with one address (the usual shape) is read in place
+ * (from `bytes`, when given, where `text[i]` is `bytes[base + i]`).
+ */
+export function readContact(
+  lines: readonly HeaderLine[],
+  text: string,
+  bytes?: Uint8Array,
+  base = 0,
+): ContactValue | undefined {
   let only: HeaderLine | undefined;
   let count = 0;
   for (const line of lines) {
@@ -110,7 +124,7 @@ export function readContact(lines: readonly HeaderLine[], text: string): Contact
   }
   if (count === 1 && only !== undefined && only.start >= 0 && only.parts === undefined) {
     const v = only.value;
-    if (v !== '' && v !== '*' && v.indexOf(',') < 0) return [parseNameAddrIn(text, only.start, only.end)];
+    if (v !== '' && v !== '*' && v.indexOf(',') < 0) return [parseNameAddrIn(text, only.start, only.end, bytes, base)];
   }
   const values = allValues(lines, HeaderId.Contact);
   return values.length === 0 ? undefined : parseContact(values);

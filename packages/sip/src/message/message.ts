@@ -61,6 +61,13 @@ abstract class MessageBase {
   bodyStart = 0;
   /** @internal See {@link bodyFrom}. */
   bodyEnd = 0;
+  /**
+   * @internal Set by the parser when the header text holds one char per octet: the datagram, with
+   * `text[i]` at `octets[octetBase + i]`, so in-place readers can read octets instead of chars.
+   */
+  octets: Uint8Array | undefined = undefined;
+  /** @internal See {@link octets}. */
+  octetBase = 0;
   /** The text encoding used to write header text back to octets. */
   headerEncoding: HeaderEncoding;
   readonly version: string;
@@ -176,7 +183,7 @@ abstract class MessageBase {
     if (this.cTopVia === UNSET) {
       try {
         this.cTopVia = this.find(position(this.positions().hx, 0), HeaderId.Via)
-          ? parseViaIn(at.s, at.start, at.end)
+          ? parseViaIn(at.s, at.start, at.end, this.octetsOf(at.s), this.octetBase)
           : undefined;
       } catch (e) {
         malformed('Via', e);
@@ -205,6 +212,11 @@ abstract class MessageBase {
     return this;
   }
 
+  /** {@link octets} when `s` is the parsed header text (a value read in place), else undefined. */
+  private octetsOf(s: string): Uint8Array | undefined {
+    return s === this.text ? this.octets : undefined;
+  }
+
   /** {@link locate} of header `id`, straight at line `index` when known. */
   private find(index: number, id: HeaderId): boolean {
     if (index === -1) return false;
@@ -222,7 +234,7 @@ abstract class MessageBase {
   private address(index: number, id: HeaderId, name: string): NameAddr | undefined {
     if (!this.find(index, id)) return undefined;
     try {
-      return parseNameAddrIn(at.s, at.start, at.end);
+      return parseNameAddrIn(at.s, at.start, at.end, this.octetsOf(at.s), this.octetBase);
     } catch (e) {
       return malformed(name, e);
     }
@@ -248,8 +260,8 @@ abstract class MessageBase {
           i === -1
             ? undefined
             : i >= 0 && (this.hy & ONE_CONTACT) !== 0
-              ? readContactLine(this.headers.lines, i, this.text)
-              : readContact(this.headers.lines, this.text);
+              ? readContactLine(this.headers.lines, i, this.text, this.octets, this.octetBase)
+              : readContact(this.headers.lines, this.text, this.octets, this.octetBase);
       } catch (e) {
         malformed('Contact', e);
       }

@@ -37,19 +37,30 @@ const DECODE_WHOLE = 4096;
 const EMPTY = Buffer.alloc(0);
 
 /** The Via value `text[start, end)`, or undefined when malformed (its accessor then throws). */
-function viaOrUndefined(text: string, start: number, end: number): Via | undefined {
+function viaOrUndefined(
+  text: string,
+  start: number,
+  end: number,
+  bytes: Uint8Array | undefined,
+  base: number,
+): Via | undefined {
   try {
-    return parseViaIn(text, start, end);
+    return parseViaIn(text, start, end, bytes, base);
   } catch {
     return undefined;
   }
 }
 
 /** A From or To line's address read in place, or undefined when it is not there or malformed. */
-function addressOrUndefined(text: string, line: HeaderLine): NameAddr | undefined {
+function addressOrUndefined(
+  text: string,
+  line: HeaderLine,
+  bytes: Uint8Array | undefined,
+  base: number,
+): NameAddr | undefined {
   if (line.start < 0) return undefined;
   try {
-    return parseNameAddrIn(text, line.start, line.end);
+    return parseNameAddrIn(text, line.start, line.end, bytes, base);
   } catch {
     return undefined;
   }
@@ -77,6 +88,9 @@ class Head {
   readonly fail = new Failure();
   /** The header text the lines' offsets refer to. */
   text = '';
+  /** The datagram when {@link text} holds one char per octet (`text[i]` is `bytes[base + i]`), else undefined. */
+  bytes: Uint8Array | undefined = undefined;
+  base = 0;
   /** Index of the CRLFCRLF ending the header section when the scan reached it, else -1. */
   end = -1;
   readonly firstLines = new FirstLines();
@@ -105,7 +119,7 @@ class Head {
           const parts = splitList(line.value);
           if (parts.some((p) => p === '')) fail.note('Malformed Via header');
           this.fields += parts.length - 1;
-        } else if (isFirst && line.start >= 0) this.topVia = viaOrUndefined(this.text, line.start, line.end);
+        } else if (isFirst && line.start >= 0) this.topVia = viaOrUndefined(this.text, line.start, line.end, this.bytes, this.base);
         break;
       case HeaderId.CSeq:
         this.cseq = line.value;
@@ -114,11 +128,11 @@ class Head {
         this.contentLength = line.value;
         break;
       case HeaderId.From:
-        if (isFirst) this.from = addressOrUndefined(this.text, line);
+        if (isFirst) this.from = addressOrUndefined(this.text, line, this.bytes, this.base);
         if (this.from === undefined && !addressShapeOk(line.value)) fail.note('Malformed From header');
         break;
       case HeaderId.To:
-        if (isFirst) this.to = addressOrUndefined(this.text, line);
+        if (isFirst) this.to = addressOrUndefined(this.text, line, this.bytes, this.base);
         if (this.to === undefined && !addressShapeOk(line.value)) fail.note('Malformed To header');
         break;
       case HeaderId.MaxForwards:
@@ -159,6 +173,8 @@ function scanHead(
 ): Head {
   const h = new Head();
   h.text = head;
+  h.bytes = bytes;
+  h.base = base;
   const fail = h.fail;
   if (tooLarge) fail.note('Message Too Large', 413);
   let eol = head.indexOf('\r\n');
@@ -323,6 +339,8 @@ export function parseMessage(data: Buffer | string, opts?: ParseOptions): SipReq
   const msg = isRequest
     ? new Request(first.method, first.uri, lines, EMPTY, 'SIP/2.0', encoding, parsed.text)
     : new Response(first.status, first.reason, lines, EMPTY, 'SIP/2.0', encoding, parsed.text);
+  msg.octets = parsed.bytes;
+  msg.octetBase = parsed.base;
   // The body's view is made when first read.
   if (bodyEnd > bodyStart) {
     msg.bodyFrom = buf;
