@@ -145,3 +145,38 @@ export function escape(s: string, t: Uint8Array): string {
   }
   return out;
 }
+
+/**
+ * Octet classes for the one-pass readers over a datagram's octets: one
+ * 256-entry table of bits, so each octet is looked up once and octets ≥ 128
+ * need no range check (they are in no class but {@link O_QUOTED}).
+ */
+export const OCTET = new Uint8Array(256);
+/** `[0-9a-z.-]`: a host name or IPv4 address in the usual (lower-case) shape. */
+export const O_HOST = 1;
+/** {@link USER}: a SIP URI user without escapes. */
+export const O_USER = 2;
+/** {@link PARAMCHAR}: a SIP URI parameter name or value without escapes. */
+export const O_PARAM = 4;
+/** {@link TOKEN}: a header parameter name, a Via transport. */
+export const O_TOKEN = 8;
+/** An unquoted header parameter value in the usual shape: ASCII but `;` `,` `"` `<` `>` and whitespace. */
+export const O_VALUE = 16;
+/** An unquoted display name: token chars, SP, HTAB. */
+export const O_DISPLAY = 32;
+/** A quoted display name without escapes: any octet but `"` `\` CR LF. */
+export const O_QUOTED = 64;
+/** `[0-9]`. */
+export const O_DIGIT = 128;
+for (let c = 0; c < 256; c++) {
+  let bits = 0;
+  if ((c >= 48 && c <= 57) || (c >= 97 && c <= 122) || c === 46 || c === 45) bits |= O_HOST;
+  if (c < 128 && USER[c] === 1) bits |= O_USER;
+  if (c < 128 && PARAMCHAR[c] === 1) bits |= O_PARAM;
+  if (c < 128 && TOKEN[c] === 1) bits |= O_TOKEN | O_DISPLAY;
+  if (c < 128 && ';,"<> \t\n\v\f\r'.indexOf(String.fromCharCode(c)) < 0) bits |= O_VALUE;
+  if (c === 32 || c === 9) bits |= O_DISPLAY;
+  if (c !== 34 && c !== 92 && c !== 13 && c !== 10) bits |= O_QUOTED;
+  if (c >= 48 && c <= 57) bits |= O_DIGIT;
+  OCTET[c] = bits;
+}

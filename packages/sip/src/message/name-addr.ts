@@ -8,11 +8,11 @@ import {
   readQuotedAt,
   scanned,
 } from './params.js';
-import { TOKEN, charClass, skipWsTo, trimWs } from './chars.js';
+import { OCTET, O_DISPLAY, O_QUOTED, O_TOKEN, O_VALUE, TOKEN, charClass, skipWsTo, trimWs } from './chars.js';
 import { SipParseError } from './errors.js';
 import { lowerName } from './names.js';
 import { formatUri, parseUriIn } from './uri.js';
-import { USUAL_SIP_URI_SOURCE, readUsualSipUri } from './uri-usual.js';
+import { USUAL_SIP_URI_SOURCE, readUsualSipUri, uriOctets, usualSipUriOctets } from './uri-usual.js';
 import type { NameAddr, Params, SipUri } from './types.js';
 
 function bad(): never {
@@ -34,8 +34,72 @@ export function parseNameAddr(s: string): NameAddr {
  * `s.charCodeAt(i)` is `bytes[base + i]` for every i in [start, end) (an ASCII
  * datagram decoded as latin1), so the usual shape is read from it in one pass.
  */
-export function parseNameAddrIn(s: string, start: number, end: number, _bytes?: Uint8Array, _base = 0): NameAddr {
-  return nameAddrUsual(s, start, end) ?? parseNameAddrGeneral(s, start, end);
+export function parseNameAddrIn(s: string, start: number, end: number, bytes?: Uint8Array, base = 0): NameAddr {
+  return (
+    (bytes !== undefined ? nameAddrOctets(s, bytes, base, start, end) : nameAddrUsual(s, start, end)) ??
+    parseNameAddrGeneral(s, start, end)
+  );
+}
+
+/**
+ * The usual shape of {@link USUAL_NAME_ADDR} exactly filling `s[start, end)`,
+ * read in one pass over the octets `b` (`b[d + i]` is `s.charCodeAt(i)`):
+ * each octet is checked against {@link OCTET} once and the parts are sliced
+ * as it goes. The same value the general reader gives; undefined for any other
+ * text, which the general reader then decides.
+ */
+function nameAddrOctets(s: string, b: Uint8Array, d: number, start: number, end: number): NameAddr | undefined {
+  let i = start + d;
+  const pe = end + d;
+  if (i >= pe) return undefined;
+  let displayName: string | undefined;
+  let c = b[i] as number;
+  if (c === 34) {
+    const q0 = ++i;
+    while (i < pe && (OCTET[b[i] as number] & O_QUOTED) !== 0) i++;
+    if (i >= pe || b[i] !== 34) return undefined;
+    displayName = s.slice(q0 - d, i - d);
+    i++;
+    while (i < pe && ((c = b[i] as number) === 32 || c === 9)) i++;
+  } else if (c !== 60) {
+    const a = i;
+    while (i < pe && (OCTET[b[i] as number] & O_DISPLAY) !== 0) i++;
+    // Trimmed of SP/HTAB at both ends, as the general reader trims it.
+    let a2 = a;
+    let z = i;
+    while (a2 < z && ((c = b[a2] as number) === 32 || c === 9)) a2++;
+    while (z > a2 && ((c = b[z - 1] as number) === 32 || c === 9)) z--;
+    if (z > a2) displayName = s.slice(a2 - d, z - d);
+  }
+  if (i >= pe || b[i] !== 60) return undefined;
+  const uri = usualSipUriOctets(s, b, d, i + 1, pe);
+  if (uri === undefined) return undefined;
+  i = uriOctets.end;
+  if (i >= pe || b[i] !== 62) return undefined;
+  i++;
+  let params: Params = NO_PARAMS;
+  if (i < pe) {
+    let n = 0;
+    // Each parameter: ';' token ['=' value] ('=' and ';' are in neither class).
+    do {
+      if (b[i] !== 59) return undefined;
+      const n0 = ++i;
+      while (i < pe && (OCTET[b[i] as number] & O_TOKEN) !== 0) i++;
+      if (i === n0) return undefined;
+      const name = lowerName(s, n0 - d, i - d);
+      let value: string | null = null;
+      if (i < pe && b[i] === 61) {
+        const v0 = ++i;
+        while (i < pe && (OCTET[b[i] as number] & O_VALUE) !== 0) i++;
+        if (i === v0) return undefined;
+        value = s.slice(v0 - d, i - d);
+      }
+      if (n === GATHER_MAX) return undefined;
+      n = gatherParam(n, name, value);
+    } while (i < pe);
+    params = gatheredList(n);
+  }
+  return { displayName, uri, params };
 }
 
 /** Chars of an unquoted display name in the usual shape: token chars, SP, HTAB. */

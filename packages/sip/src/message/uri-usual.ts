@@ -4,7 +4,7 @@
  * parameters are read on first use. Any other URI goes to the general reader
  * in uri.ts, which decides it with its own errors.
  */
-import { PARAMCHAR, USER, charClass } from './chars.js';
+import { OCTET, O_DIGIT, O_HOST, O_PARAM, O_USER, PARAMCHAR, USER, charClass } from './chars.js';
 import { lowerName } from './names.js';
 import { ParamList, UNREAD } from './param-list.js';
 import { GATHER_MAX, NO_HEADERS, NO_PARAMS, gatherParam, gatheredArray, gatheredList } from './params.js';
@@ -137,6 +137,79 @@ export function readUsualSipUri(s: string, start: number, end: number): SipUri |
   // Checked with the URI, so reading them cannot fail: left for first use (most are never looked at).
   const params: Params = i < end ? new UsualUriParams(s, i, end) : NO_PARAMS;
   const raw = start === 0 && end === s.length ? s : s.slice(start, end);
+  // One object shape for every URI (absent parts are undefined), so code reading them stays monomorphic.
+  return { scheme, user, password: undefined, host, port, params, headers: NO_HEADERS, raw };
+}
+
+/** Where {@link usualSipUriOctets} stopped, as an index into its octets (saves a tuple per call). */
+export const uriOctets = { end: 0 };
+
+/**
+ * The usual `sip:`/`sips:` URI ({@link USUAL_SIP_URI_SOURCE}) read in one pass
+ * over the octets `b` from index `p` (before `pe`), where `b[k]` is
+ * `s.charCodeAt(k - d)`: each octet is checked against {@link OCTET} once and
+ * the parts are sliced from `s` as it goes. `uriOctets.end` is the index
+ * where the shape stopped: the URI is `s[p - d, uriOctets.end - d)`.
+ * Undefined when no usual URI starts at `p` (or it has a port above 65535),
+ * which the general reader then decides.
+ */
+export function usualSipUriOctets(s: string, b: Uint8Array, d: number, p: number, pe: number): SipUri | undefined {
+  if (p + 5 > pe || b[p] !== 115 || b[p + 1] !== 105 || b[p + 2] !== 112) return undefined;
+  let i = p + 3;
+  let scheme = 'sip';
+  if (b[i] === 115) {
+    scheme = 'sips';
+    i++;
+  }
+  if (b[i] !== 58) return undefined;
+  const u0 = ++i;
+  let user: string | undefined;
+  // A host char is a user char: read as a host until the '@' of a user shows it was one.
+  while (i < pe && (OCTET[b[i] as number] & O_HOST) !== 0) i++;
+  let h0 = u0;
+  if (i < pe) {
+    let k = i;
+    if (b[k] !== 64) while (k < pe && (OCTET[b[k] as number] & O_USER) !== 0) k++;
+    if (k < pe && b[k] === 64) {
+      if (k === u0) return undefined;
+      user = s.slice(u0 - d, k - d);
+      h0 = i = k + 1;
+      while (i < pe && (OCTET[b[i] as number] & O_HOST) !== 0) i++;
+    }
+  }
+  if (i === h0) return undefined;
+  const host = s.slice(h0 - d, i - d);
+  let port: number | undefined;
+  if (i < pe && b[i] === 58) {
+    const p0 = ++i;
+    let n = 0;
+    let c = 0;
+    while (i < pe && ((c = b[i] as number), (OCTET[c] & O_DIGIT) !== 0)) {
+      n = n * 10 + (c - 48);
+      i++;
+    }
+    if (i === p0 || i - p0 > 5 || n > 65535) return undefined;
+    port = n;
+  }
+  let params: Params = NO_PARAMS;
+  if (i < pe && b[i] === 59) {
+    const q0 = i;
+    // Each parameter: ';' name ['=' value], both paramchars ('=' and ';' are not).
+    do {
+      const n0 = ++i;
+      while (i < pe && (OCTET[b[i] as number] & O_PARAM) !== 0) i++;
+      if (i === n0) return undefined;
+      if (i < pe && b[i] === 61) {
+        const v0 = ++i;
+        while (i < pe && (OCTET[b[i] as number] & O_PARAM) !== 0) i++;
+        if (i === v0) return undefined;
+      }
+    } while (i < pe && b[i] === 59);
+    // Checked here, so reading them cannot fail: left for first use (most are never looked at).
+    params = new UsualUriParams(s, q0 - d, i - d);
+  }
+  uriOctets.end = i;
+  const raw = s.slice(p - d, i - d);
   // One object shape for every URI (absent parts are undefined), so code reading them stays monomorphic.
   return { scheme, user, password: undefined, host, port, params, headers: NO_HEADERS, raw };
 }

@@ -1,4 +1,4 @@
-import { HOST, TOKEN, charClass, skipWsTo } from './chars.js';
+import { HOST, OCTET, O_DIGIT, O_HOST, O_TOKEN, O_VALUE, TOKEN, charClass, skipWsTo } from './chars.js';
 import { SipParseError } from './errors.js';
 import { ParamList } from './param-list.js';
 import { GATHER_MAX, NO_PARAMS, formatParams, gatherParam, gatheredList, readParams, scanned } from './params.js';
@@ -66,8 +66,97 @@ export function parseVia(s: string): Via {
  * is `bytes[base + i]` for every i in [start, end) (an ASCII datagram decoded
  * as latin1), so the usual shape is read from it in one pass.
  */
-export function parseViaIn(s: string, start: number, end: number, _bytes?: Uint8Array, _base = 0): Via {
-  return viaUsual(s, start, end) ?? parseViaGeneral(s, start, end);
+export function parseViaIn(s: string, start: number, end: number, bytes?: Uint8Array, base = 0): Via {
+  return (
+    (bytes !== undefined ? viaOctets(s, bytes, base, start, end) : viaUsual(s, start, end)) ??
+    parseViaGeneral(s, start, end)
+  );
+}
+
+/**
+ * The usual shape of {@link USUAL_VIA} (parameter names in any case) exactly
+ * filling `s[start, end)`, read in one pass over the octets `b` (`b[d + i]`
+ * is `s.charCodeAt(i)`): each octet is checked against {@link OCTET} once and
+ * the parts are sliced as it goes. The same value the general reader gives;
+ * undefined for any other text (and a repeated parameter name), which the
+ * general reader then decides.
+ */
+function viaOctets(s: string, b: Uint8Array, d: number, start: number, end: number): Via | undefined {
+  let i = start + d;
+  const pe = end + d;
+  // 'SIP/2.0/'
+  if (
+    pe - i < 11 ||
+    b[i] !== 83 ||
+    b[i + 1] !== 73 ||
+    b[i + 2] !== 80 ||
+    b[i + 3] !== 47 ||
+    b[i + 4] !== 50 ||
+    b[i + 5] !== 46 ||
+    b[i + 6] !== 48 ||
+    b[i + 7] !== 47
+  ) {
+    return undefined;
+  }
+  i += 8;
+  const t0 = i;
+  while (i < pe && (OCTET[b[i] as number] & O_TOKEN) !== 0) i++;
+  if (i === t0 || i >= pe || b[i] !== 32) return undefined;
+  const transport = transportName(s, t0 - d, i - d);
+  const h0 = ++i;
+  while (i < pe && (OCTET[b[i] as number] & O_HOST) !== 0) i++;
+  if (i === h0) return undefined;
+  const host = s.slice(h0 - d, i - d);
+  let port: number | undefined;
+  let c = 0;
+  if (i < pe && b[i] === 58) {
+    const p0 = ++i;
+    let n = 0;
+    while (i < pe && ((c = b[i] as number), (OCTET[c] & O_DIGIT) !== 0)) {
+      n = n * 10 + (c - 48);
+      i++;
+    }
+    if (i === p0 || i - p0 > 10 || n > 65535) return undefined;
+    port = n;
+  }
+  let branch: string | undefined;
+  let received: string | undefined;
+  let rportValue: string | null | undefined;
+  let maddr: string | undefined;
+  let ttlValue: string | null | undefined;
+  let count = 0;
+  // Each parameter: ';' token ['=' value] ('=' and ';' are in neither class).
+  while (i < pe) {
+    if (b[i] !== 59) return undefined;
+    const n0 = ++i;
+    while (i < pe && (OCTET[b[i] as number] & O_TOKEN) !== 0) i++;
+    if (i === n0) return undefined;
+    const name = lowerName(s, n0 - d, i - d);
+    let value: string | null = null;
+    if (i < pe && b[i] === 61) {
+      const v0 = ++i;
+      while (i < pe && (OCTET[b[i] as number] & O_VALUE) !== 0) i++;
+      if (i === v0) return undefined;
+      value = s.slice(v0 - d, i - d);
+    }
+    if (count === GATHER_MAX) return undefined;
+    const n = gatherParam(count, name, value);
+    if (n === count) return undefined; // a repeated name: left to the general reader
+    count = n;
+    // The names lowerName shares are the constants below, so these compare by identity.
+    if (name === 'branch') branch = value || undefined;
+    else if (name === 'rport') rportValue = value;
+    else if (name === 'received') received = value || undefined;
+    else if (name === 'maddr') maddr = value || undefined;
+    else if (name === 'ttl') ttlValue = value;
+  }
+  // Checked once every parameter parsed, as the general reader does.
+  const rport = rportValue === undefined ? undefined : rportValue === null ? true : readNumber(rportValue, 65535);
+  const ttl = ttlValue === undefined ? undefined : readNumber(ttlValue, 255);
+  const params: Params = count === 0 ? NO_PARAMS : gatheredList(count);
+  // One object shape for every Via (absent parts are undefined), the same as the general reader's.
+  const via: Via = { protocol: 'SIP/2.0', transport, host, port, params, branch, received, rport, maddr, ttl };
+  return via;
 }
 
 /**

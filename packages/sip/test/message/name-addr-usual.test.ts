@@ -9,7 +9,7 @@ import t from 'tap';
 import { parseNameAddr } from '@herald/sip';
 import type { NameAddr } from '@herald/sip';
 import { parseNameAddrIn } from '../../src/message/name-addr.js';
-import { outcome, uriFields } from './fixtures/outcomes.js';
+import { octetViews, outcome, uriFields } from './fixtures/outcomes.js';
 
 /** Every field, parameters as entry lists; the URI's `raw` apart (it keeps the scheme as written). */
 function fields(na: NameAddr | string): unknown {
@@ -63,6 +63,43 @@ const VALUES = [
   '<sip:h>;' + Array.from({ length: 16 }, (_, i) => `p${i}=${i}`).join(';'),
   '<sip:h>;' + Array.from({ length: 17 }, (_, i) => `p${i}=${i}`).join(';'),
   '<sip:h;' + Array.from({ length: 17 }, (_, i) => `u${i}`).join(';') + '>;tag=1',
+  '<sip:h>;' + Array.from({ length: 12 }, (_, i) => `p${i}=${i}`).join(';'),
+  '<sip:a@h;' + Array.from({ length: 12 }, (_, i) => `u${i}=${i}`).join(';') + '>',
+  '"A \\\\ b" <sip:bob@example.com>',
+  '"A\tb" <sip:bob@example.com>',
+  '"a\u0001b" <sip:bob@example.com>',
+  '"Alice"',
+  '"Alice" ',
+  '"Alice" x<sip:alice@example.com>',
+  'Alice',
+  'Alice <',
+  'Alice <sip:alice@example.com',
+  '<sip:alice@example.com>;tag=1;',
+  '<sip:alice@example.com>;tag=1 ',
+  '<sip:alice@example.com>;tag=a\\b',
+  '<sip:alice@example.com>;tag=a\u0001b',
+  '<sip:alice@example.com>;TAG=X;Expires=60',
+  '<sip:alice@EXAMPLE.com;transport=udp>',
+  '<sip:alice@example.com:99999>',
+  '<sip:alice@example.com:05060>',
+  '<sip:alice@example.com:123456>',
+  '<sip:198.51.100.1:5060;transport=udp>',
+  '<sip:a,b@example.com>',
+  '<sip:a;b@example.com;lr>',
+  '<sip:a>b@example.com>',
+  '<sip:a@b;lr=>',
+  '<sip:a@b;=1>',
+  '<sip:a@b;;lr>',
+  '<sip:a@b;lr;lr=2>',
+  '<sips:a@b>',
+  '<sipx:a@b>',
+  '<sipss:a@b>',
+  '<sip:a@b:>',
+  '<sip:a@b;p=[1]:2/3&4+5$6>',
+  '<si>',
+  '<',
+  '"',
+  '',
 ];
 
 /** The same value with upper-case URI schemes: never the usual shape, so the general reader. */
@@ -99,5 +136,42 @@ t.test('in place, the value ends where the caller says', (t) => {
     const last = 'To: ' + v + '\r\nFrom: <sip:a@b>;tag=1\r\n';
     t.same(fields(outcome(() => parseNameAddrIn(last, 4, 4 + v.length))), whole, 'before CRLF: ' + v);
   }
+  t.end();
+});
+
+/** {@link fields} and the URI's `raw` (the octet reader slices it itself). */
+function fieldsRaw(na: NameAddr | string): unknown {
+  return typeof na === 'string' ? na : [fields(na), na.uri.raw];
+}
+
+t.test('read from the octets, every value reads (or fails) as from the text', (t) => {
+  for (const v of VALUES) {
+    const whole = fieldsRaw(outcome(() => parseNameAddr(v)));
+    const texts: Array<[string, number]> = [
+      [v, 0],
+      ['Contact: ' + v + ',<sip:next@example.com>;expires=1\r\nCSeq: 1 REGISTER\r\n', 9],
+      ['To: ' + v + '\r\nFrom: <sip:a@b>;tag=1\r\n', 4],
+      ['To: ' + v + ' \r\n', 4],
+      ['To: ' + v + ';tag=x>\r\n', 4],
+      ['To: ' + v + '"\r\n', 4],
+    ];
+    for (const [text, at] of texts) {
+      for (const [bytes, base] of octetViews(text)) {
+        t.same(
+          fieldsRaw(outcome(() => parseNameAddrIn(text, at, at + v.length, bytes, base))),
+          whole,
+          `octets at ${base}: ${JSON.stringify(text)}`,
+        );
+      }
+    }
+  }
+  const na = parseNameAddrIn(
+    VALUES[1] as string,
+    0,
+    (VALUES[1] as string).length,
+    ...(octetViews(VALUES[1] as string)[0] ?? []),
+  );
+  t.equal(na.displayName, 'Alice');
+  t.equal(na.params.get('tag'), '7d9b2c41');
   t.end();
 });

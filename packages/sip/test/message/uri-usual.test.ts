@@ -9,7 +9,9 @@ import t from 'tap';
 import { parseUri } from '@herald/sip';
 import type { SipUri } from '@herald/sip';
 import { parseUriIn } from '../../src/message/uri.js';
-import { outcome, uriFields } from './fixtures/outcomes.js';
+import { parseNameAddr } from '@herald/sip';
+import { parseNameAddrIn } from '../../src/message/name-addr.js';
+import { octetViews, outcome, uriFields } from './fixtures/outcomes.js';
 
 /** Every field, parameters and headers as entry lists; `raw` apart (it keeps the scheme as written). */
 function fields(u: SipUri | string): unknown {
@@ -62,6 +64,20 @@ const URIS = [
   'sip:h;' + Array.from({ length: 17 }, (_, i) => `p${i}`).join(';'),
   'sip:h;' + Array.from({ length: 20 }, (_, i) => `p${i % 3}=${i}`).join(';'),
   'sip:h;p=\u00e9',
+  'sip:h;' + Array.from({ length: 12 }, (_, i) => `p${i}=${i}`).join(';'),
+  'sip:ALICE@example.com;Transport=UDP',
+  'sip:alice@EXAMPLE.COM',
+  'sip:alice@example.com:99999',
+  'sip:alice@example.com:5060;transport=udp;lr;maddr=239.255.255.1;ttl=15;method=INVITE',
+  'sip:a,b&c=d+e$f/g?h@example.com',
+  'sip:a@b:5060:5061',
+  'sip:a@b.c-d.',
+  'sips:a@b',
+  'sip:',
+  'sip:a',
+  'sip:a@',
+  'sip:a@b;',
+  'sip:a@b;p=\u0001',
 ];
 
 /** The same URI with an upper-case scheme: never the usual shape, so the general reader. */
@@ -118,5 +134,24 @@ t.test('shared names and exactly sized parameter lists', (t) => {
   t.equal(many.params.size, 40);
   t.equal(many.params.get('p0'), 'last');
   t.equal(many.params.get('p39'), '39');
+  t.end();
+});
+
+t.test('read from the octets inside a name-addr, every URI reads (or fails) as from the text', (t) => {
+  for (const u of URIS) {
+    for (const v of ['<' + u + '>', '"A" <' + u + '>;expires=60', '<' + u + '>;tag=1']) {
+      const read = (na: unknown): unknown =>
+        typeof na === 'string' ? na : [fields((na as { uri: SipUri }).uri), (na as { uri: SipUri }).uri.raw];
+      const whole = read(outcome(() => parseNameAddr(v)));
+      const text = 'Contact: ' + v + '\r\nCSeq: 1 REGISTER\r\n';
+      for (const [bytes, base] of octetViews(text)) {
+        t.same(
+          read(outcome(() => parseNameAddrIn(text, 9, 9 + v.length, bytes, base))),
+          whole,
+          `octets at ${base}: ${v}`,
+        );
+      }
+    }
+  }
   t.end();
 });

@@ -7,7 +7,7 @@
 import t from 'tap';
 import { parseVia } from '@herald/sip';
 import { parseViaIn } from '../../src/message/via.js';
-import { outcome } from './fixtures/outcomes.js';
+import { octetViews, outcome } from './fixtures/outcomes.js';
 
 const VIAS = [
   'SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-524287-1---a8d2c1b5e0f3;rport',
@@ -53,6 +53,28 @@ const VIAS = [
   'SIP/2.0/U@P h;branch=x',
   'SIP/2.0/UDP h;' + Array.from({ length: 16 }, (_, i) => `p${i}=${i}`).join(';'),
   'SIP/2.0/UDP h;' + Array.from({ length: 17 }, (_, i) => `p${i}=${i}`).join(';'),
+  'SIP/2.0/UDP h;' + Array.from({ length: 12 }, (_, i) => `p${i}=${i}`).join(';') + ';branch=z9hG4bKx',
+  'SIP/2.0/UDP h;BRANCH=z9hG4bKx;RPort=5060;Received=192.0.2.1;MADDR=x;TTL=1',
+  'SIP/2.0/UDP h;branch=a;BRANCH=b',
+  'SIP/2.0/UDP h:99999;branch=x',
+  'SIP/2.0/UDP h:1234567890;branch=x',
+  'SIP/2.0/UDP h:5060x',
+  'SIP/2.0/UDP h;branch=a\\b',
+  'SIP/2.0/UDP h;branch=a\u0001b',
+  'SIP/2.0/UDP h;branch=a,b',
+  'SIP/2.0/UDP h;branch=a<b',
+  'SIP/2.0/UDP h;x=1;',
+  'SIP/2.0/UDP h;x=1 ',
+  'SIP/2.0/UDP h,',
+  'SIP/2.0/UDP h:5060;rport=0;ttl=0',
+  'SIP/2.0/UDP 1',
+  'SIP/2.0/UDP ',
+  'SIP/2.0/UDP',
+  'SIP/2.0/',
+  'SIP/2.1/UDP h;branch=x',
+  'sip/2.0/udp h;branch=x',
+  'SIP/2.0/X h',
+  '',
 ];
 
 t.test('the usual shape reads as the general reader reads it', (t) => {
@@ -91,6 +113,30 @@ t.test('in place, the value ends where the caller says', (t) => {
       whole,
       'before CRLF: ' + v,
     );
+  }
+  t.end();
+});
+
+t.test('read from the octets, every Via reads (or fails) as from the text', (t) => {
+  for (const v of VIAS) {
+    const whole = outcome(() => parseVia(v));
+    const texts: Array<[string, number]> = [
+      [v, 0],
+      ['Via: ' + v + ',SIP/2.0/UDP next;branch=z9hG4bKn;rport\r\nMax-Forwards: 70\r\n', 5],
+      ['Via: ' + v + '\r\nFrom: <sip:a@b>;tag=1\r\n', 5],
+      ['Via: ' + v + ' \r\n', 5],
+      ['Via: ' + v + 'x1;y\r\n', 5],
+      ['Via: ' + v + ':5\r\n', 5],
+    ];
+    for (const [text, at] of texts) {
+      for (const [bytes, base] of octetViews(text)) {
+        t.same(
+          outcome(() => parseViaIn(text, at, at + v.length, bytes, base)),
+          whole,
+          `octets at ${base}: ${JSON.stringify(text)}`,
+        );
+      }
+    }
   }
   t.end();
 });
