@@ -10,7 +10,7 @@ import {
 } from './params.js';
 import { OCTET, O_DISPLAY, O_QUOTED, O_TOKEN, O_VALUE, TOKEN, charClass, skipWsTo, trimWs } from './chars.js';
 import { SipParseError } from './errors.js';
-import { lowerName } from './names.js';
+import { lowerName, lowerNameOctets } from './names.js';
 import { formatUri, parseUriIn } from './uri.js';
 import { USUAL_SIP_URI_SOURCE, readUsualSipUri, uriOctets, usualSipUriOctets } from './uri-usual.js';
 import type { NameAddr, Params, SipUri } from './types.js';
@@ -86,7 +86,7 @@ function nameAddrOctets(s: string, b: Uint8Array, d: number, start: number, end:
       const n0 = ++i;
       while (i < pe && (OCTET[b[i] as number] & O_TOKEN) !== 0) i++;
       if (i === n0) return undefined;
-      const name = lowerName(s, n0 - d, i - d);
+      const name = lowerNameOctets(s, b, d, n0, i);
       let value: string | null = null;
       if (i < pe && b[i] === 61) {
         const v0 = ++i;

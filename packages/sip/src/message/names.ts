@@ -61,6 +61,22 @@ export function lowerName(s: string, start: number, end: number): string {
   return s.slice(start, end).toLowerCase();
 }
 
+/**
+ * {@link lowerName} of the octets `b[p, q)`, which are `s[p - d, q - d)`:
+ * the shared spelling found without reading the string.
+ */
+export function lowerNameOctets(s: string, b: Uint8Array, d: number, p: number, q: number): string {
+  const len = q - p;
+  const k = slot(len, (b[p] as number) | 0x20, (b[q - 1] as number) | 0x20);
+  const codes = SHARED_CODES[k];
+  if (codes !== undefined && codes.length === len) {
+    let j = 0;
+    while (j < len && ((b[p + j] as number) | 0x20) === codes[j]) j++;
+    if (j === len) return SHARED[k] as string;
+  }
+  return s.slice(p - d, q - d).toLowerCase();
+}
+
 /** The methods nearly every request carries (RFC 3261 §7.1 and the extensions we serve), one shared spelling each. */
 export const COMMON_METHODS: readonly string[] = [
   'INVITE',

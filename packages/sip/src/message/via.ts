@@ -2,7 +2,7 @@ import { HOST, OCTET, O_DIGIT, O_HOST, O_TOKEN, O_VALUE, TOKEN, charClass, skipW
 import { SipParseError } from './errors.js';
 import { ParamList } from './param-list.js';
 import { GATHER_MAX, NO_PARAMS, formatParams, gatherParam, gatheredList, readParams, scanned } from './params.js';
-import { lowerName } from './names.js';
+import { lowerName, lowerNameOctets } from './names.js';
 import type { Params, Via } from './types.js';
 
 function bad(): never {
@@ -131,7 +131,7 @@ function viaOctets(s: string, b: Uint8Array, d: number, start: number, end: numb
     const n0 = ++i;
     while (i < pe && (OCTET[b[i] as number] & O_TOKEN) !== 0) i++;
     if (i === n0) return undefined;
-    const name = lowerName(s, n0 - d, i - d);
+    const name = lowerNameOctets(s, b, d, n0, i);
     let value: string | null = null;
     if (i < pe && b[i] === 61) {
       const v0 = ++i;
