@@ -180,3 +180,21 @@ for (let c = 0; c < 256; c++) {
   if (c >= 48 && c <= 57) bits |= O_DIGIT;
   OCTET[c] = bits;
 }
+
+/**
+ * The first index in `[i, pe)` whose octet in `b` is not in the class `bit`
+ * of {@link OCTET}, or `pe`. Four octets a step while they last: the loop's
+ * own compares, not the lookups, are most of the cost of a long run
+ * (a branch id, a tag).
+ */
+export function skipOctets(b: Uint8Array, i: number, pe: number, bit: number): number {
+  const t = OCTET;
+  while (i + 4 <= pe) {
+    const ab = (t[b[i] as number] as number) & (t[b[i + 1] as number] as number);
+    const cd = (t[b[i + 2] as number] as number) & (t[b[i + 3] as number] as number);
+    if ((ab & cd & bit) === 0) break;
+    i += 4;
+  }
+  while (i < pe && ((t[b[i] as number] as number) & bit) !== 0) i++;
+  return i;
+}

@@ -8,7 +8,18 @@ import {
   readQuotedAt,
   scanned,
 } from './params.js';
-import { OCTET, O_DISPLAY, O_QUOTED, O_TOKEN, O_VALUE, TOKEN, charClass, skipWsTo, trimWs } from './chars.js';
+import {
+  OCTET,
+  O_DISPLAY,
+  O_QUOTED,
+  O_TOKEN,
+  O_VALUE,
+  TOKEN,
+  charClass,
+  skipOctets,
+  skipWsTo,
+  trimWs,
+} from './chars.js';
 import { SipParseError } from './errors.js';
 import { lowerName, lowerNameOctets } from './names.js';
 import { formatUri, parseUriIn } from './uri.js';
@@ -90,7 +101,7 @@ function nameAddrOctets(s: string, b: Uint8Array, d: number, start: number, end:
       let value: string | null = null;
       if (i < pe && b[i] === 61) {
         const v0 = ++i;
-        while (i < pe && (OCTET[b[i] as number] & O_VALUE) !== 0) i++;
+        i = skipOctets(b, i, pe, O_VALUE);
         if (i === v0) return undefined;
         value = s.slice(v0 - d, i - d);
       }

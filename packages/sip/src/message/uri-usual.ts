@@ -4,7 +4,7 @@
  * parameters are read on first use. Any other URI goes to the general reader
  * in uri.ts, which decides it with its own errors.
  */
-import { OCTET, O_DIGIT, O_HOST, O_PARAM, O_USER, PARAMCHAR, USER, charClass } from './chars.js';
+import { OCTET, O_DIGIT, O_HOST, O_PARAM, O_USER, PARAMCHAR, USER, charClass, skipOctets } from './chars.js';
 import { lowerName } from './names.js';
 import { ParamList, UNREAD } from './param-list.js';
 import { GATHER_MAX, NO_HEADERS, NO_PARAMS, gatherParam, gatheredArray, gatheredList } from './params.js';
@@ -165,7 +165,7 @@ export function usualSipUriOctets(s: string, b: Uint8Array, d: number, p: number
   const u0 = ++i;
   let user: string | undefined;
   // A host char is a user char: read as a host until the '@' of a user shows it was one.
-  while (i < pe && (OCTET[b[i] as number] & O_HOST) !== 0) i++;
+  i = skipOctets(b, i, pe, O_HOST);
   let h0 = u0;
   if (i < pe) {
     let k = i;
@@ -174,7 +174,7 @@ export function usualSipUriOctets(s: string, b: Uint8Array, d: number, p: number
       if (k === u0) return undefined;
       user = s.slice(u0 - d, k - d);
       h0 = i = k + 1;
-      while (i < pe && (OCTET[b[i] as number] & O_HOST) !== 0) i++;
+      i = skipOctets(b, i, pe, O_HOST);
     }
   }
   if (i === h0) return undefined;
@@ -201,7 +201,7 @@ export function usualSipUriOctets(s: string, b: Uint8Array, d: number, p: number
       if (i === n0) return undefined;
       if (i < pe && b[i] === 61) {
         const v0 = ++i;
-        while (i < pe && (OCTET[b[i] as number] & O_PARAM) !== 0) i++;
+        i = skipOctets(b, i, pe, O_PARAM);
         if (i === v0) return undefined;
       }
     } while (i < pe && b[i] === 59);

@@ -1,4 +1,4 @@
-import { HOST, OCTET, O_DIGIT, O_HOST, O_TOKEN, O_VALUE, TOKEN, charClass, skipWsTo } from './chars.js';
+import { HOST, OCTET, O_DIGIT, O_HOST, O_TOKEN, O_VALUE, TOKEN, charClass, skipOctets, skipWsTo } from './chars.js';
 import { SipParseError } from './errors.js';
 import { ParamList } from './param-list.js';
 import { GATHER_MAX, NO_PARAMS, formatParams, gatherParam, gatheredList, readParams, scanned } from './params.js';
@@ -104,7 +104,7 @@ function viaOctets(s: string, b: Uint8Array, d: number, start: number, end: numb
   if (i === t0 || i >= pe || b[i] !== 32) return undefined;
   const transport = transportName(s, t0 - d, i - d);
   const h0 = ++i;
-  while (i < pe && (OCTET[b[i] as number] & O_HOST) !== 0) i++;
+  i = skipOctets(b, i, pe, O_HOST);
   if (i === h0) return undefined;
   const host = s.slice(h0 - d, i - d);
   let port: number | undefined;
@@ -135,7 +135,7 @@ function viaOctets(s: string, b: Uint8Array, d: number, start: number, end: numb
     let value: string | null = null;
     if (i < pe && b[i] === 61) {
       const v0 = ++i;
-      while (i < pe && (OCTET[b[i] as number] & O_VALUE) !== 0) i++;
+      i = skipOctets(b, i, pe, O_VALUE);
       if (i === v0) return undefined;
       value = s.slice(v0 - d, i - d);
     }
