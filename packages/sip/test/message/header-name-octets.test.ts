@@ -81,21 +81,24 @@ t.test('octets and text name every spelling alike', (t) => {
   t.end();
 });
 
-t.test('a known name right before its colon is found without a search; anything else is left to the general way', (t) => {
-  for (const name of [...KNOWN, ...COMPACT, ...OTHER].flatMap(spellings)) {
-    const known = headerDefAt(name, 0, name.length).codes !== undefined;
-    const found = nameBeforeColon(Buffer.from('yy' + name + ': 1\r\n', 'latin1'), 2);
-    if (known) {
-      t.equal(found?.def, headerDef(name), name);
-      t.equal(found?.codes.length, name.length, name + ' length');
-    } else t.equal(found, undefined, name);
-    // Whitespace before the colon, a missing colon, or the line's end right after the name.
-    for (const tail of [' : 1', '\t: 1', ' 1', '\r\n: 1', '\r\nX: 1', '']) {
-      t.equal(nameBeforeColon(Buffer.from('yy' + name + tail, 'latin1'), 2), undefined, JSON.stringify(name + tail));
+t.test(
+  'a known name right before its colon is found without a search; anything else is left to the general way',
+  (t) => {
+    for (const name of [...KNOWN, ...COMPACT, ...OTHER].flatMap(spellings)) {
+      const known = headerDefAt(name, 0, name.length).codes !== undefined;
+      const found = nameBeforeColon(Buffer.from('yy' + name + ': 1\r\n', 'latin1'), 2);
+      if (known) {
+        t.equal(found?.def, headerDef(name), name);
+        t.equal(found?.codes.length, name.length, name + ' length');
+      } else t.equal(found, undefined, name);
+      // Whitespace before the colon, a missing colon, or the line's end right after the name.
+      for (const tail of [' : 1', '\t: 1', ' 1', '\r\n: 1', '\r\nX: 1', '']) {
+        t.equal(nameBeforeColon(Buffer.from('yy' + name + tail, 'latin1'), 2), undefined, JSON.stringify(name + tail));
+      }
     }
-  }
-  t.end();
-});
+    t.end();
+  },
+);
 
 t.test('a parsed message names its lines alike on the octet path and the text path', (t) => {
   const head = [
