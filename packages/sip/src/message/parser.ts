@@ -119,7 +119,8 @@ class Head {
           const parts = splitList(line.value);
           if (parts.some((p) => p === '')) fail.note('Malformed Via header');
           this.fields += parts.length - 1;
-        } else if (isFirst && line.start >= 0) this.topVia = viaOrUndefined(this.text, line.start, line.end, this.bytes, this.base);
+        } else if (isFirst && line.start >= 0)
+          this.topVia = viaOrUndefined(this.text, line.start, line.end, this.bytes, this.base);
         break;
       case HeaderId.CSeq:
         this.cseq = line.value;
