@@ -13,14 +13,17 @@ export const UNREAD: Array<string | null> = [];
  * and tests that copy or compare parameters see no difference.
  */
 export class ParamList implements Map<string, string | null> {
+  // Both fields are declared only and set in the constructor: a class field initializer costs
+  // about 10 ns more per list built through a subclass (the usual URI's deferred parameters).
   /** Names at even positions, their values right after; {@link UNREAD} until a deferred list is read. */
-  protected a: Array<string | null>;
+  declare protected a: Array<string | null>;
   /** Name → position in `a`, built once the list is long. */
-  private index: Map<string, number> | undefined = undefined;
+  declare private index: Map<string, number> | undefined;
 
   /** @internal `flat`: a fresh `[name, value, …]` array of distinct lower-cased names, which the list takes over. */
   constructor(flat?: Array<string | null>) {
     this.a = flat ?? [];
+    this.index = undefined;
   }
 
   /** The `[name, value, …]` array of a list built with {@link UNREAD}, read on first use; a list built read never calls it. */
