@@ -248,7 +248,13 @@ export interface NameSpelling {
 /** Spellings by their first two octets folded to lower case (a compact form's second octet is its ':'). */
 const BY_PREFIX: Array<NameSpelling[] | undefined> = new Array<NameSpelling[] | undefined>(128 * 128).fill(undefined);
 const prefixKey = (c0: number, c1: number): number => ((c0 | 0x20) & 127) * 128 + ((c1 | 0x20) & 127);
-for (const def of new Set(TABLE.values())) {
+/** Names nearly every message carries, tried first in their group (the others keep the table's order). */
+const COMMON = ['content-length', 'contact', 'content-type', 'call-id', 'allow', 'supported', 'subscription-state'];
+const rank = (def: HeaderDef): number => {
+  const i = COMMON.indexOf(def.key);
+  return i < 0 ? COMMON.length : i;
+};
+for (const def of [...new Set(TABLE.values())].sort((a, b) => rank(a) - rank(b))) {
   const codes = def.codes as Uint8Array;
   (BY_PREFIX[prefixKey(codes[0] as number, codes[1] as number)] ??= []).push({ def, codes });
 }
