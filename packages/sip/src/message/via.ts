@@ -74,6 +74,29 @@ export function parseViaIn(s: string, start: number, end: number, bytes?: Uint8A
 }
 
 /**
+ * The Via a fast reader ({@link viaOctets}, {@link viaUsual}) read: its `count`
+ * parameters gathered, the known ones picked out. rport and ttl are checked
+ * now, once every parameter is read, as the general reader does.
+ */
+function usualVia(
+  transport: string,
+  host: string,
+  port: number | undefined,
+  count: number,
+  branch: string | undefined,
+  received: string | undefined,
+  rportValue: string | null | undefined,
+  maddr: string | undefined,
+  ttlValue: string | null | undefined,
+): Via {
+  const rport = rportValue === undefined ? undefined : rportValue === null ? true : readNumber(rportValue, 65535);
+  const ttl = ttlValue === undefined ? undefined : readNumber(ttlValue, 255);
+  const params: Params = count === 0 ? NO_PARAMS : gatheredList(count);
+  // One object shape for every Via (absent parts are undefined), the same as the general reader's.
+  return { protocol: 'SIP/2.0', transport, host, port, params, branch, received, rport, maddr, ttl };
+}
+
+/**
  * The usual shape of {@link USUAL_VIA} (parameter names in any case) exactly
  * filling `s[start, end)`, read in one pass over the octets `b` (`b[d + i]`
  * is `s.charCodeAt(i)`): each octet is checked against {@link OCTET} once and
@@ -150,13 +173,7 @@ function viaOctets(s: string, b: Uint8Array, d: number, start: number, end: numb
     else if (name === 'maddr') maddr = value || undefined;
     else if (name === 'ttl') ttlValue = value;
   }
-  // Checked once every parameter parsed, as the general reader does.
-  const rport = rportValue === undefined ? undefined : rportValue === null ? true : readNumber(rportValue, 65535);
-  const ttl = ttlValue === undefined ? undefined : readNumber(ttlValue, 255);
-  const params: Params = count === 0 ? NO_PARAMS : gatheredList(count);
-  // One object shape for every Via (absent parts are undefined), the same as the general reader's.
-  const via: Via = { protocol: 'SIP/2.0', transport, host, port, params, branch, received, rport, maddr, ttl };
-  return via;
+  return usualVia(transport, host, port, count, branch, received, rportValue, maddr, ttlValue);
 }
 
 /**
@@ -243,13 +260,7 @@ function viaUsual(s: string, start: number, end: number): Via | undefined {
     else if (name === 'maddr') maddr = value || undefined;
     else if (name === 'ttl') ttlValue = value;
   }
-  // Checked once every parameter parsed, as the general reader does.
-  const rport = rportValue === undefined ? undefined : rportValue === null ? true : readNumber(rportValue, 65535);
-  const ttl = ttlValue === undefined ? undefined : readNumber(ttlValue, 255);
-  const params: Params = count === 0 ? NO_PARAMS : gatheredList(count);
-  // One object shape for every Via (absent parts are undefined), the same as the general reader's.
-  const via: Via = { protocol: 'SIP/2.0', transport, host, port, params, branch, received, rport, maddr, ttl };
-  return via;
+  return usualVia(transport, host, port, count, branch, received, rportValue, maddr, ttlValue);
 }
 
 function parseViaGeneral(s: string, start: number, end: number): Via {
